@@ -1,0 +1,51 @@
+// swift-tools-version: 6.1
+// Berth: LXC-style system containers as one Swift library and small per-operation commands.
+import PackageDescription
+
+/// The tools Berth installs; each is a one-line executable over `BerthCommands`.
+/// One target per product, so `swift package generate-manual` names pages `berth-create.1` etc.
+let tools = ["berth-create", "berth-destroy", "berth-ls", "berth-info", "berth-checkconfig"]
+
+let package = Package(
+    name: "Berth",
+    platforms: [.macOS(.v15)],
+    products: [.library(name: "BerthKit", targets: ["BerthKit"])]
+        + tools.map { .executable(name: $0, targets: [$0]) },
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .target(name: "CBerthLinux"),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CAppArmor", providers: [.apt(["libapparmor-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "BerthKit",
+            dependencies: [
+                "CBerthLinux", "CCap", "CSeccomp", "CAppArmor", "CZlib",
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ]
+        ),
+        .target(
+            name: "BerthCommands",
+            dependencies: [
+                "BerthKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(name: "berth-docgen", dependencies: ["BerthKit"], path: "Sources/berth-docgen"),
+        .testTarget(name: "BerthKitTests", dependencies: ["BerthKit", "BerthCommands"]),
+        .testTarget(
+            name: "BerthIntegrationTests",
+            dependencies: ["BerthKit"] + tools.map { .target(name: $0) }
+        ),
+    ] + tools.map { .executableTarget(name: $0, dependencies: ["BerthCommands"], path: "Sources/\($0)") },
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+import ArgumentParser
+import BerthKit
+import Logging
+
+/// What a tool needs once its flags are parsed: host settings, the lxcpath, a logger, and
+/// printers for warnings and progress that honour `-q`.
+struct ToolContext {
+    let program: String
+    let system: SystemConfig
+    let lxcpath: String
+    let logger: Logger
+    let quiet: Bool
+
+    init(program: String, options: CommonOptions) throws(BerthError) {
+        self.program = program
+        system = try SystemConfig.load()
+        lxcpath = system.lxcpath(override: options.lxcpath)
+        quiet = options.quiet
+        let level = options.logpriority.flatMap(BerthLogHandler.level) ?? .error
+        if let file = options.logfile {
+            let fd = try BerthLogHandler.open(file)
+            logger = Logger(label: program) { _ in BerthLogHandler(program: program, fd: fd, level: level) }
+        } else {
+            logger = Logger(label: program) { _ in SwiftLogNoOpLogHandler() }
+        }
+        logger.debug("lxcpath \(lxcpath)")
+    }
+
+    /// Warnings go to standard error (and the log), even with `-q`: they name config lines an
+    /// administrator has to fix.
+    func warn(_ message: String) {
+        logger.warning("\(message)")
+        Terminal.writeError("\(program): warning: \(message)\n")
+    }
+
+    /// Progress for a person, on standard error when it is a terminal, never with `-q`.
+    func progress(_ message: String) {
+        logger.info("\(message)")
+        if !quiet && Terminal.stderrIsTerminal { Terminal.writeError("\(message)\n") }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import BerthKit
+
+/// berth-create: builds a container's rootfs and config from a template.
+public struct CreateCommand: BerthTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "berth-create",
+        abstract: "Create a container from a template.",
+        discussion: """
+            Creates <lxcpath>/NAME with a config and a root filesystem made by TEMPLATE. \
+            Templates: busybox (built in, from the host's busybox), debian (debootstrap), \
+            local (a rootfs tarball), none (a config only), any path, or an LXC template. \
+            Arguments after -- go to the template. The new config starts from \
+            /etc/berth/default.conf, or from -f FILE instead. The create is atomic: it \
+            either finishes or leaves nothing behind, also when the template fails or the \
+            command is interrupted.
+            """,
+        version: BerthVersion.string
+    )
+
+    @OptionGroup var container: NameOption
+    @Option(name: [.customShort("t"), .long], help: ArgumentHelp("Template: busybox, debian, local, none, or a path.", valueName: "TEMPLATE"))
+    var template: String?
+    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Start from this config file instead of the default config.", valueName: "FILE"))
+    var config: String?
+    @Option(name: [.customShort("B"), .customLong("bdev")], help: ArgumentHelp("Backing store: dir (default) or best.", valueName: "TYPE"))
+    var backingStore: String = "dir"
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Put the rootfs in this directory.", valueName: "DIR"))
+    var rootfsDirectory: String?
+    @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE in the new config (repeatable).", valueName: "KEY=VALUE"))
+    var define: [String] = []
+    @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("Arguments for the template.", valueName: "template-args"))
+    var templateArguments: [String] = []
+
+    public init() {}
+
+    public func run() throws {
+        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-create", options: common)
+        let name = try container.resolve(positional: positionalName)
+        guard let template else {
+            throw BerthError(.invalidArgument, "a template must be given with -t (use -t none for a container without a rootfs)")
+        }
+        var request = CreateRequest(name: name, lxcpath: context.lxcpath, template: template)
+        request.templateArguments = templateArguments
+        request.configFile = config.map(Path.absolute)
+        request.backingStore = backingStore
+        request.rootfsDirectory = rootfsDirectory
+        request.overrides = define
+        let creator = ContainerCreator(system: context.system, warn: context.warn, info: context.progress)
+        let made = try creator.create(request)
+        context.logger.info("created \(made.name) in \(context.lxcpath)")
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import BerthKit
+
+/// berth-info: shows a container's state and details.
+public struct InfoCommand: BerthTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "berth-info",
+        abstract: "Show information about a container.",
+        discussion: """
+            Without options: name, state, and for a running container its PID, addresses and \
+            resource use. -s, -p, -i and -S pick fields; -c KEY prints a config value as \
+            'KEY = value'. With -H and a single field, only the value is printed, for scripts. \
+            --format json prints everything as one JSON object.
+            """,
+        version: BerthVersion.string
+    )
+
+    @OptionGroup var container: NameOption
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Print this config key's value (repeatable).", valueName: "KEY"))
+    var config: [String] = []
+    @Flag(name: [.customShort("i"), .long], help: "Show the IP addresses.") var ips = false
+    @Flag(name: [.customShort("s"), .long], help: "Show the state.") var state = false
+    @Flag(name: [.customShort("p"), .long], help: "Show the PID of init.") var pid = false
+    @Flag(name: [.customShort("S"), .long], help: "Show resource use.") var stats = false
+    @Flag(name: [.customShort("H"), .customLong("no-humanize")], help: "Raw numbers; a single field prints only its value.") var noHumanize = false
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
+    var format: String = "text"
+    @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json, not '\(format)'") }
+    }
+
+    public func run() throws {
+        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-info", options: common)
+        let name = try container.resolve(positional: positionalName)
+        let target = Container(lxcpath: context.lxcpath, name: name)
+        guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }
+        let settings = try target.loadConfig(warn: context.warn)
+        for key in config where ConfigKeyTable.lookup(key) == nil {
+            throw BerthError(.invalidArgument, "-c \(key): unknown config key")
+        }
+        let summary = ContainerSummary(target)
+
+        if format == "json" {
+            var pairs: [(String, JSONValue)] = [
+                ("name", .string(summary.name)),
+                ("state", .string(summary.state.rawValue)),
+                ("pid", summary.pid.map { .number(Int64($0)) } ?? .null),
+                ("ips", .array((summary.ipv4 + summary.ipv6).map(JSONValue.string))),
+                ("autostart", .bool(summary.autostart)),
+                ("groups", .array(summary.groups.map(JSONValue.string))),
+                ("unprivileged", .bool(summary.unprivileged)),
+                ("rootfs", settings.rootfs.map { .string($0.text) } ?? .null),
+            ]
+            if !config.isEmpty {
+                pairs.append(("config", .object(config.map { ($0, .array(settings.values($0).map(JSONValue.string))) })))
+            }
+            print(JSONValue.object(pairs).render())
+            return
+        }
+
+        var fields: [(String, String)] = []
+        for key in config {
+            let values = settings.values(key)
+            if values.isEmpty { fields.append((key, "")) }
+            for value in values { fields.append((key, value)) }
+        }
+        let anyFilter = ips || state || pid || stats || !config.isEmpty
+        if !anyFilter { fields.append(("Name", summary.name)) }
+        if state || !anyFilter { fields.append(("State", summary.state.rawValue)) }
+        if pid || !anyFilter, let p = summary.pid { fields.append(("PID", String(p))) }
+        if ips || !anyFilter { for ip in summary.ipv4 + summary.ipv6 { fields.append(("IP", ip)) } }
+        // Resource use exists only while running; stopped containers have none to show.
+
+        if noHumanize && fields.count == 1, let only = fields.first {
+            print(only.1)
+            return
+        }
+        for (key, value) in fields {
+            if key.hasPrefix("lxc.") {
+                print("\(key) = \(value)")
+            } else {
+                let label = key + ":"
+                print(label + String(repeating: " ", count: max(1, 16 - label.count)) + value)
+            }
+        }
+    }
+}

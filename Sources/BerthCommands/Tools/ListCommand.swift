@@ -1,0 +1,142 @@
+import ArgumentParser
+import BerthKit
+
+/// berth-ls: lists containers.
+public struct ListCommand: BerthTool {
+    public static let configuration = CommandConfiguration(
+        commandName: "berth-ls",
+        abstract: "List containers.",
+        discussion: """
+            Lists the containers under the lxcpath. Without options, names only, in columns on \
+            a terminal and one per line otherwise. -f shows a table with the columns NAME STATE \
+            AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE); \
+            --format json prints every field as a JSON array. A FILTER regular expression keeps \
+            the names it matches.
+            """,
+        version: BerthVersion.string
+    )
+
+    static let columns = ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6", "UNPRIVILEGED", "PID", "INTERFACE"]
+
+    @Flag(name: [.customShort("1"), .customLong("line")], help: "One name per line.")
+    var oneLine = false
+    @Flag(name: [.customShort("f"), .customLong("fancy")], help: "A table with state, autostart, groups, addresses.")
+    var fancy = false
+    @Option(name: [.customShort("F"), .customLong("fancy-format")], help: ArgumentHelp("Comma-separated columns for the table.", valueName: "COLUMNS"))
+    var fancyFormat: String?
+    @Flag(help: "Only running, frozen, starting or stopping containers.") var active = false
+    @Flag(help: "Only running containers.") var running = false
+    @Flag(help: "Only frozen containers.") var frozen = false
+    @Flag(help: "Only stopped containers.") var stopped = false
+    @Flag(help: "Only defined containers (all).") var defined = false
+    @Option(name: [.customShort("g"), .customLong("groups")], help: ArgumentHelp("Only containers in all these groups.", valueName: "GROUP,..."))
+    var groups: String?
+    @Option(name: .customLong("filter"), help: ArgumentHelp("Only names matching this regular expression.", valueName: "REGEX"))
+    var filterOption: String?
+    @Option(name: .customLong("format"), help: ArgumentHelp("Output format: table or json.", valueName: "FORMAT"))
+    var format: String = "table"
+    @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("Only names matching this regular expression.", valueName: "FILTER"))
+    var filter: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json, not '\(format)'") }
+        if let fancyFormat {
+            for column in fancyFormat.split(separator: ",") where !Self.columns.contains(column.uppercased()) {
+                throw ValidationError("unknown column '\(column)' in -F (\(Self.columns.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    public func run() throws {
+        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-ls", options: common)
+        let pattern = filterOption ?? filter
+        let regex: Regex<AnyRegexOutput>?
+        do { regex = try pattern.map { try Regex($0) } } catch {
+            throw BerthError(.invalidArgument, "bad filter regular expression '\(pattern ?? "")': \(error)")
+        }
+        let wantedGroups = groups.map { $0.split(separator: ",").map(String.init) } ?? []
+        let needsConfig = fancy || fancyFormat != nil || format == "json" || !wantedGroups.isEmpty
+        var rows: [ContainerSummary] = []
+        var names: [String] = []
+        for container in ContainerInventory.list(lxcpath: context.lxcpath) {
+            if let regex, !container.name.value.contains(regex) { continue }
+            let state = container.state
+            if !stateMatches(state) { continue }
+            if needsConfig {
+                let summary = ContainerSummary(container)
+                if !wantedGroups.allSatisfy(summary.groups.contains) { continue }
+                rows.append(summary)
+            }
+            names.append(container.name.value)
+        }
+        if format == "json" {
+            print(JSONValue.array(rows.map(\.json)).render())
+        } else if fancy || fancyFormat != nil {
+            let chosen = fancyFormat.map { $0.split(separator: ",").map { $0.uppercased() } } ?? Array(Self.columns.prefix(7))
+            printTable(rows, columns: chosen)
+        } else {
+            printNames(names)
+        }
+    }
+
+    func stateMatches(_ state: ContainerState) -> Bool {
+        if !(active || running || frozen || stopped) { return true }
+        return (active && state.isActive) || (running && state == .running) || (frozen && state == .frozen) || (stopped && state == .stopped)
+    }
+
+    func cell(_ row: ContainerSummary, _ column: String) -> String {
+        func list(_ items: [String]) -> String { items.isEmpty ? "-" : items.joined(separator: ", ") }
+        switch column {
+        case "NAME": return row.name
+        case "STATE": return row.state.rawValue
+        case "AUTOSTART": return row.autostart ? "1" : "0"
+        case "GROUPS": return list(row.groups)
+        case "IPV4": return list(row.ipv4)
+        case "IPV6": return list(row.ipv6)
+        case "UNPRIVILEGED": return row.unprivileged ? "true" : "false"
+        case "PID": return row.pid.map(String.init) ?? "-"
+        case "INTERFACE": return list(row.interfaces)
+        default: return "-"
+        }
+    }
+
+    func printTable(_ rows: [ContainerSummary], columns: [String]) {
+        let cells = rows.map { row in columns.map { cell(row, $0) } }
+        let widths = columns.indices.map { i in ([columns[i]] + cells.map { $0[i] }).map(\.count).max() ?? 0 }
+        func line(_ values: [String]) -> String {
+            var text = ""
+            for (i, value) in values.enumerated() {
+                text += i == values.count - 1 ? value : value + String(repeating: " ", count: widths[i] - value.count + 1)
+            }
+            return text
+        }
+        print(line(columns))
+        for row in cells { print(line(row)) }
+    }
+
+    func printNames(_ names: [String]) {
+        guard !names.isEmpty else { return }
+        guard !oneLine, let width = Terminal.width else {
+            for name in names { print(name) }
+            return
+        }
+        // Columns as ls(1) lays them out: as many as fit, filled down first.
+        let cellWidth = (names.map(\.count).max() ?? 0) + 2
+        let perLine = max(1, width / cellWidth)
+        let lines = (names.count + perLine - 1) / perLine
+        for row in 0..<lines {
+            var text = ""
+            for column in 0..<perLine {
+                let index = column * lines + row
+                guard index < names.count else { break }
+                let name = names[index]
+                let last = column == perLine - 1 || (column + 1) * lines + row >= names.count
+                text += last ? name : name + String(repeating: " ", count: cellWidth - name.count)
+            }
+            print(text)
+        }
+    }
+}

@@ -1,0 +1,180 @@
+/// Every `lxc.*` key Berth knows. Keys for features that later parts of Berth implement are
+/// accepted and validated now, so that an LXC config loads unchanged.
+public enum ConfigKeyTable {
+    public static let all: [ConfigKey] = identity + rootfs + initKeys + mounts + devices + console
+        + security + cgroups + namespaces + kernel + hooks + autostart + logging + network
+
+    static let identity: [ConfigKey] = [
+        ConfigKey("lxc.include", .path, "Files", "Reads another config file here; a directory includes every *.conf file in it, in name order. Relative paths are relative to the including file.", list: true),
+        ConfigKey("lxc.uts.name", .text, "Identity", "The container's hostname. Defaults to the container name."),
+        ConfigKey("lxc.arch", .architecture, "Identity", "The architecture the container sees (personality), e.g. x86 for a 32-bit guest on a 64-bit host."),
+        ConfigKey("lxc.ephemeral", .boolean, "Identity", "1 destroys the container when it stops.", default: "0"),
+    ]
+
+    static let rootfs: [ConfigKey] = [
+        ConfigKey("lxc.rootfs.path", .path, "Root filesystem", "The root filesystem: a directory (dir:PATH or PATH), overlay:LOWER:UPPER, or btrfs:PATH."),
+        ConfigKey("lxc.rootfs.mount", .path, "Root filesystem", "Where the root filesystem is mounted on the host before pivot_root."),
+        ConfigKey("lxc.rootfs.options", .text, "Root filesystem", "Mount options for the root filesystem, e.g. ro."),
+        ConfigKey("lxc.rootfs.managed", .boolean, "Root filesystem", "0 when the root filesystem is not Berth's to destroy.", default: "1"),
+    ]
+
+    static let initKeys: [ConfigKey] = [
+        ConfigKey("lxc.init.cmd", .command, "Init", "The program run as PID 1, with its arguments.", default: "/sbin/init"),
+        ConfigKey("lxc.init.uid", .unsigned, "Init", "User id init runs as.", default: "0"),
+        ConfigKey("lxc.init.gid", .unsigned, "Init", "Group id init runs as.", default: "0"),
+        ConfigKey("lxc.init.groups", .text, "Init", "Supplementary group ids of init, comma-separated.", list: true),
+        ConfigKey("lxc.init.cwd", .path, "Init", "Working directory of init.", default: "/"),
+        ConfigKey("lxc.execute.cmd", .command, "Init", "The command berth-execute runs when none is given."),
+        ConfigKey("lxc.environment", .text, "Init", "VAR=value set in init's environment, or VAR to pass the caller's value.", list: true),
+        ConfigKey("lxc.environment.runtime", .text, "Init", "Like lxc.environment, for init only (not hooks).", list: true),
+        ConfigKey("lxc.environment.hooks", .text, "Init", "Like lxc.environment, for hooks only.", list: true),
+        ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop).", default: "SIGPWR"),
+        ConfigKey("lxc.signal.reboot", .signal, "Init", "Signal that asks init to reboot (berth-stop -r).", default: "SIGINT"),
+        ConfigKey("lxc.signal.stop", .signal, "Init", "Signal that kills init (berth-stop -k).", default: "SIGKILL"),
+        ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor its own mount namespace.", default: "0"),
+        ConfigKey("lxc.monitor.signal.pdeath", .signal, "Init", "Signal init receives when its monitor dies.", default: "SIGKILL"),
+        ConfigKey("lxc.sched.core", .boolean, "Init", "1 puts the container in its own core-scheduling domain.", default: "0"),
+        ConfigKey("lxc.keyring.session", .boolean, "Init", "1 gives init a new session keyring.", default: "1"),
+    ]
+
+    static let mounts: [ConfigKey] = [
+        ConfigKey("lxc.mount.auto", .mountAuto, "Mounts", "Standard filesystems: proc[:mixed|:rw], sys[:ro|:mixed|:rw], cgroup[:mixed|:ro|:rw][:force], cgroup-full[…], cgroup2[:ro][:force].", list: true),
+        ConfigKey("lxc.mount.entry", .mountEntry, "Mounts", "An fstab line; the target is relative to the root filesystem. Options create=dir, create=file and optional are understood.", list: true),
+        ConfigKey("lxc.mount.fstab", .path, "Mounts", "An fstab file of such lines."),
+    ]
+
+    static let devices: [ConfigKey] = [
+        ConfigKey("lxc.autodev", .boolean, "Devices", "1 mounts a tmpfs on /dev with the minimal device nodes.", default: "1"),
+        ConfigKey("lxc.autodev.tmpfs.size", .size, "Devices", "Size of that tmpfs in bytes.", default: "500000"),
+        ConfigKey("lxc.pty.max", .unsigned, "Devices", "Size of the container's devpts instance."),
+        ConfigKey("lxc.tty.max", .unsigned, "Devices", "Number of /dev/ttyN consoles.", default: "0"),
+        ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the ttys and console, with symlinks in /dev."),
+    ]
+
+    static let console: [ConfigKey] = [
+        ConfigKey("lxc.console.path", .path, "Console", "Host device the console is connected to, or none."),
+        ConfigKey("lxc.console.logfile", .path, "Console", "File the console output is written to."),
+        ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log.", default: "0"),
+        ConfigKey("lxc.console.rotate", .boolean, "Console", "1 rotates the console log when it is full.", default: "0"),
+        ConfigKey("lxc.console.buffer.size", .size, "Console", "Size of the in-memory console ring buffer.", default: "0"),
+    ]
+
+    static let security: [ConfigKey] = [
+        ConfigKey("lxc.cap.drop", .capabilities, "Security", "Capabilities removed from the bounding set (space-separated names).", list: true),
+        ConfigKey("lxc.cap.keep", .capabilities, "Security", "Capabilities kept; every other one is dropped. none keeps none.", list: true),
+        ConfigKey("lxc.no_new_privs", .boolean, "Security", "1 sets no_new_privs on init: setuid programs cannot gain privileges.", default: "0"),
+        ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format."),
+        ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "1 lets the container stack its own seccomp filters.", default: "0"),
+        ConfigKey("lxc.seccomp.notify.proxy", .text, "Security", "Seccomp notification proxy address."),
+        ConfigKey("lxc.seccomp.notify.cookie", .text, "Security", "Cookie sent to the notification proxy."),
+        ConfigKey("lxc.apparmor.profile", .text, "Security", "AppArmor profile of init (generated, unconfined or a name)."),
+        ConfigKey("lxc.apparmor.allow_incomplete", .boolean, "Security", "1 starts even when the kernel's AppArmor lacks mount mediation.", default: "0"),
+        ConfigKey("lxc.apparmor.allow_nesting", .boolean, "Security", "1 allows nested containers under the generated profile.", default: "0"),
+        ConfigKey("lxc.apparmor.raw", .text, "Security", "Lines appended to the generated AppArmor profile.", list: true),
+        ConfigKey("lxc.selinux.context", .text, "Security", "SELinux context of init."),
+        ConfigKey("lxc.selinux.context.keyring", .text, "Security", "SELinux context of the session keyring."),
+        ConfigKey("lxc.idmap", .idmap, "Security", "A user namespace mapping: u|g|b NSID HOSTID RANGE. Any idmap makes the container unprivileged.", list: true),
+    ]
+
+    static let cgroups: [ConfigKey] = [
+        ConfigKey("lxc.cgroup.dir", .path, "Cgroups", "Cgroup directory of the container, relative to the cgroup root."),
+        ConfigKey("lxc.cgroup.dir.container", .path, "Cgroups", "Cgroup of the container's processes (with lxc.cgroup.dir.monitor)."),
+        ConfigKey("lxc.cgroup.dir.container.inner", .path, "Cgroups", "Cgroup inside the container's cgroup namespace."),
+        ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "Cgroup of the monitor."),
+        ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "Cgroup the monitor moves to while cleaning up."),
+        ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the caller's cgroup.", default: "0"),
+        ConfigKey("lxc.cgroup.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v1 controller file written at start, e.g. lxc.cgroup.memory.limit_in_bytes = 256M.", list: true, prefix: "lxc.cgroup."),
+        ConfigKey("lxc.cgroup2.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v2 file written at start, e.g. lxc.cgroup2.memory.max = 256M.", list: true, prefix: "lxc.cgroup2."),
+    ]
+
+    static let namespaces: [ConfigKey] = [
+        ConfigKey("lxc.namespace.clone", .namespaces, "Namespaces", "Namespaces to create (the default is every one the kernel has)."),
+        ConfigKey("lxc.namespace.keep", .namespaces, "Namespaces", "Namespaces to keep from the host."),
+        ConfigKey("lxc.namespace.share.NAMESPACE", .text, "Namespaces", "Join the NAMESPACE (net, ipc, uts, pid, user, mnt, cgroup, time) of another container (name) or process (pid).", prefix: "lxc.namespace.share."),
+        ConfigKey("lxc.time.offset.boot", .text, "Namespaces", "Boot clock offset in a time namespace (e.g. 10s, -5m)."),
+        ConfigKey("lxc.time.offset.monotonic", .text, "Namespaces", "Monotonic clock offset in a time namespace."),
+    ]
+
+    static let kernel: [ConfigKey] = [
+        ConfigKey("lxc.prlimit.RESOURCE", .prlimit, "Kernel", "Resource limit of init, e.g. lxc.prlimit.nofile = 1024:4096.", prefix: "lxc.prlimit."),
+        ConfigKey("lxc.sysctl.KEY", .text, "Kernel", "Written to /proc/sys in the container, e.g. lxc.sysctl.net.ipv4.ip_forward = 1.", prefix: "lxc.sysctl."),
+        ConfigKey("lxc.proc.FILE", .text, "Kernel", "Written to /proc/PID/FILE of init, e.g. lxc.proc.oom_score_adj = 10.", prefix: "lxc.proc."),
+    ]
+
+    static let hooks: [ConfigKey] = ["pre-start", "pre-mount", "mount", "autodev", "start", "stop", "post-stop", "clone", "destroy", "start-host"].map { hook in
+        ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run at the \(hook) stage, with LXC's hook arguments and environment.", list: true)
+    } + [
+        ConfigKey("lxc.hook.version", .choice(["0", "1"]), "Hooks", "0 passes hook information as arguments, 1 as environment variables.", default: "0"),
+    ]
+
+    static let autostart: [ConfigKey] = [
+        ConfigKey("lxc.start.auto", .boolean, "Autostart", "1 starts the container with berth-autostart.", default: "0"),
+        ConfigKey("lxc.start.delay", .unsigned, "Autostart", "Seconds berth-autostart waits after starting it.", default: "0"),
+        ConfigKey("lxc.start.order", .integer, "Autostart", "Autostart order; lower starts first.", default: "0"),
+        ConfigKey("lxc.group", .text, "Autostart", "Groups the container belongs to (berth-ls -g, berth-autostart -g).", list: true),
+    ]
+
+    static let logging: [ConfigKey] = [
+        ConfigKey("lxc.log.file", .path, "Logging", "Log file of the container's commands."),
+        ConfigKey("lxc.log.level", .logLevel, "Logging", "Log level.", default: "error"),
+        ConfigKey("lxc.log.syslog", .text, "Logging", "Syslog facility to log to."),
+    ]
+
+    static let network: [ConfigKey] = [
+        ConfigKey("lxc.net", .text, "Network", "An empty value removes every network defined so far."),
+        ConfigKey("lxc.net.N.type", .choice(["veth", "macvlan", "ipvlan", "vlan", "phys", "empty", "none"]), "Network", "Kind of interface N: veth, macvlan, ipvlan, vlan, phys, empty (loopback only) or none (the host's network)."),
+        ConfigKey("lxc.net.N.link", .interfaceName, "Network", "Host interface: the bridge of a veth, the parent of a macvlan/vlan, the device of phys."),
+        ConfigKey("lxc.net.N.name", .interfaceName, "Network", "Interface name inside the container.", default: "eth0, eth1, …"),
+        ConfigKey("lxc.net.N.flags", .choice(["up", ""]), "Network", "up brings the interface up."),
+        ConfigKey("lxc.net.N.hwaddr", .hwaddr, "Network", "MAC address; x digits are filled in randomly when the container is created."),
+        ConfigKey("lxc.net.N.mtu", .unsigned, "Network", "MTU."),
+        ConfigKey("lxc.net.N.ipv4.address", .ipv4Address, "Network", "IPv4 address with prefix (and optional broadcast).", list: true),
+        ConfigKey("lxc.net.N.ipv4.gateway", .ipv4Gateway, "Network", "IPv4 default gateway, auto (the bridge's address) or dev."),
+        ConfigKey("lxc.net.N.ipv6.address", .ipv6Address, "Network", "IPv6 address with prefix.", list: true),
+        ConfigKey("lxc.net.N.ipv6.gateway", .ipv6Gateway, "Network", "IPv6 default gateway, auto or dev."),
+        ConfigKey("lxc.net.N.veth.pair", .interfaceName, "Network", "Name of the host end of a veth."),
+        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router routes to it."),
+        ConfigKey("lxc.net.N.veth.ipv4.route", .text, "Network", "Route to the container added on the host end.", list: true),
+        ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
+        ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge."),
+        ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "Tagged VLANs of the host end.", list: true),
+        ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of the veth."),
+        ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of the veth."),
+        ConfigKey("lxc.net.N.macvlan.mode", .choice(["private", "vepa", "bridge", "passthru"]), "Network", "macvlan mode.", default: "private"),
+        ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode.", default: "l3"),
+        ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation.", default: "bridge"),
+        ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id of a vlan interface."),
+        ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the addresses.", default: "0"),
+        ConfigKey("lxc.net.N.script.up", .command, "Network", "Program run on the host when the interface is set up.", list: true),
+        ConfigKey("lxc.net.N.script.down", .command, "Network", "Program run on the host when the interface is torn down.", list: true),
+    ]
+
+    private static let exact: [String: ConfigKey] = {
+        var table: [String: ConfigKey] = [:]
+        for key in all where key.prefix == nil { table[key.name] = key }
+        return table
+    }()
+
+    /// The description of `key`, or nil when Berth does not know it. `lxc.net.3.link` is
+    /// described by `lxc.net.N.link`; `lxc.cgroup2.memory.max` by the `lxc.cgroup2.` family.
+    public static func lookup(_ key: String) -> ConfigKey? {
+        if let found = exact[key] { return found }
+        if let (_, suffix) = networkIndex(key) { return exact["lxc.net.N.\(suffix)"] }
+        // Longest prefix first: lxc.cgroup2. must win over lxc.cgroup.
+        var best: ConfigKey?
+        for candidate in all {
+            guard let prefix = candidate.prefix, key.hasPrefix(prefix), key.count > prefix.count else { continue }
+            if (best?.prefix?.count ?? 0) < prefix.count { best = candidate }
+        }
+        return best
+    }
+
+    /// For `lxc.net.<N>.<suffix>`: the index and the suffix.
+    public static func networkIndex(_ key: String) -> (Int, String)? {
+        guard key.hasPrefix("lxc.net.") else { return nil }
+        let rest = key.dropFirst("lxc.net.".count)
+        guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]), index >= 0, index < 10_000 else { return nil }
+        let suffix = rest[rest.index(after: dot)...]
+        return suffix.isEmpty ? nil : (index, String(suffix))
+    }
+}

@@ -1,0 +1,70 @@
+/// One line of an LXC-format config file, as written.
+public struct ConfigLine: Sendable, Equatable {
+    /// What the line says.
+    public enum Content: Sendable, Equatable {
+        case blank
+        case comment
+        /// `key = value`; the value is trimmed and unquoted.
+        case entry(key: String, value: String)
+        /// A line that is neither a comment nor an `lxc.*` setting; LXC ignores these silently,
+        /// Berth warns.
+        case foreign
+        /// An `lxc.*` line without `=`.
+        case malformed
+    }
+
+    /// 1-based line number in its file.
+    public let number: Int
+    /// The line exactly as written, without its newline.
+    public let raw: String
+    public let content: Content
+}
+
+/// Splits LXC's config syntax into lines: `key = value`, blank space trimmed around both, a value
+/// in matching single or double quotes unquoted, `#` starting a comment line.
+public enum ConfigParser {
+    public static func parse(_ text: String, file: String) -> [ConfigLine] {
+        var lines: [ConfigLine] = []
+        var number = 0
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            number += 1
+            let raw = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            lines.append(ConfigLine(number: number, raw: raw, content: classify(raw)))
+        }
+        // A final newline produces one empty trailing piece that is not a line of the file.
+        if text.hasSuffix("\n"), let last = lines.last, last.raw.isEmpty { lines.removeLast() }
+        return lines
+    }
+
+    /// Parses one `KEY=VALUE` given on a command line (`-s`).
+    public static func parseAssignment(_ text: String) -> (key: String, value: String)? {
+        guard case .entry(let key, let value) = classify(text) else { return nil }
+        return (key, value)
+    }
+
+    static func classify(_ raw: String) -> ConfigLine.Content {
+        let line = trim(Substring(raw))
+        if line.isEmpty { return .blank }
+        if line.hasPrefix("#") { return .comment }
+        guard let eq = line.firstIndex(of: "=") else {
+            return line.hasPrefix("lxc.") ? .malformed : .foreign
+        }
+        let key = trim(line[..<eq])
+        guard key.hasPrefix("lxc.") else { return .foreign }
+        return .entry(key: String(key), value: unquote(trim(line[line.index(after: eq)...])))
+    }
+
+    static func trim(_ s: Substring) -> Substring {
+        var s = s
+        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
+        return s
+    }
+
+    static func unquote(_ s: Substring) -> String {
+        if s.count >= 2, let first = s.first, first == "\"" || first == "'", s.last == first {
+            return String(s.dropFirst().dropLast())
+        }
+        return String(s)
+    }
+}

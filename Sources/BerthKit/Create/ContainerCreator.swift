@@ -1,0 +1,186 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Creates a container atomically: everything is built in a hidden staging directory
+/// `<lxcpath>/.<name>.creating-<pid>` and published with one `rename`, so a container either
+/// exists complete or not at all. A failed or interrupted template (SIGINT, SIGTERM, SIGHUP)
+/// leaves nothing behind; after a SIGKILL the hidden staging directory is swept by the next
+/// create of that name.
+public struct ContainerCreator {
+    public let system: SystemConfig
+    /// Warnings (legacy keys, ignored lines) for the caller to show.
+    public var warn: (String) -> Void
+    /// Progress lines for a person ("Running template ...").
+    public var info: (String) -> Void
+
+    public init(system: SystemConfig, warn: @escaping (String) -> Void = { _ in }, info: @escaping (String) -> Void = { _ in }) {
+        self.system = system
+        self.warn = warn
+        self.info = info
+    }
+
+    public func create(_ request: CreateRequest) throws(BerthError) -> Container {
+        // Everything that can be checked without touching the disk is checked first, so that
+        // bad input makes nothing at all.
+        guard ["dir", "best"].contains(request.backingStore) else {
+            let known = ["overlay", "overlayfs", "aufs", "btrfs", "lvm", "zfs", "loop", "rbd"].contains(request.backingStore)
+            throw BerthError(known ? .unsupported : .invalidArgument,
+                             known ? "backing store '\(request.backingStore)' is not available for berth-create yet; use -B dir (overlay clones: berth-copy -s)"
+                                   : "unknown backing store '\(request.backingStore)' (dir, best)")
+        }
+        let template = try Template.resolve(request.template, templateDirectory: system.templateDirectory)
+        let busybox = template == .busybox ? try BusyboxTemplate(arguments: request.templateArguments) : nil
+        if template == .none && !request.templateArguments.isEmpty {
+            throw BerthError(.invalidArgument, "-t none takes no template arguments")
+        }
+        let base = try baseConfig(request)
+        for text in request.overrides where ConfigParser.parseAssignment(text) == nil {
+            throw BerthError(.invalidArgument, "-s '\(text)': expected KEY=VALUE with an lxc.* key")
+        }
+        let rootfsDirectory = request.rootfsDirectory.map { Path.stripTrailingSlashes(Path.absolute($0)) }
+        if let dir = rootfsDirectory, FileSystem.exists(dir), !((try? FileSystem.list(dir))?.isEmpty ?? false) {
+            throw BerthError(.alreadyExists, "--dir \(dir) exists and is not an empty directory")
+        }
+
+        let paths = ContainerPaths(lxcpath: request.lxcpath, name: request.name)
+        let signals = SignalBlock()
+        defer { signals.unblockAndRedeliver() }
+        let lock = try ContainerLock.acquire(paths)
+        defer { lock.release() }
+        guard !FileSystem.exists(paths.directory) else {
+            throw BerthError(.alreadyExists, "Container already exists: \(paths.directory)")
+        }
+        sweepLeftovers(paths)
+
+        let staging = Path.join(paths.lxcpath, paths.stagingPrefix + String(getpid()))
+        var madeRootfsDirectory = false
+        do throws(BerthError) {
+            try FileSystem.makeDirectory(staging, mode: 0o770)
+            let rootfs = rootfsDirectory ?? Path.join(staging, "rootfs")
+            if !FileSystem.exists(rootfs) {
+                try FileSystem.makeDirectories(Path.parent(rootfs))
+                try FileSystem.makeDirectory(rootfs, mode: 0o755)
+                madeRootfsDirectory = rootfsDirectory != nil
+            }
+            let finalRootfs = rootfsDirectory ?? paths.defaultRootfs
+            var document = base
+            document.prependComments([
+                "Berth container config, written by berth-create on \(Timestamp.utcNow())",
+                "Template: \(template.displayName)" + (request.templateArguments.isEmpty ? "" : "  Arguments: \(request.templateArguments.joined(separator: " "))"),
+                "",
+            ])
+            // Random MAC digits are fixed now, so the container keeps its address across starts.
+            document.rewriteValues { key, value in
+                key.hasSuffix(".hwaddr") && value.lowercased().contains("x") ? MACAddress.expand(value) : nil
+            }
+            document.set("lxc.rootfs.path", "dir:\(finalRootfs)")
+            document.set("lxc.uts.name", request.name.value)
+            let configPath = Path.join(staging, "config")
+            try FileSystem.writeAtomically(configPath, text: document.render())
+
+            switch template {
+            case .none:
+                break
+            case .busybox:
+                info("Building a busybox rootfs in \(finalRootfs)")
+                let lines = try busybox?.build(rootfs: rootfs, name: request.name) ?? []
+                for (key, value) in lines { document.append(key, value) }
+                try FileSystem.writeAtomically(configPath, text: document.render())
+            case .external(let program):
+                try runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals)
+            }
+
+            // External templates write the staging paths they were given; they must name the
+            // container's real place.
+            var written = ConfigDocument(text: try FileSystem.readText(configPath), file: configPath)
+            written.rewriteValues { _, value in
+                value.contains(staging) ? value.replacingOccurrences(of: staging, with: paths.directory) : nil
+            }
+            for text in request.overrides {
+                if let (key, value) = ConfigParser.parseAssignment(text) {
+                    if ConfigKeyTable.lookup(key)?.multiplicity == .list { written.append(key, value) } else { written.set(key, value) }
+                }
+            }
+            try FileSystem.writeAtomically(configPath, text: written.render())
+            // The finished config must load: a template that wrote an unknown key or a bad value
+            // fails the create here, naming the line.
+            _ = try ConfigLoader.load(configPath, warn: warn)
+
+            if let sig = signals.pendingSignal() {
+                throw BerthError(.interrupted, "interrupted by signal \(sig); nothing was created")
+            }
+            // Publish: one rename makes the complete container appear; NOREPLACE guarantees it
+            // never replaces anything that appeared meanwhile.
+            try FileSystem.renameNoReplace(staging, to: paths.directory)
+        } catch {
+            try? FileSystem.removeTree(staging)
+            if madeRootfsDirectory, let dir = rootfsDirectory { try? FileSystem.removeTree(dir) }
+            else if let dir = rootfsDirectory { emptyDirectory(dir) }
+            throw error
+        }
+        return Container(lxcpath: request.lxcpath, name: request.name)
+    }
+
+    /// The config a new container starts from: `-f FILE` (replacing the default, as LXC does),
+    /// else the system's default.conf, else nothing. It is loaded once to check it.
+    func baseConfig(_ request: CreateRequest) throws(BerthError) -> ConfigDocument {
+        let file = request.configFile ?? (FileSystem.exists(system.defaultConfig) ? system.defaultConfig : nil)
+        guard let file else { return ConfigDocument(text: "", file: "(none)") }
+        guard FileSystem.isFile(file) else { throw BerthError(.notFound, "config file \(file) does not exist") }
+        _ = try ConfigLoader.load(file, warn: warn)
+        return ConfigDocument(text: try FileSystem.readText(file), file: file)
+    }
+
+    /// Runs an external template with LXC's interface and waits for it, passing stop signals on.
+    func runTemplate(_ program: String, request: CreateRequest, staging: String, rootfs: String, signals: SignalBlock) throws(BerthError) {
+        info("Running template \(program)")
+        var environment = ProcessEnvironment.current
+        environment["LXC_NAME"] = request.name.value
+        environment["LXC_PATH"] = request.lxcpath
+        environment["LXC_ROOTFS_PATH"] = rootfs
+        environment["LXC_CONFIG_FILE"] = Path.join(staging, "config")
+        environment["BERTH_INTERACTIVE"] = Terminal.stderrIsTerminal ? "1" : "0"
+        if environment["PATH"] == nil { environment["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
+        let arguments = ["--path=\(staging)", "--rootfs=\(rootfs)", "--name=\(request.name.value)"] + request.templateArguments
+        let child = try ChildProcess.spawn(program, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
+        switch child.wait() {
+        case .exited(0):
+            return
+        case .interrupted(let sig):
+            throw BerthError(.interrupted, "interrupted by signal \(sig) while template \(program) ran; nothing was created")
+        case let other:
+            throw BerthError(.templateFailed, "template \(program) failed (exit status \(other.shellStatus)); nothing was created")
+        }
+    }
+
+    /// Removes what earlier creates of this name left when they were killed (SIGKILL, power
+    /// loss). Only called under the container lock, so no live create owns them.
+    func sweepLeftovers(_ paths: ContainerPaths) {
+        let names = (try? FileSystem.list(paths.lxcpath)) ?? []
+        for name in names where name.hasPrefix(paths.stagingPrefix) || name.hasPrefix(paths.removalPrefix) {
+            try? FileSystem.removeTree(Path.join(paths.lxcpath, name))
+        }
+    }
+
+    func emptyDirectory(_ dir: String) {
+        for name in (try? FileSystem.list(dir)) ?? [] { try? FileSystem.removeTree(Path.join(dir, name)) }
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (Foundation's method, without Foundation).
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,23 @@
+/// What `berth-create` was asked to make.
+public struct CreateRequest: Sendable {
+    public var name: ContainerName
+    public var lxcpath: String
+    /// Template name (`busybox`, `debian`, `none`, or a path).
+    public var template: String
+    /// Arguments for the template (what follows `--`).
+    public var templateArguments: [String] = []
+    /// `-f FILE`: replaces the default config.
+    public var configFile: String?
+    /// `-B`: the backing store.
+    public var backingStore: String = "dir"
+    /// `--dir`: put the rootfs here instead of `<lxcpath>/<name>/rootfs`.
+    public var rootfsDirectory: String?
+    /// `-s KEY=VALUE`, applied after the template.
+    public var overrides: [String] = []
+
+    public init(name: ContainerName, lxcpath: String, template: String) {
+        self.name = name
+        self.lxcpath = lxcpath
+        self.template = template
+    }
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Berth's host-wide settings, read from `/etc/berth/berth.conf` (LXC's `lxc.conf`
+/// counterpart), and where its other files are.
+///
+/// `BERTH_CONFIG_DIR` replaces `/etc/berth` (tests use it to stay off the host's settings) and
+/// `BERTH_TEMPLATE_DIR` replaces the template directory.
+public struct SystemConfig: Sendable {
+    public static let defaultLXCPath = "/var/lib/berth"
+
+    /// The directory of `berth.conf` and `default.conf`.
+    public var configDirectory: String
+    /// The default lxcpath (`lxc.lxcpath`).
+    public var lxcpath: String
+    /// The config applied to new containers (`lxc.default_config`).
+    public var defaultConfig: String
+    /// Where templates are looked up.
+    public var templateDirectory: String
+
+    /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
+    /// that names the file and line.
+    public static func load(environment: [String: String] = ProcessEnvironment.current) throws(BerthError) -> SystemConfig {
+        let directory = environment["BERTH_CONFIG_DIR"] ?? "/etc/berth"
+        var result = SystemConfig(
+            configDirectory: directory,
+            lxcpath: defaultLXCPath,
+            defaultConfig: Path.join(directory, "default.conf"),
+            templateDirectory: environment["BERTH_TEMPLATE_DIR"] ?? installedTemplateDirectory()
+        )
+        let file = Path.join(directory, "berth.conf")
+        guard FileSystem.exists(file) else { return result }
+        let text = try FileSystem.readText(file)
+        for line in ConfigParser.parse(text, file: file) {
+            guard case .entry(let key, let value) = line.content else { continue }
+            switch key {
+            case "lxc.lxcpath":
+                guard value.hasPrefix("/") else {
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): lxc.lxcpath must be an absolute path, not '\(value)'")
+                }
+                result.lxcpath = Path.stripTrailingSlashes(value)
+            case "lxc.default_config":
+                result.defaultConfig = value
+            case "lxc.bdev.lvm.vg", "lxc.bdev.lvm.thin_pool", "lxc.bdev.zfs.root", "lxc.bdev.rbd.rbdpool",
+                 "lxc.bdev.rbd.rbduser", "lxc.cgroup.use", "lxc.cgroup.pattern":
+                continue  // LXC settings for backends and cgroup layouts Berth does not use
+            default:
+                if key.hasPrefix("berth.net.") { continue }  // the managed network's settings
+                throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: lxc.lxcpath, lxc.default_config)")
+            }
+        }
+        return result
+    }
+
+    /// `<prefix>/share/berth/templates` beside the running executable (`<prefix>/bin`), else the
+    /// packaged location.
+    static func installedTemplateDirectory() -> String {
+        if let exe = try? FileSystem.readLink("/proc/self/exe") {
+            let candidate = Path.join(Path.parent(Path.parent(exe)), "share/berth/templates")
+            if FileSystem.isDirectory(candidate) { return candidate }
+        }
+        return "/usr/share/berth/templates"
+    }
+
+    /// The lxcpath a command works on: `-P` if given, else the configured one.
+    public func lxcpath(override: String?) -> String {
+        guard let override, !override.isEmpty else { return lxcpath }
+        return Path.stripTrailingSlashes(Path.absolute(override))
+    }
+}
+
+/// The process environment as a dictionary (without Foundation).
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,32 @@
+/// MAC addresses for `lxc.net.N.hwaddr`, where `x` digits are random and filled in at create
+/// time (`10:66:6a:xx:xx:xx`).
+public enum MACAddress {
+    /// True for six colon-separated pairs of hex digits or `x`.
+    public static func isPattern(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return false }
+        return parts.allSatisfy { part in
+            part.count == 2 && part.allSatisfy { $0.isHexDigit || $0 == "x" || $0 == "X" }
+        }
+    }
+
+    /// Replaces every `x` with a random hex digit. The first octet keeps the locally
+    /// administered bit set and the multicast bit clear, as a generated address must.
+    public static func expand<G: RandomNumberGenerator>(_ pattern: String, using generator: inout G) -> String {
+        let hex = Array("0123456789abcdef")
+        var octets = pattern.lowercased().split(separator: ":").map { octet in
+            String(octet.map { $0 == "x" ? hex[Int.random(in: 0..<16, using: &generator)] : $0 })
+        }
+        if pattern.prefix(2).lowercased().contains("x"), let first = UInt8(octets[0], radix: 16) {
+            let fixed = (first & 0xfe) | 0x02
+            let text = String(fixed, radix: 16)
+            octets[0] = text.count == 1 ? "0" + text : text
+        }
+        return octets.joined(separator: ":")
+    }
+
+    public static func expand(_ pattern: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return expand(pattern, using: &generator)
+    }
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// A helper program Berth runs (a template, later hooks): started in its own process group with
+/// a death signal, waited for while the caller's stop signals are forwarded to it.
+public struct ChildProcess {
+    /// How a child ended.
+    public enum Termination: Equatable, Sendable {
+        case exited(Int32)
+        case signaled(Int32)
+        /// The caller got this stop signal while waiting; the child was stopped because of it.
+        case interrupted(Int32)
+
+        /// The status a shell would report: the code, or 128 + signal.
+        public var shellStatus: Int32 {
+            switch self {
+            case .exited(let code): return code
+            case .signaled(let sig), .interrupted(let sig): return 128 + sig
+            }
+        }
+    }
+
+    public let pid: pid_t
+    public let executable: String
+
+    /// Starts `executable` with `arguments` (argv[1...]) and exactly `environment`.
+    /// Standard descriptors left nil are inherited.
+    public static func spawn(
+        _ executable: String, arguments: [String], environment: [String],
+        directory: String? = nil, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil
+    ) throws(BerthError) -> ChildProcess {
+        let argv = CStringArray([executable] + arguments)
+        let envp = CStringArray(environment)
+        let pid = argv.withPointers { a in
+            envp.withPointers { e in
+                berth_spawn(executable, a, e, directory, stdin ?? -1, stdout ?? -1, stderr ?? -1)
+            }
+        }
+        guard pid > 0 else { throw BerthError.system("fork", executable, currentErrno) }
+        return ChildProcess(pid: pid, executable: executable)
+    }
+
+    /// Waits for the child to end. The caller must hold a `SignalBlock` (which blocks SIGCHLD
+    /// and the stop signals). A stop signal sent to the caller meanwhile is passed on to the
+    /// child's process group as SIGTERM, then SIGKILL after `grace` seconds; the result is then
+    /// `.interrupted(signal)` and the signal stays pending for the caller to act on.
+    public func wait(grace: Double = 5) -> Termination {
+        var watched = SignalBlock.makeSet(SignalBlock.stopSignals + [SIGCHLD])
+        var interruptedBy: Int32?
+        var killAt: Double?
+        while true {
+            if let done = reap() {
+                if let sig = interruptedBy {
+                    // Leave the signal pending so the caller can redeliver it after cleaning up.
+                    kill(getpid(), sig)
+                    return .interrupted(sig)
+                }
+                return done
+            }
+            var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
+            let sig = sigtimedwait(&watched, nil, &timeout)
+            if sig > 0 && sig != SIGCHLD && interruptedBy == nil {
+                interruptedBy = sig
+                kill(-pid, SIGTERM)
+                killAt = monotonicSeconds() + grace
+            }
+            if let deadline = killAt, monotonicSeconds() >= deadline {
+                kill(-pid, SIGKILL)
+                killAt = nil
+            }
+        }
+    }
+
+    private func reap() -> Termination? {
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return nil }
+        // The C macros WIFEXITED etc. are not imported; these are their definitions.
+        let signal = status & 0x7f
+        if signal == 0 { return .exited((status >> 8) & 0xff) }
+        return .signaled(signal)
+    }
+}
+
+/// A NULL-terminated `char *[]` built from Swift strings, alive for the span of a closure.
+struct CStringArray {
+    private let strings: [String]
+    init(_ strings: [String]) { self.strings = strings }
+
+    func withPointers<R>(_ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+        let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+        defer { for p in pointers { free(p) } }
+        return pointers.withUnsafeBufferPointer { buffer in
+            // The array always holds the terminating nil, so it has a base address.
+            guard let base = buffer.baseAddress else { preconditionFailure("empty argv array") }
+            return body(base)
+        }
+    }
+}

@@ -1,0 +1,256 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+import SystemPackage
+
+/// File and directory operations Berth needs, as typed wrappers over the C calls. Every failure
+/// is a `BerthError` that names the call and the path.
+public enum FileSystem {
+    /// The kind of a directory entry, without following symlinks.
+    public enum Kind: Sendable { case file, directory, symlink, other }
+
+    /// `lstat(2)`: what is at `path`, or nil when nothing is.
+    public static func kind(_ path: String) -> Kind? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return kind(of: st.st_mode)
+    }
+
+    static func kind(of mode: mode_t) -> Kind {
+        switch mode & S_IFMT {
+        case S_IFREG: return .file
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symlink
+        default: return .other
+        }
+    }
+
+    /// True when something (of any kind, a dangling symlink too) is at `path`.
+    public static func exists(_ path: String) -> Bool { kind(path) != nil }
+
+    /// True when `path` is a directory or a symlink to one.
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// True when `path` is a regular file or a symlink to one.
+    public static func isFile(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    /// True when `path` is a file the caller may execute.
+    public static func isExecutable(_ path: String) -> Bool {
+        isFile(path) && access(path, X_OK) == 0
+    }
+
+    /// `mkdir(2)`.
+    public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(BerthError) {
+        try syscall("mkdir", path) { mkdir(path, mode) }
+    }
+
+    /// `mkdir -p`: creates `path` and missing parents; an existing directory is fine.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(BerthError) {
+        if isDirectory(path) { return }
+        let parent = Path.parent(path)
+        if parent != path { try makeDirectories(parent, mode: mode) }
+        if mkdir(path, mode) != 0 && currentErrno != .fileExists {
+            throw BerthError.system("mkdir", path, currentErrno)
+        }
+        guard isDirectory(path) else {
+            throw BerthError(.system, "mkdir \(path): exists and is not a directory", errno: .notDirectory)
+        }
+    }
+
+    /// `chmod(2)`; umask does not apply, so modes such as 1777 come out exactly.
+    public static func setMode(_ path: String, _ mode: mode_t) throws(BerthError) {
+        try syscall("chmod", path) { chmod(path, mode) }
+    }
+
+    /// `symlink(2)`: makes `path` a symlink pointing at `target`.
+    public static func symlink(_ target: String, at path: String) throws(BerthError) {
+        try syscall("symlink", path) { Glibc.symlink(target, path) }
+    }
+
+    /// `link(2)`: makes `path` another name of the file at `existing`.
+    public static func hardLink(_ existing: String, at path: String) throws(BerthError) {
+        try syscall("link", path) { link(existing, path) }
+    }
+
+    /// `readlink(2)`.
+    public static func readLink(_ path: String) throws(BerthError) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = try syscall("readlink", path) { readlink(path, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `rename(2)`: replaces `to` if it exists.
+    public static func rename(_ from: String, to: String) throws(BerthError) {
+        try syscall("rename", "\(from) to \(to)") { Glibc.rename(from, to) }
+    }
+
+    /// `renameat2(2)` with RENAME_NOREPLACE: fails with EEXIST instead of replacing `to`.
+    public static func renameNoReplace(_ from: String, to: String) throws(BerthError) {
+        try syscall("rename", "\(from) to \(to)") { berth_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) }
+    }
+
+    /// `unlink(2)`; a missing file is not an error.
+    public static func removeFile(_ path: String) throws(BerthError) {
+        if unlink(path) != 0 && currentErrno != .noSuchFileOrDirectory {
+            throw BerthError.system("unlink", path, currentErrno)
+        }
+    }
+
+    /// Reads a whole file.
+    public static func readBytes(_ path: String) throws(BerthError) -> [UInt8] {
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        defer { close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = try syscall("read", path) { read(fd, &chunk, chunk.count) }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+
+    /// Reads a whole file as UTF-8 text (invalid bytes become U+FFFD).
+    public static func readText(_ path: String) throws(BerthError) -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// Writes `bytes` to a new file at `path`, failing if it exists (O_EXCL).
+    public static func createFile(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(BerthError) {
+        let fd = try syscall("create", path) { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        defer { close(fd) }
+        try writeAll(fd, bytes, path)
+        // The mode given to open() is filtered by umask; the caller's mode is what it meant.
+        try syscall("fchmod", path) { fchmod(fd, mode) }
+    }
+
+    /// Replaces the file at `path` with `text` so that a reader sees the old or the new content,
+    /// never a mix, and a crash leaves one of the two: write a temporary file in the same
+    /// directory, fsync it, then rename it over `path`.
+    public static func writeAtomically(_ path: String, text: String, mode: mode_t = 0o640) throws(BerthError) {
+        let temporary = "\(Path.parent(path))/.\(Path.base(path)).tmp-\(getpid())"
+        try? removeFile(temporary)
+        let fd = try syscall("create", temporary) {
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        }
+        do throws(BerthError) {
+            defer { close(fd) }
+            try writeAll(fd, Array(text.utf8), temporary)
+            try syscall("fchmod", temporary) { fchmod(fd, mode) }
+            // fsync before rename: otherwise a crash can publish the new name with empty content.
+            try syscall("fsync", temporary) { fsync(fd) }
+            try rename(temporary, to: path)
+        } catch {
+            try? removeFile(temporary)
+            throw error
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(BerthError) {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            if n < 0 {
+                if currentErrno == .interrupted { continue }
+                throw BerthError.system("write", path, currentErrno)
+            }
+            offset += n
+        }
+    }
+
+    /// Copies a regular file's content and mode (used for the busybox binary). Uses
+    /// `copy_file_range(2)` so the kernel moves the data (a reflink on filesystems that can).
+    public static func copyFile(_ source: String, to destination: String) throws(BerthError) {
+        let input = try syscall("open", source) { open(source, O_RDONLY | O_CLOEXEC) }
+        defer { close(input) }
+        var st = stat()
+        try syscall("fstat", source) { fstat(input, &st) }
+        let output = try syscall("create", destination) {
+            open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
+        }
+        defer { close(output) }
+        var remaining = Int(st.st_size)
+        while remaining > 0 {
+            let n = berth_copy_file_range(input, output, remaining)
+            if n < 0 {
+                if currentErrno == .interrupted { continue }
+                throw BerthError.system("copy_file_range", "\(source) to \(destination)", currentErrno)
+            }
+            if n == 0 { break }
+            remaining -= n
+        }
+        try syscall("fchmod", destination) { fchmod(output, st.st_mode & 0o7777) }
+    }
+
+    /// The names in a directory, without `.` and `..`, in no particular order.
+    public static func list(_ path: String) throws(BerthError) -> [String] {
+        guard let dir = opendir(path) else { throw BerthError.system("opendir", path, currentErrno) }
+        defer { closedir(dir) }
+        return entries(of: dir)
+    }
+
+    static func entries(of dir: OpaquePointer) -> [String] {
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// `rm -rf --one-file-system`: removes `path` and everything below it without following
+    /// symlinks and without entering another filesystem mounted below it (a leaked bind mount
+    /// of the host's /lib must never be emptied). Such a mount makes the removal fail, naming it.
+    /// A missing `path` is not an error.
+    public static func removeTree(_ path: String) throws(BerthError) {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            if currentErrno == .noSuchFileOrDirectory { return }
+            throw BerthError.system("lstat", path, currentErrno)
+        }
+        guard kind(of: st.st_mode) == .directory else {
+            try syscall("unlink", path) { unlink(path) }
+            return
+        }
+        let fd = try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        try removeContents(of: fd, path: path, device: st.st_dev)
+        try syscall("rmdir", path) { rmdir(path) }
+    }
+
+    /// Empties the directory open at `fd` (which this function closes).
+    private static func removeContents(of fd: Int32, path: String, device: dev_t) throws(BerthError) {
+        guard let dir = fdopendir(fd) else {
+            close(fd)
+            throw BerthError.system("fdopendir", path, currentErrno)
+        }
+        defer { closedir(dir) }
+        for name in entries(of: dir) {
+            let child = "\(path)/\(name)"
+            var st = stat()
+            try syscall("fstatat", child) { fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) }
+            if kind(of: st.st_mode) == .directory {
+                guard st.st_dev == device else {
+                    throw BerthError(.busy, "refusing to remove \(child): another filesystem is mounted there; unmount it first", errno: .resourceBusy)
+                }
+                let childFD = try syscall("openat", child) {
+                    openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                }
+                try removeContents(of: childFD, path: child, device: device)
+                try syscall("rmdir", child) { unlinkat(fd, name, AT_REMOVEDIR) }
+            } else {
+                try syscall("unlink", child) { unlinkat(fd, name, 0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Facts about the standard descriptors, so long steps can show progress on a terminal and stay
+/// quiet in a pipe or a cron job.
+public enum Terminal {
+    /// True when standard error is a terminal.
+    public static var stderrIsTerminal: Bool { isatty(2) == 1 }
+    /// True when standard output is a terminal.
+    public static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Width of the terminal on standard output, or nil when it is not one.
+    public static var width: Int? {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
+    /// Writes to standard error, unbuffered.
+    public static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
