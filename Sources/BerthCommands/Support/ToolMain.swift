@@ -22,7 +22,10 @@ extension BerthTool {
             Glibc.exit(0)
         } catch let error as BerthError {
             Terminal.writeError("\(program): \(error.message)\n")
-            Glibc.exit(1)
+            // Interrupted: the signal is usually redelivered when the operation's SignalBlock
+            // ends and the process dies by it; when the caller had it blocked or ignored, the
+            // status still says which signal it was, as a shell would.
+            Glibc.exit(error.signal.map { 128 + $0 } ?? 1)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

@@ -59,6 +59,20 @@ public struct ConfigDocument: Sendable {
         }
     }
 
+    /// Renames keys from before LXC 3.0 to their current names, in place (values, order and
+    /// comments stay). Obsolete keys that have no current name are turned into comments.
+    public mutating func modernizeKeys() {
+        var legacy = LegacyKeys()
+        lines = lines.map { line in
+            guard case .entry(let key, let value) = line.content else { return line }
+            switch legacy.translate(key) {
+            case .success(.renamed(let modern)): return ConfigDocument.entryLine(modern, value, number: line.number)
+            case .success(.dropped): return ConfigLine(number: line.number, raw: "# obsolete, ignored: \(line.raw)", content: .comment)
+            default: return line
+            }
+        }
+    }
+
     /// The file's text, ending with a newline unless empty.
     public func render() -> String {
         lines.isEmpty ? "" : lines.map(\.raw).joined(separator: "\n") + "\n"

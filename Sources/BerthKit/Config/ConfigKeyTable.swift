@@ -5,7 +5,7 @@ public enum ConfigKeyTable {
         + security + cgroups + namespaces + kernel + hooks + autostart + logging + network
 
     static let identity: [ConfigKey] = [
-        ConfigKey("lxc.include", .path, "Files", "Reads another config file here; a directory includes every *.conf file in it, in name order. Relative paths are relative to the including file.", list: true),
+        ConfigKey("lxc.include", .path, "Includes", "Reads another config file here; a directory includes every *.conf file in it, in name order. Relative paths are relative to the including file.", list: true),
         ConfigKey("lxc.uts.name", .text, "Identity", "The container's hostname. Defaults to the container name."),
         ConfigKey("lxc.arch", .architecture, "Identity", "The architecture the container sees (personality), e.g. x86 for a 32-bit guest on a 64-bit host."),
         ConfigKey("lxc.ephemeral", .boolean, "Identity", "1 destroys the container when it stops.", default: "0"),

@@ -26,13 +26,14 @@ public enum ConfigParser {
     public static func parse(_ text: String, file: String) -> [ConfigLine] {
         var lines: [ConfigLine] = []
         var number = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // "\r\n" is a single Character in Swift, so it is named as a separator of its own.
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             number += 1
-            let raw = rawLine.hasSuffix("\r") ? String(rawLine.dropLast()) : String(rawLine)
+            let raw = String(rawLine)
             lines.append(ConfigLine(number: number, raw: raw, content: classify(raw)))
         }
         // A final newline produces one empty trailing piece that is not a line of the file.
-        if text.hasSuffix("\n"), let last = lines.last, last.raw.isEmpty { lines.removeLast() }
+        if text.last == "\n" || text.last == "\r\n", let last = lines.last, last.raw.isEmpty { lines.removeLast() }
         return lines
     }
 

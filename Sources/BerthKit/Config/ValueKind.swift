@@ -109,17 +109,16 @@ public enum ValueKind: Sendable {
 /// Sizes with an optional binary suffix: `500000`, `64K`, `512M`, `1G`, `2T`.
 public enum SizeParser {
     public static func bytes(_ text: String) -> UInt64? {
-        guard let last = text.last else { return nil }
+        var digits = Substring(text)
+        if let last = digits.last, last == "i" || last == "I" { digits = digits.dropLast() }  // 64Ki
         let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        let upper = Character(last.uppercased())
-        if let m = multipliers[upper] {
-            var digits = text.dropLast()
-            if digits.last == "i" || digits.last == "I" { digits = digits.dropLast() }  // 64Ki
-            guard let n = UInt64(digits) else { return nil }
-            let (result, overflow) = n.multipliedReportingOverflow(by: m)
-            return overflow ? nil : result
+        guard let last = digits.last else { return nil }
+        guard let multiplier = multipliers[Character(last.uppercased())] else {
+            return digits.count == text.count ? UInt64(text) : nil
         }
-        return UInt64(text)
+        guard let n = UInt64(digits.dropLast()) else { return nil }
+        let (result, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : result
     }
 }
 

@@ -49,7 +49,9 @@ public struct ContainerCreator {
         let signals = SignalBlock()
         defer { signals.unblockAndRedeliver() }
         let lock = try ContainerLock.acquire(paths)
-        defer { lock.release() }
+        // A create that fails leaves no trace, not even its lock file; the lock of an existing
+        // container stays where it is.
+        defer { FileSystem.exists(paths.directory) ? lock.release() : lock.releaseAndRemove() }
         guard !FileSystem.exists(paths.directory) else {
             throw BerthError(.alreadyExists, "Container already exists: \(paths.directory)")
         }
@@ -67,6 +69,7 @@ public struct ContainerCreator {
             }
             let finalRootfs = rootfsDirectory ?? paths.defaultRootfs
             var document = base
+            document.modernizeKeys()
             document.prependComments([
                 "Berth container config, written by berth-create on \(Timestamp.utcNow())",
                 "Template: \(template.displayName)" + (request.templateArguments.isEmpty ? "" : "  Arguments: \(request.templateArguments.joined(separator: " "))"),
@@ -78,6 +81,12 @@ public struct ContainerCreator {
             }
             document.set("lxc.rootfs.path", "dir:\(finalRootfs)")
             document.set("lxc.uts.name", request.name.value)
+            // -s values go in before the template runs, so it sees them (the debian template
+            // configures the guest's network from lxc.net.0).
+            let overrides = request.overrides.compactMap(ConfigParser.parseAssignment)
+            for (key, value) in overrides {
+                if ConfigKeyTable.lookup(key)?.multiplicity == .list { document.append(key, value) } else { document.set(key, value) }
+            }
             let configPath = Path.join(staging, "config")
             try FileSystem.writeAtomically(configPath, text: document.render())
 
@@ -99,10 +108,9 @@ public struct ContainerCreator {
             written.rewriteValues { _, value in
                 value.contains(staging) ? value.replacingOccurrences(of: staging, with: paths.directory) : nil
             }
-            for text in request.overrides {
-                if let (key, value) = ConfigParser.parseAssignment(text) {
-                    if ConfigKeyTable.lookup(key)?.multiplicity == .list { written.append(key, value) } else { written.set(key, value) }
-                }
+            // A template may append its own value for a key given with -s; the admin's wins.
+            for (key, value) in overrides where ConfigKeyTable.lookup(key)?.multiplicity != .list {
+                written.set(key, value)
             }
             try FileSystem.writeAtomically(configPath, text: written.render())
             // The finished config must load: a template that wrote an unknown key or a bad value
@@ -110,7 +118,7 @@ public struct ContainerCreator {
             _ = try ConfigLoader.load(configPath, warn: warn)
 
             if let sig = signals.pendingSignal() {
-                throw BerthError(.interrupted, "interrupted by signal \(sig); nothing was created")
+                throw BerthError.interrupted(sig, "interrupted by signal \(sig); nothing was created")
             }
             // Publish: one rename makes the complete container appear; NOREPLACE guarantees it
             // never replaces anything that appeared meanwhile.
@@ -150,7 +158,7 @@ public struct ContainerCreator {
         case .exited(0):
             return
         case .interrupted(let sig):
-            throw BerthError(.interrupted, "interrupted by signal \(sig) while template \(program) ran; nothing was created")
+            throw BerthError.interrupted(sig, "interrupted by signal \(sig) while template \(program) ran; nothing was created")
         case let other:
             throw BerthError(.templateFailed, "template \(program) failed (exit status \(other.shellStatus)); nothing was created")
         }

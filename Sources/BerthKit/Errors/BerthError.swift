@@ -49,11 +49,19 @@ public struct BerthError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// The system error underneath, if any.
     public let errno: Errno?
+    /// For `.interrupted`: the signal that stopped the operation.
+    public let signal: Int32?
 
-    public init(_ code: Code, _ message: String, errno: Errno? = nil) {
+    public init(_ code: Code, _ message: String, errno: Errno? = nil, signal: Int32? = nil) {
         self.code = code
         self.message = message
         self.errno = errno
+        self.signal = signal
+    }
+
+    /// An operation stopped by a signal after undoing its work.
+    public static func interrupted(_ signal: Int32, _ message: String) -> BerthError {
+        BerthError(.interrupted, message, signal: signal)
     }
 
     /// A failed system call: names the operation and the path it was applied to.

@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+import BerthKit
+
+@Suite(.enabled(if: isRoot, "needs root"))
+struct CreateListInfoDestroyTests {
+    @Test func busyboxLifecycle() throws {
+        let box = try Sandbox()
+        let created = try box.run("create", ["-n", "b1", "-t", "busybox"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.isEmpty)
+
+        // The rootfs is a usable busybox system: run its shell in a chroot.
+        let rootfs = box.lxcpath + "/b1/rootfs"
+        var busybox = stat(), initStat = stat()
+        #expect(stat(rootfs + "/bin/busybox", &busybox) == 0 && stat(rootfs + "/sbin/init", &initStat) == 0)
+        #expect(busybox.st_ino == initStat.st_ino, "/sbin/init is a hard link to busybox")
+        let chroot = Process()
+        chroot.executableURL = URL(fileURLWithPath: "/usr/sbin/chroot")
+        chroot.arguments = [rootfs, "/bin/sh", "-c", "echo hello from $(hostname -F /etc/hostname; hostname) && ls /usr/bin/awk /sbin/ifconfig"]
+        let pipe = Pipe()
+        chroot.standardOutput = pipe
+        try chroot.run()
+        let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        chroot.waitUntilExit()
+        #expect(chroot.terminationStatus == 0)
+        #expect(said.hasPrefix("hello from b1\n"))
+        let inittab = try String(contentsOfFile: rootfs + "/etc/inittab", encoding: .utf8)
+        #expect(inittab.contains("::sysinit:/etc/init.d/rcS"))
+
+        let config = try String(contentsOfFile: box.lxcpath + "/b1/config", encoding: .utf8)
+        #expect(config.contains("lxc.rootfs.path = dir:\(rootfs)\n"))
+        #expect(config.contains("lxc.uts.name = b1\n"))
+        #expect(config.contains("lxc.signal.halt = SIGUSR1\n"))
+        #expect(!config.contains(".creating-"), "no staging path leaks into the config")
+
+        #expect(try box.run("ls", []).stdout == "b1\n")
+        let fancy = try box.run("ls", ["-f"]).stdout.split(separator: "\n")
+        #expect(fancy.first?.split(separator: " ") == ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6", "UNPRIVILEGED"])
+        #expect(fancy.last?.split(separator: " ") == ["b1", "STOPPED", "0", "-", "-", "-", "false"])
+        let listed = try json(box.run("ls", ["--format", "json"]).stdout) as? [[String: Any]]
+        #expect(listed?.first?["name"] as? String == "b1")
+        #expect(listed?.first?["state"] as? String == "STOPPED")
+
+        let info = try box.run("info", ["-n", "b1"])
+        #expect(info.stdout == "Name:           b1\nState:          STOPPED\n")
+        #expect(try box.run("info", ["-n", "b1", "-s", "-H"]).stdout == "STOPPED\n")
+        #expect(try box.run("info", ["b1", "-c", "lxc.uts.name", "-H"]).stdout == "b1\n")
+        #expect(try box.run("info", ["b1", "-c", "lxc.mount.entry"]).stdout.components(separatedBy: "\n").filter { $0.hasPrefix("lxc.mount.entry = ") }.count == 2)
+        let infoJSON = try json(box.run("info", ["-n", "b1", "--format", "json", "-c", "lxc.signal.halt"]).stdout) as? [String: Any]
+        #expect(infoJSON?["state"] as? String == "STOPPED")
+        #expect((infoJSON?["config"] as? [String: [String]])?["lxc.signal.halt"] == ["SIGUSR1"])
+        let missing = try box.run("info", ["-n", "nope"])
+        #expect(missing.status == 1 && missing.stderr == "berth-info: nope doesn't exist\n")
+
+        let destroyed = try box.run("destroy", ["-n", "b1"])
+        #expect(destroyed.status == 0, "\(destroyed.stderr)")
+        #expect(box.entries().isEmpty, "destroy leaves nothing, not even the lock: \(box.entries())")
+        #expect(try box.run("ls", []).stdout.isEmpty)
+        let again = try box.run("destroy", ["-n", "b1"])
+        #expect(again.status == 1 && again.stderr.contains("Container is not defined: b1"))
+    }
+
+    @Test func lsFiltersGroupsAndColumns() throws {
+        let box = try Sandbox()
+        for (name, extra) in [("web1", ["-s", "lxc.group=web", "-s", "lxc.start.auto=1"]), ("web2", ["-s", "lxc.group=web,prod"]), ("db1", [])] {
+            #expect(try box.run("create", ["-n", name, "-t", "none"] + extra).status == 0)
+        }
+        #expect(try box.run("ls", ["-1"]).stdout == "db1\nweb1\nweb2\n")
+        #expect(try box.run("ls", ["-1", "^web"]).stdout == "web1\nweb2\n")
+        #expect(try box.run("ls", ["-1", "--filter", "1$"]).stdout == "db1\nweb1\n")
+        #expect(try box.run("ls", ["-1", "-g", "web,prod"]).stdout == "web2\n")
+        #expect(try box.run("ls", ["-1", "--running"]).stdout.isEmpty)
+        #expect(try box.run("ls", ["-1", "--stopped"]).stdout == "db1\nweb1\nweb2\n")
+        #expect(try box.run("ls", ["-F", "NAME,AUTOSTART,GROUPS"]).stdout == "NAME AUTOSTART GROUPS\ndb1  0         -\nweb1 1         web\nweb2 0         web, prod\n")
+        let bad = try box.run("ls", ["-1", "("])
+        #expect(bad.status == 1 && bad.stderr.contains("bad filter regular expression '('"))
+    }
+
+    @Test func lxcpathAndDefaultConfigComeFromTheSystemConfig() throws {
+        let box = try Sandbox()
+        let elsewhere = box.root + "/elsewhere"
+        try "lxc.lxcpath = \(elsewhere)\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        try "# site default\nlxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0.hwaddr = 10:66:6a:xx:xx:xx\n".write(toFile: box.configDirectory + "/default.conf", atomically: true, encoding: .utf8)
+        #expect(try box.run("create", ["-n", "d1", "-t", "none"], lxcpath: false).status == 0)
+        let config = try String(contentsOfFile: elsewhere + "/d1/config", encoding: .utf8)
+        #expect(config.contains("# site default\n"))
+        let mac = config.components(separatedBy: "\n").first { $0.hasPrefix("lxc.net.0.hwaddr = ") }?.dropFirst(19) ?? ""
+        #expect(mac.hasPrefix("10:66:6a:") && !mac.contains("x") && mac.count == 17, "random MAC digits are fixed at create: \(mac)")
+        #expect(try box.run("ls", [], lxcpath: false).stdout == "d1\n")
+        #expect(try box.run("ls", []).stdout.isEmpty, "-P overrides the configured lxcpath")
+        try "lxc.lxcpath = relative/path\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        let bad = try box.run("ls", [], lxcpath: false)
+        #expect(bad.status == 1 && bad.stderr.contains("berth.conf:1: lxc.lxcpath must be an absolute path"))
+    }
+
+    @Test func defineDirAndLegacyConfigFile() throws {
+        let box = try Sandbox()
+        let conf = box.root + "/legacy.conf"
+        try "lxc.utsname = oldname\nlxc.network.type = empty\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let custom = box.root + "/custom-rootfs"
+        let made = try box.run("create", ["-n", "c1", "-t", "busybox", "-f", conf, "--dir", custom, "-s", "lxc.start.auto = 1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stderr.contains("lxc.utsname is obsolete; use lxc.uts.name"))
+        let config = try String(contentsOfFile: box.lxcpath + "/c1/config", encoding: .utf8)
+        #expect(config.contains("lxc.net.0.type = empty\n") && !config.contains("lxc.network"), "legacy keys are written back modern")
+        #expect(config.contains("lxc.rootfs.path = dir:\(custom)\n"))
+        #expect(try box.run("info", ["c1", "-c", "lxc.start.auto", "-H"]).stdout == "1\n")
+        #expect(FileManager.default.fileExists(atPath: custom + "/bin/busybox"))
+        #expect(try box.run("destroy", ["-n", "c1"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: custom), "destroy removes a rootfs made with --dir")
+    }
+
+    @Test func localTemplateUnpacksATarballWithItsConfig() throws {
+        let box = try Sandbox()
+        #expect(try box.run("create", ["-n", "src", "-t", "busybox"]).status == 0)
+        let image = box.root + "/image"
+        try FileManager.default.createDirectory(atPath: image, withIntermediateDirectories: true)
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-C", box.lxcpath + "/src/rootfs", "-cJf", image + "/rootfs.tar.xz", "."]
+        try tar.run()
+        tar.waitUntilExit()
+        try "lxc.group = imported\nlxc.rootfs.path = /from/the/image\n".write(toFile: image + "/config", atomically: true, encoding: .utf8)
+        let made = try box.run("create", ["-n", "l1", "-t", "local", "--", "--file", image + "/rootfs.tar.xz"])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stderr.isEmpty, "quiet in a pipe: \(made.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: box.lxcpath + "/l1/rootfs/bin/busybox"))
+        #expect(try String(contentsOfFile: box.lxcpath + "/l1/rootfs/etc/hostname", encoding: .utf8) == "l1\n")
+        #expect(try box.run("info", ["l1", "-c", "lxc.group", "-H"]).stdout == "imported\n")
+        #expect(try box.run("info", ["l1", "-c", "lxc.rootfs.path", "-H"]).stdout == "dir:\(box.lxcpath)/l1/rootfs\n")
+        let noFile = try box.run("create", ["-n", "l2", "-t", "local"])
+        #expect(noFile.status == 1 && noFile.stderr.contains("--file ROOTFS.tar.xz is required"))
+        #expect(!box.entries().contains { $0.contains("l2") })
+    }
+
+    @Test func checkconfigReportsThisHost() throws {
+        let box = try Sandbox()
+        let result = try box.run("checkconfig", [], lxcpath: false)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Cgroup layout: \(CgroupLayout.current().kind.rawValue)\n"))
+        #expect(result.stdout.contains("Pid namespace: enabled"))
+        let apparmorEnabled = FileManager.default.fileExists(atPath: "/sys/kernel/security/apparmor")
+        #expect(result.stdout.contains("AppArmor: \(apparmorEnabled ? "enabled" : "not enabled")"))
+        let parsed = try json(box.run("checkconfig", ["--format", "json"], lxcpath: false).stdout) as? [String: Any]
+        #expect(parsed?["cgroup_layout"] as? String == CgroupLayout.current().kind.rawValue)
+    }
+
+    @Test func debianTemplate() throws {
+        // Downloads a Debian base system: only when asked (BERTH_TEST_DEBIAN=1).
+        guard ProcessInfo.processInfo.environment["BERTH_TEST_DEBIAN"] == "1" else { return }
+        let box = try Sandbox()
+        let made = try box.run("create", ["-n", "deb", "-t", "debian", "-s", "lxc.net.0.type=veth", "-s", "lxc.net.0.ipv4.address=10.0.3.50/24"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let rootfs = box.lxcpath + "/deb/rootfs"
+        #expect(FileManager.default.fileExists(atPath: rootfs + "/lib/systemd/systemd"))
+        #expect(try String(contentsOfFile: rootfs + "/etc/hostname", encoding: .utf8) == "deb\n")
+        #expect(try box.run("info", ["deb", "-c", "lxc.signal.halt", "-H"]).stdout == "SIGRTMIN+3\n")
+        let start = Date()
+        #expect(try box.run("create", ["-n", "deb2", "-t", "debian"]).status == 0)
+        #expect(Date().timeIntervalSince(start) < 60, "the second create copies the cache")
+    }
+}

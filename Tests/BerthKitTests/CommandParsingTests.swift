@@ -1,0 +1,37 @@
+import Testing
+@testable import BerthCommands
+import BerthKit
+
+@Suite struct CommandParsingTests {
+    @Test func createTakesLXCFlagsAndTemplateArguments() throws {
+        let command = try CreateCommand.parse(["-n", "web", "-t", "debian", "-B", "dir", "-P", "/tmp/x", "-s", "lxc.start.auto=1", "--", "-r", "bookworm"])
+        #expect(command.template == "debian")
+        #expect(command.templateArguments == ["-r", "bookworm"])
+        #expect(command.define == ["lxc.start.auto=1"])
+        #expect(command.backingStore == "dir")
+    }
+
+    @Test func lsFlags() throws {
+        let command = try ListCommand.parse(["-1", "-f", "--running", "-g", "a,b", "--format", "json", "^web"])
+        #expect(command.oneLine && command.fancy && command.running)
+        #expect(command.filter == "^web")
+        #expect(throws: (any Error).self) { try ListCommand.parse(["-F", "NAME,BOGUS"]) }
+        #expect(throws: (any Error).self) { try ListCommand.parse(["--format", "yaml"]) }
+    }
+
+    @Test func infoFlags() throws {
+        let command = try InfoCommand.parse(["web", "-s", "-H", "-c", "lxc.uts.name", "-c", "lxc.rootfs.path"])
+        #expect(command.state && command.noHumanize)
+        #expect(command.config == ["lxc.uts.name", "lxc.rootfs.path"])
+        #expect(command.positionalName == "web")
+    }
+
+    @Test func badLogLevelIsAUsageError() {
+        #expect(throws: (any Error).self) { try DestroyCommand.parse(["-n", "a", "-l", "chatty"]) }
+    }
+
+    @Test func helpNamesTheTool() {
+        #expect(CreateCommand.helpMessage().contains("berth-create"))
+        #expect(ListCommand.helpMessage().contains("--fancy"))
+    }
+}

@@ -1,0 +1,142 @@
+import Testing
+@testable import BerthKit
+
+@Suite struct ContainerNameTests {
+    @Test(arguments: ["web1", "a", "db_2.prod", "x-y+z@h", String(repeating: "n", count: 100)])
+    func acceptsReasonableNames(name: String) throws {
+        #expect(try ContainerName(name).value == name)
+    }
+
+    @Test(arguments: [
+        ("", "container name is empty"),
+        ("../x", "invalid container name '../x': it must start with a letter or a digit"),
+        ("..", "invalid container name '..': it must start with a letter or a digit"),
+        ("a/b", "invalid container name 'a/b': '/' is not allowed (use letters, digits, '.', '_', '-', '+', '@')"),
+        (".hidden", "invalid container name '.hidden': it must start with a letter or a digit"),
+        ("sp ace", "invalid container name 'sp ace': character ' ' is not allowed (use letters, digits, '.', '_', '-', '+', '@')"),
+        ("new\nline", "invalid container name 'new\\xaline': character '\\xa' is not allowed (use letters, digits, '.', '_', '-', '+', '@')"),
+        (String(repeating: "n", count: 300), "container name is 300 bytes long; at most 100 are allowed"),
+    ])
+    func refusesBadNamesWithAClearMessage(name: String, message: String) {
+        #expect(throws: BerthError.self) { try ContainerName(name) }
+        do { _ = try ContainerName(name) } catch { #expect(error.message == message); #expect(error.code == .invalidName) }
+    }
+}
+
+@Suite struct ValueKindTests {
+    @Test func signals() {
+        #expect(SignalName.number("SIGPWR") == 30)
+        #expect(SignalName.number("pwr") == 30)
+        #expect(SignalName.number("9") == 9)
+        #expect(SignalName.number("SIGRTMIN+3") == 37)
+        #expect(SignalName.number("SIGRTMAX-1") == 63)
+        #expect(SignalName.number("SIGRTMIN+40") == nil)
+        #expect(SignalName.number("0") == nil)
+        #expect(SignalName.number("SIGNOPE") == nil)
+    }
+
+    @Test func sizes() {
+        #expect(SizeParser.bytes("500000") == 500000)
+        #expect(SizeParser.bytes("64K") == 65536)
+        #expect(SizeParser.bytes("512m") == 512 << 20)
+        #expect(SizeParser.bytes("1Gi") == 1 << 30)
+        #expect(SizeParser.bytes("G") == nil)
+        #expect(SizeParser.bytes("99999999999T") == nil)
+    }
+
+    @Test func addresses() {
+        #expect(IPAddress.parseIPv4("10.0.3.1") == [10, 0, 3, 1])
+        #expect(IPAddress.parseIPv4("10.0.3") == nil)
+        #expect(IPAddress.parseIPv4("1.2.3.04x") == nil)
+        #expect(IPAddress.parseIPv6("::1")?.last == 1)
+        #expect(IPAddress.parseIPv6("fd00::10:1")?.count == 16)
+        #expect(IPAddress.parseIPv6("::ffff:10.0.0.1")?.suffix(4) == [10, 0, 0, 1])
+        #expect(IPAddress.parseIPv6("1:2:3:4:5:6:7:8:9") == nil)
+        #expect(IPAddress.parseIPv6("1::2::3") == nil)
+    }
+
+    @Test func macPatternsExpandToLocallyAdministeredUnicast() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let mac = MACAddress.expand("xx:xx:xx:xx:xx:xx", using: &rng)
+            #expect(MACAddress.isPattern(mac) && !mac.contains("x"))
+            let first = UInt8(mac.prefix(2), radix: 16) ?? 0
+            #expect(first & 0x01 == 0 && first & 0x02 == 2)
+        }
+        let fixed = MACAddress.expand("10:66:6a:xx:xx:xx")
+        #expect(fixed.hasPrefix("10:66:6a:") && !fixed.contains("x"))
+        #expect(!MACAddress.isPattern("10:66:6a:xx:xx"))
+    }
+
+    @Test func capabilitiesComeFromLibcap() {
+        #expect(CapabilityName.number("sys_admin") == 21)
+        #expect(CapabilityName.number("CAP_NET_RAW") == 13)
+        #expect(CapabilityName.number("bogus") == nil)
+    }
+
+    @Test func rootfsSpecs() {
+        #expect(RootfsSpec(parsing: "/srv/r") == RootfsSpec(backend: "dir", location: "/srv/r"))
+        #expect(RootfsSpec(parsing: "dir:/srv/r").path == "/srv/r")
+        let overlay = RootfsSpec(parsing: "overlayfs:/a/rootfs:/b/delta0")
+        #expect(overlay.backend == "overlay")
+        #expect(overlay.path == "/b/delta0")
+    }
+
+    @Test func jsonEscapes() {
+        let value = JSONValue.object([("a\"b", .array([.string("x\ny\u{1}"), .number(-3), .bool(true), .null]))])
+        #expect(value.render() == #"{"a\"b":["x\ny\u0001",-3,true,null]}"#)
+    }
+
+    @Test func mountinfoUnescapes() {
+        let info = "36 35 98:0 / /mnt/with\\040space rw - ext3 /dev/root rw\n37 35 98:0 / /srv/b rw - ext3 /dev/root rw"
+        #expect(MountTable.mountPoints(mountinfo: info) == ["/mnt/with space", "/srv/b"])
+        #expect(MountTable.mounts(under: "/srv", in: ["/srv", "/srv/b/c", "/srvx"]) == ["/srv", "/srv/b/c"])
+    }
+}
+
+@Suite struct CgroupLayoutTests {
+    static let hybrid = """
+        31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+        32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+        35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+        40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+        41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+        """
+    static let unified = "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n"
+    static let legacy = "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+
+    @Test func detectsHybrid() {
+        let layout = CgroupLayout.detect(mountinfo: Self.hybrid) { _ in "" }
+        #expect(layout.kind == .hybrid)
+        #expect(layout.v1.map(\.mountPoint) == ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/systemd"])
+        #expect(layout.v1.last?.controllers == ["name=systemd"])
+        #expect(layout.v2MountPoint == "/sys/fs/cgroup/unified")
+        #expect(layout.v2Controllers.isEmpty)
+    }
+
+    @Test func detectsUnifiedWithControllers() {
+        let layout = CgroupLayout.detect(mountinfo: Self.unified) { path in
+            path == "/sys/fs/cgroup/cgroup.controllers" ? "cpuset cpu io memory pids\n" : nil
+        }
+        #expect(layout.kind == .v2)
+        #expect(layout.v2Controllers == ["cpuset", "cpu", "io", "memory", "pids"])
+    }
+
+    @Test func detectsLegacyAndNone() {
+        #expect(CgroupLayout.detect(mountinfo: Self.legacy) { _ in nil }.kind == .v1)
+        #expect(CgroupLayout.detect(mountinfo: Self.legacy) { _ in nil }.v1.first?.controllers == ["cpu", "cpuacct"])
+        #expect(CgroupLayout.detect(mountinfo: "") { _ in nil }.kind == .none)
+    }
+
+    @Test func thisHostIsDetected() {
+        // Whatever this host runs, detection must find cgroups somewhere.
+        #expect(CgroupLayout.current().kind != .none)
+    }
+
+    @Test func kernelConfigSettings() {
+        let config = KernelConfig(text: "CONFIG_VETH=m\nCONFIG_BRIDGE=y\n# CONFIG_MACVLAN is not set\n", source: "t")
+        #expect(config.setting("CONFIG_VETH") == .module)
+        #expect(config.setting("CONFIG_BRIDGE") == .builtIn)
+        #expect(config.setting("CONFIG_MACVLAN") == .missing)
+    }
+}
