@@ -195,18 +195,23 @@ public enum FileSystem {
     public static func list(_ path: String) throws(BerthError) -> [String] {
         guard let dir = opendir(path) else { throw BerthError.system("opendir", path, currentErrno) }
         defer { closedir(dir) }
-        return entries(of: dir)
+        return entries(of: dir).map(\.name)
     }
 
-    static func entries(of dir: OpaquePointer) -> [String] {
-        var names: [String] = []
+    /// The names in an open directory, and whether each may be a directory: readdir's d_type
+    /// says so without a stat, except on filesystems that leave it unknown.
+    static func entries(of dir: OpaquePointer) -> [(name: String, mayBeDirectory: Bool)] {
+        var result: [(name: String, mayBeDirectory: Bool)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: &entry.pointee.d_name) {
                 String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }
-            if name != "." && name != ".." { names.append(name) }
+            let type = entry.pointee.d_type
+            if name != "." && name != ".." {
+                result.append((name, type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN)))
+            }
         }
-        return names
+        return result
     }
 
     /// `rm -rf --one-file-system`: removes `path` and everything below it without following
@@ -224,29 +229,50 @@ public enum FileSystem {
             return
         }
         let fd = try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        try removeContents(of: fd, path: path, device: st.st_dev)
+        let place = TreePlace(device: st.st_dev, mountID: mountID(fd, ""))
+        try removeContents(of: fd, path: path, place: place)
         try syscall("rmdir", path) { rmdir(path) }
     }
 
+    /// Which mount a tree walk is on: the device, and the mount id where the kernel reports it
+    /// (a bind mount of the same filesystem shares the device, not the id).
+    private struct TreePlace: Equatable {
+        let device: dev_t
+        let mountID: UInt64?
+    }
+
+    /// The mount id of `name` in the directory open at `fd` (`""`: the directory itself), or nil
+    /// on kernels that do not report one.
+    private static func mountID(_ fd: Int32, _ name: String) -> UInt64? {
+        var id: UInt64 = 0
+        return berth_mount_id_at(fd, name, &id) == 0 ? id : nil
+    }
+
     /// Empties the directory open at `fd` (which this function closes).
-    private static func removeContents(of fd: Int32, path: String, device: dev_t) throws(BerthError) {
+    private static func removeContents(of fd: Int32, path: String, place: TreePlace) throws(BerthError) {
         guard let dir = fdopendir(fd) else {
             close(fd)
             throw BerthError.system("fdopendir", path, currentErrno)
         }
         defer { closedir(dir) }
-        for name in entries(of: dir) {
+        for (name, mayBeDirectory) in entries(of: dir) {
             let child = "\(path)/\(name)"
+            // Files go without a stat. One with something mounted on it fails with EBUSY, so
+            // the mount and what lies under it stay.
+            guard mayBeDirectory else {
+                try syscall("unlink", child) { unlinkat(fd, name, 0) }
+                continue
+            }
             var st = stat()
             try syscall("fstatat", child) { fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) }
             if kind(of: st.st_mode) == .directory {
-                guard st.st_dev == device else {
+                guard TreePlace(device: st.st_dev, mountID: mountID(fd, name)) == place else {
                     throw BerthError(.busy, "refusing to remove \(child): another filesystem is mounted there; unmount it first", errno: .resourceBusy)
                 }
                 let childFD = try syscall("openat", child) {
                     openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 }
-                try removeContents(of: childFD, path: child, device: device)
+                try removeContents(of: childFD, path: child, place: place)
                 try syscall("rmdir", child) { unlinkat(fd, name, AT_REMOVEDIR) }
             } else {
                 try syscall("unlink", child) { unlinkat(fd, name, 0) }

@@ -6,6 +6,7 @@
 #ifndef BERTH_LINUX_H
 #define BERTH_LINUX_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -36,6 +37,15 @@ pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], cons
 /// Copies go through the kernel (a reflink where the filesystem can) instead of user space.
 /// Returns bytes copied, 0 at end of input, or -1 with errno set.
 ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len);
+
+/// The id of the mount `name` (relative to `dirfd`, not following a final symlink; an empty
+/// `name` asks about `dirfd` itself) lies on, from statx(2) with STATX_MNT_ID.
+/// Why C: glibc declares statx and its struct only under _GNU_SOURCE, which Swift's Glibc
+/// module does not define. A bind mount of the same filesystem has the same st_dev as its
+/// parent, so only the mount id tells that a tree walk is about to cross into a mount.
+/// Returns 0 with `*mount_id` set, or -1 with errno set (EOPNOTSUPP when the kernel, older
+/// than 5.8, does not report mount ids).
+int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
 
 #ifdef __cplusplus
 }
