@@ -10,7 +10,7 @@ let package = Package(
     name: "Berth",
     platforms: [.macOS(.v15)],
     products: [.library(name: "BerthKit", targets: ["BerthKit"])]
-        + tools.map { .executable(name: $0, targets: [$0]) },
+        + (tools + ["berth"]).map { .executable(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
@@ -40,11 +40,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The installed binary: all tools in one, chosen by argv[0] (see Multicall.swift).
+        .executableTarget(name: "berth", dependencies: ["BerthCommands"], path: "Sources/berth"),
         .executableTarget(name: "berth-docgen", dependencies: ["BerthKit"], path: "Sources/berth-docgen"),
         .testTarget(name: "BerthKitTests", dependencies: ["BerthKit", "BerthCommands"]),
         .testTarget(
             name: "BerthIntegrationTests",
-            dependencies: ["BerthKit"] + tools.map { .target(name: $0) }
+            dependencies: ["BerthKit"] + (tools + ["berth"]).map { .target(name: $0) }
         ),
     ] + tools.map { .executableTarget(name: $0, dependencies: ["BerthCommands"], path: "Sources/\($0)") },
     swiftLanguageModes: [.v6]

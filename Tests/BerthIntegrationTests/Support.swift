@@ -52,9 +52,19 @@ final class Sandbox: @unchecked Sendable {
     }
 
     func start(_ tool: String, _ arguments: [String], lxcpath: Bool = true) throws -> (Process, Pipe, Pipe) {
+        try start(executable: binDirectory + "/berth-" + tool, (lxcpath ? ["-P", self.lxcpath] : []) + arguments)
+    }
+
+    /// Runs any executable with the sandbox's environment.
+    @discardableResult
+    func run(executable: String, _ arguments: [String]) throws -> RunResult {
+        try finish(start(executable: executable, arguments))
+    }
+
+    func start(executable: String, _ arguments: [String]) throws -> (Process, Pipe, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/berth-" + tool)
-        process.arguments = (lxcpath ? ["-P", self.lxcpath] : []) + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.environment = environment
         let out = Pipe(), err = Pipe()
         process.standardOutput = out

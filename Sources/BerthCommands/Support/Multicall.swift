@@ -1,0 +1,68 @@
+import BerthKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The installed `berth` binary: every tool in one statically linked executable, picked by the
+/// name it was run as. `make install` links `berth-ls`, `berth-create`, ... to it, so the tools
+/// cost one copy of the Swift runtime on disk instead of one each. `berth TOOL ARGS` (with or
+/// without the `berth-` prefix) runs a tool too, and `berth --list-tools` names them all.
+public enum Multicall {
+    /// Every tool, in the order `--list-tools` prints them.
+    public static let tools: [any BerthTool.Type] = [
+        CreateCommand.self, DestroyCommand.self, ListCommand.self, InfoCommand.self,
+        CheckConfigCommand.self,
+    ]
+
+    /// The tool a name selects: `berth-ls` or `ls`.
+    public static func tool(named name: String) -> (any BerthTool.Type)? {
+        let full = name.hasPrefix("berth-") ? name : "berth-" + name
+        return tools.first { $0.configuration.commandName == full }
+    }
+
+    public static func main() -> Never {
+        let arguments = CommandLine.arguments
+        let invokedAs = arguments.first.map { String($0.split(separator: "/").last ?? "") } ?? "berth"
+        if let tool = tool(named: invokedAs), invokedAs != "berth" {
+            tool.runAsTool(Array(arguments.dropFirst()))
+        }
+        guard arguments.count > 1 else { usage(to: 1) }
+        let requested = arguments[1]
+        switch requested {
+        case "--list-tools":
+            for tool in tools { print(tool.configuration.commandName ?? "") }
+            exit(0)
+        case "-h", "--help", "help":
+            usage(to: 0)
+        case "--version":
+            print(BerthVersion.string)
+            exit(0)
+        default:
+            guard let tool = tool(named: requested) else {
+                Terminal.writeError("berth: unknown tool '\(requested)' (berth --list-tools names them)\n")
+                exit(1)
+            }
+            tool.runAsTool(Array(arguments.dropFirst(2)))
+        }
+    }
+
+    private static func usage(to status: Int32) -> Never {
+        var text = "usage: berth TOOL [ARGS...]   (or run a tool by its own name, e.g. berth-ls)\n\ntools:\n"
+        for tool in tools {
+            let name = tool.configuration.commandName ?? ""
+            text += "  " + name.padding(to: 20) + tool.configuration.abstract + "\n"
+        }
+        if status == 0 { print(text, terminator: "") } else { Terminal.writeError(text) }
+        exit(status)
+    }
+}
+
+extension String {
+    /// The string followed by spaces up to `width` characters.
+    fileprivate func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}
