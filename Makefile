@@ -1,0 +1,104 @@
+# Berth: build, install and test.
+#   make                 release build of the `berth` binary (Swift runtime linked in statically)
+#   make install         PREFIX=/usr/local, DESTDIR honoured; never overwrites /etc/berth files
+#   make uninstall       removes what install put down, except the admin's /etc/berth
+#   make test            the unit and root integration tests (run as root)
+#   make man             regenerates the manual pages in man/ from the tools' own help
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/berth
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/berth
+SWIFT      ?= swift
+
+# lld links the static runtime without the warnings GNU ld prints for the glibc symbols
+# Foundation refers to (mktemp).
+RELEASE_FLAGS = -c release --static-swift-stdlib -Xswiftc -use-ld=lld
+RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
+DEBUG_DIR     = $(shell $(SWIFT) build --show-bin-path)
+MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
+
+.PHONY: all build deps install uninstall test install-check man clean
+
+all: build
+
+build:
+	$(SWIFT) build $(RELEASE_FLAGS) --product berth
+
+# The Debian packages the build, the templates and the tests need (run as root).
+deps:
+	scripts/install-deps
+
+# Every tool is a link to the one `berth` binary, which dispatches on the name it runs as.
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 -s $(RELEASE_BIN) $(DESTDIR)$(BINDIR)/berth
+	for tool in $$($(RELEASE_BIN) --list-tools); do \
+		ln -sfn berth $(DESTDIR)$(BINDIR)/$$tool || exit 1; \
+	done
+	install -m 0755 templates/* $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	@# An admin's edited config stays; the shipped one lands beside it as FILE.dist.
+	@for file in config/*; do \
+		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
+		if [ -e $$target ] && ! cmp -s $$file $$target; then \
+			install -m 0644 $$file $$target.dist; \
+			echo "kept $$target; the shipped version is $$target.dist"; \
+		else \
+			install -m 0644 $$file $$target; \
+		fi; \
+	done
+
+uninstall:
+	@# Only links that point at berth are removed, so an unrelated berth-* stays.
+	@for link in $(DESTDIR)$(BINDIR)/berth-*; do \
+		if [ -L $$link ] && [ "$$(readlink $$link)" = berth ]; then rm -f $$link; fi; \
+	done
+	rm -f $(DESTDIR)$(BINDIR)/berth
+	rm -rf $(DESTDIR)$(DATADIR)
+	for page in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$page); done
+	for page in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$page); done
+	@for file in config/*; do \
+		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
+		if cmp -s $$file $$target; then rm -f $$target; else [ ! -e $$target ] || echo "left $$target (edited)"; fi; \
+		rm -f $$target.dist; \
+	done
+	-rmdir $(DESTDIR)$(SYSCONFDIR) 2>/dev/null
+
+# The unit and root integration tests against the debug build, then the same integration
+# tests against a release install into a scratch DESTDIR: the binaries an admin gets.
+test:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	$(MAKE) install-check
+
+install-check:
+	@set -e; stage=$$(mktemp -d /tmp/berth-install-XXXXXX); \
+	trap 'rm -rf "$$stage"' EXIT; \
+	$(MAKE) --no-print-directory install DESTDIR=$$stage PREFIX=/usr >/dev/null; \
+	bin=$$stage/usr/bin; \
+	echo "installed: $$(ls $$bin | wc -l) entries in bin, berth is $$(du -k $$bin/berth | cut -f1) KiB"; \
+	$$bin/berth-ls --version; \
+	test -x $$stage/usr/share/berth/templates/berth-debian; \
+	test -f $$stage/etc/berth/default.conf; \
+	test -f $$stage/usr/share/man/man5/berth.container.conf.5; \
+	BERTH_BIN_DIR=$$bin $(SWIFT) test --skip-build --filter BerthIntegrationTests
+
+# Section 1 pages come from each tool's --help text (swift-argument-parser's generator);
+# berth.container.conf(5) comes from Berth's key table.
+man:
+	$(SWIFT) build
+	$(SWIFT) package plugin generate-manual --help >/dev/null
+	for tool in $$($(DEBUG_DIR)/berth --list-tools); do \
+		$(DEBUG_DIR)/generate-manual-tool $(DEBUG_DIR)/$$tool --date $(MAN_DATE) \
+			--authors 'The Berth developers' -o man || exit 1; \
+		sed -i '/^\.Ar subcommand$$/d' man/$$tool.1; \
+	done
+	$(DEBUG_DIR)/berth-docgen > man/berth.container.conf.5
+
+clean:
+	$(SWIFT) package clean
