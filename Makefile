@@ -11,7 +11,8 @@ BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/berth
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/berth
-SWIFT      ?= swift
+# The toolchain on PATH, else where the Swift tarball is usually unpacked on these machines.
+SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
 # lld links the static runtime without the warnings GNU ld prints for the glibc symbols
 # Foundation refers to (mktemp).
