@@ -71,3 +71,283 @@ int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id) {
     *mount_id = sx.stx_mnt_id;
     return 0;
 }
+
+// ---- Processes and namespaces ----
+
+#include <linux/sched.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <stddef.h>
+
+pid_t berth_clone_into(uint64_t flags, int *pidfd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags | CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.exit_signal = SIGCHLD;
+    // No stack: the child runs on a copy of the parent's stack, exactly as after fork().
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int berth_setns(int fd, int nstype) { return setns(fd, nstype); }
+int berth_unshare(int flags) { return unshare(flags); }
+
+int berth_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+
+int berth_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
+
+int berth_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int berth_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+int berth_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+int berth_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0); }
+int berth_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }
+int berth_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
+int berth_set_comm(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+// The argv/environment string area, captured before main() runs.
+static char *title_start;
+static size_t title_space;
+
+// glibc passes (argc, argv, envp) to ELF constructors; this is the only portable way to reach
+// the original argv area from a Swift program.
+__attribute__((constructor)) static void berth_capture_argv(int argc, char **argv, char **envp) {
+    if (argc <= 0 || !argv || !argv[0])
+        return;
+    char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+    // The environment strings usually follow argv directly; they may be overwritten too once
+    // the process has copied what it needs (setproctitle's trick).
+    for (int i = 0; envp && envp[i]; i++) {
+        if (envp[i] == end)
+            end = envp[i] + strlen(envp[i]) + 1;
+    }
+    title_start = argv[0];
+    title_space = (size_t)(end - argv[0]);
+}
+
+size_t berth_set_process_title(const char *title) {
+    if (!title_start || title_space < 2)
+        return 0;
+    // Copy the environment first: getenv() must keep working after its strings are overwritten.
+    extern char **environ;
+    for (char **e = environ; e && *e; e++) {
+        if (*e >= title_start && *e < title_start + title_space) {
+            char *copy = strdup(*e);
+            if (copy)
+                *e = copy;
+        }
+    }
+    size_t n = strlen(title);
+    if (n > title_space - 1)
+        n = title_space - 1;
+    memcpy(title_start, title, n);
+    // Fill the rest with NULs: the kernel then shows exactly the title in /proc/PID/cmdline.
+    memset(title_start + n, 0, title_space - n);
+    return title_space - 1;
+}
+
+int berth_signalfd(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++)
+        sigaddset(&set, signals[i]);
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int berth_signalfd_read(int fd, int *status, pid_t *pid) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof(info));
+    if (n < 0)
+        return errno == EAGAIN ? 0 : -1;
+    if (n != sizeof(info)) {
+        errno = EIO;
+        return -1;
+    }
+    *status = info.ssi_status;
+    *pid = (pid_t)info.ssi_pid;
+    return (int)info.ssi_signo;
+}
+
+// ---- Terminals ----
+
+int berth_open_pty(const char *ptmx, int *ptx, char *name, size_t name_len) {
+    int fd = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int unlock = 0;
+    int number = 0;
+    if (ioctl(fd, TIOCSPTLCK, &unlock) < 0 || ioctl(fd, TIOCGPTN, &number) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    // The name is relative to the devpts instance the ptmx belongs to: "<dir of ptmx>/pts/N"
+    // for /dev/ptmx, "<dir>/N" for a devpts instance's own ptmx node.
+    const char *slash = strrchr(ptmx, '/');
+    size_t dir_len = slash ? (size_t)(slash - ptmx) : 0;
+    int in_pts = dir_len >= 4 && strncmp(ptmx + dir_len - 4, "/pts", 4) == 0;
+    int written = snprintf(name, name_len, "%.*s%s/%d", (int)dir_len, ptmx, in_pts ? "" : "/pts", number);
+    if (written < 0 || (size_t)written >= name_len) {
+        close(fd);
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    *ptx = fd;
+    return 0;
+}
+
+int berth_get_winsize(int fd, unsigned short *rows, unsigned short *cols) {
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
+        return -1;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 0;
+}
+
+int berth_set_winsize(int fd, unsigned short rows, unsigned short cols) {
+    struct winsize ws;
+    memset(&ws, 0, sizeof(ws));
+    ws.ws_row = rows;
+    ws.ws_col = cols;
+    return ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int berth_set_controlling_tty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
+
+// ---- Unix sockets ----
+
+static socklen_t abstract_address(struct sockaddr_un *addr, const char *name, size_t len) {
+    memset(addr, 0, sizeof(*addr));
+    addr->sun_family = AF_UNIX;
+    if (len > sizeof(addr->sun_path) - 1)
+        len = sizeof(addr->sun_path) - 1;
+    // sun_path[0] stays NUL: the abstract namespace, which vanishes with its last holder.
+    memcpy(addr->sun_path + 1, name, len);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+}
+
+int berth_listen_abstract(const char *name, size_t len) {
+    struct sockaddr_un addr;
+    socklen_t addr_len = abstract_address(&addr, name, len);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int on = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
+        bind(fd, (struct sockaddr *)&addr, addr_len) < 0 || listen(fd, 64) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int berth_connect_abstract(const char *name, size_t len) {
+    struct sockaddr_un addr;
+    socklen_t addr_len = abstract_address(&addr, name, len);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int result;
+    do {
+        result = connect(fd, (struct sockaddr *)&addr, addr_len);
+    } while (result < 0 && errno == EINTR);
+    if (result < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int berth_peer_uid(int sock, uid_t *uid) {
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        return -1;
+    *uid = cred.uid;
+    return 0;
+}
+
+ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd) {
+    struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    if (fd >= 0) {
+        memset(&control, 0, sizeof(control));
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof(control.buf);
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    }
+    ssize_t n;
+    do {
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+ssize_t berth_recv_with_fd(int sock, void *data, size_t len, int *fd) {
+    struct iovec iov = {.iov_base = data, .iov_len = len};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof(control.buf);
+    *fd = -1;
+    ssize_t n;
+    do {
+        n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return n;
+    for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+        if (cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS)
+            memcpy(fd, CMSG_DATA(cmsg), sizeof(int));
+    }
+    return n;
+}
+
+#include <linux/openat2.h>
+
+int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode) {
+    struct open_how how;
+    memset(&how, 0, sizeof(how));
+    how.flags = (uint64_t)(flags | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    int fd;
+    do {
+        fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+    } while (fd < 0 && errno == EAGAIN);  // EAGAIN: a concurrent rename raced the walk; retry
+    return fd;
+}

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/// O_PATH from <fcntl.h>, which glibc defines only under _GNU_SOURCE: a descriptor that names
+/// a file without opening it, for fchdir, *at() calls and mounting on /proc/self/fd/N.
+#define BERTH_O_PATH 010000000
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -46,6 +50,93 @@ ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len);
 /// Returns 0 with `*mount_id` set, or -1 with errno set (EOPNOTSUPP when the kernel, older
 /// than 5.8, does not report mount ids).
 int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
+
+
+// ---- Processes and namespaces ----
+
+/// clone3(2) without a new stack, so the child returns here like fork(2) but is born in the new
+/// namespaces given by `flags` (CLONE_NEW*), with a pidfd for it stored in `*pidfd`.
+/// Why C: glibc has no clone3 wrapper and syscall(2) is variadic. Berth calls it only from
+/// single-threaded processes (the monitor, attach), where the child may go on running Swift
+/// code: no other thread can hold a lock the child would need.
+/// Returns the child's pid in the parent, 0 in the child, or -1 with errno set.
+pid_t berth_clone_into(uint64_t flags, int *pidfd);
+
+/// setns(2) and unshare(2). Why C: glibc declares them only under _GNU_SOURCE.
+int berth_setns(int fd, int nstype);
+int berth_unshare(int flags);
+
+/// pivot_root(2). Why C: glibc has no wrapper, and syscall(2) is variadic.
+int berth_pivot_root(const char *new_root, const char *put_old);
+
+/// pidfd_open(2) and pidfd_send_signal(2). Why C: no glibc wrappers in Debian 12's glibc 2.36
+/// headers as imported by Swift; syscall(2) is variadic. A pidfd names one process for ever, so
+/// a signal can never hit a recycled pid.
+int berth_pidfd_open(pid_t pid);
+int berth_pidfd_send_signal(int pidfd, int sig);
+
+/// prctl(2) calls. Why C: prctl is variadic, which Swift cannot call.
+int berth_set_pdeathsig(int sig);
+int berth_set_child_subreaper(void);
+int berth_set_dumpable(int on);
+int berth_capbset_drop(int cap);
+int berth_set_no_new_privs(void);
+int berth_set_comm(const char *name);
+
+/// Replaces what `ps` shows for this process (its argv area) with `title`, as setproctitle
+/// does: the bytes from argv[0] to the end of the environment strings are overwritten. Call it
+/// only after the process has stopped reading its original argv and environment strings.
+/// Why C: the argv area is reached through the (argc, argv, envp) glibc passes to ELF
+/// constructors, which only C can receive; PR_SET_MM needs CAP_SYS_RESOURCE, which root in a
+/// container or VM may lack. Returns the number of bytes available for titles.
+size_t berth_set_process_title(const char *title);
+
+/// A signalfd for `signals` (a NULL-free array of `count` signal numbers), non-blocking and
+/// close-on-exec. Why C: glibc declares signalfd only in <sys/signalfd.h>, which Swift's Glibc
+/// module does not include. Returns the fd, or -1 with errno set.
+int berth_signalfd(const int *signals, int count);
+/// Reads one signal from a signalfd: returns the signal number and stores the sender's status
+/// (si_status) and pid, 0 when none is pending, or -1 with errno set.
+int berth_signalfd_read(int fd, int *status, pid_t *pid);
+
+
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS: opens `path` as if `root_fd` were
+/// `/`, so no `..` or symlink (absolute or relative) inside a container's rootfs can lead out of
+/// it. Why C: glibc 2.36 has no wrapper, struct open_how comes from <linux/openat2.h>, and
+/// syscall(2) is variadic. Mount targets are opened this way and mounted on through
+/// /proc/self/fd/N (the CVE-2015-1335 class of escape). Returns the fd, or -1 with errno set.
+int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode);
+
+// ---- Terminals ----
+
+/// Opens a new pty pair on the devpts instance whose ptmx is `ptmx` ("/dev/ptmx" for the
+/// host's): stores the controlling side in `*ptx` (close-on-exec) and the name of the other side
+/// in `name`. Why C: posix_openpt/unlockpt/ptsname_r are declared only under _XOPEN_SOURCE and
+/// unlocking uses a variadic ioctl. Returns 0, or -1 with errno set.
+int berth_open_pty(const char *ptmx, int *ptx, char *name, size_t name_len);
+/// Window size of a terminal, and setting it. Why C: ioctl is variadic.
+int berth_get_winsize(int fd, unsigned short *rows, unsigned short *cols);
+int berth_set_winsize(int fd, unsigned short rows, unsigned short cols);
+/// Makes `fd` the controlling terminal of the calling session leader. Why C: ioctl is variadic.
+int berth_set_controlling_tty(int fd);
+
+// ---- Unix sockets ----
+
+/// A listening stream socket at the abstract address `name` (`len` bytes, no leading NUL; at
+/// most 107), close-on-exec, with SO_PASSCRED. Binding fails with EADDRINUSE while another process
+/// holds the name — Berth's "already running" test. Why C: sockaddr_un with an abstract name
+/// needs an exact address length that Swift's imported struct makes awkward to compute.
+int berth_listen_abstract(const char *name, size_t len);
+/// Connects to the abstract address `name`. ECONNREFUSED means nobody listens.
+int berth_connect_abstract(const char *name, size_t len);
+/// The uid of the process at the other end of a connected Unix socket (SO_PEERCRED), or -1.
+/// Why C: struct ucred is declared only under _GNU_SOURCE.
+int berth_peer_uid(int sock, uid_t *uid);
+/// Sends `len` bytes and, if `fd` >= 0, the descriptor `fd` with them (SCM_RIGHTS).
+/// Why C: the CMSG_* macros are not imported into Swift. Returns bytes sent or -1.
+ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd);
+/// Receives up to `len` bytes and a descriptor if one came (`*fd`, else -1), close-on-exec.
+ssize_t berth_recv_with_fd(int sock, void *data, size_t len, int *fd);
 
 #ifdef __cplusplus
 }
