@@ -1,0 +1,45 @@
+/// `lxc.mount.auto`: which of proc, sys and cgroup the container gets, and how.
+public struct AutoMounts: Sendable, Equatable {
+    public enum Proc: String, Sendable { case mixed, rw }
+    public enum Sys: String, Sendable { case mixed, ro, rw }
+    public enum Cgroup: String, Sendable { case mixed, ro, rw }
+
+    public var proc: Proc?
+    public var sys: Sys?
+    public var cgroup: Cgroup?
+
+    public init(proc: Proc? = nil, sys: Sys? = nil, cgroup: Cgroup? = nil) {
+        self.proc = proc
+        self.sys = sys
+        self.cgroup = cgroup
+    }
+
+    /// Parses the (possibly several) `lxc.mount.auto` values: `proc:mixed sys:ro cgroup`.
+    /// `proc` alone means `proc:mixed`, `sys` means `sys:rw`, `cgroup` means `cgroup:mixed`
+    /// (LXC's meanings); `cgroup-full:*` is read as `cgroup:*`.
+    public init(parsing values: [String], where origin: String) throws(BerthError) {
+        self.init()
+        for word in values.flatMap({ $0.split(separator: " ").map(String.init) }) {
+            let parts = word.split(separator: ":", maxSplits: 1).map(String.init)
+            let kind = parts[0], mode = parts.count > 1 ? parts[1] : nil
+            let bad = BerthError(.invalidConfig, "\(origin): lxc.mount.auto: unknown value '\(word)' (proc:mixed|rw, sys:mixed|ro|rw, cgroup:mixed|ro|rw)")
+            switch kind {
+            case "proc":
+                guard let value = Proc(rawValue: mode ?? "mixed") else { throw bad }
+                proc = value
+            case "sys":
+                guard let value = Sys(rawValue: mode ?? "rw") else { throw bad }
+                sys = value
+            case "cgroup", "cgroup-full":
+                // `:force` (mount even when the container could mount them itself) is what Berth does anyway.
+                let text = (mode ?? "mixed").split(separator: ":").first.map(String.init) ?? "mixed"
+                guard let value = Cgroup(rawValue: text == "force" ? "mixed" : text) else { throw bad }
+                cgroup = value
+            case "shmounts":
+                continue  // LXD's shared mount helper; not used by Berth
+            default:
+                throw bad
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// Runs a container's `lxc.hook.<stage>` programs in order, with LXC's interface: through
+/// `sh -c "exec HOOK NAME lxc STAGE"` (hook version 0; version 1 passes only the environment),
+/// with `LXC_NAME`, `LXC_CONFIG_FILE`, `LXC_ROOTFS_MOUNT`, `LXC_ROOTFS_PATH`, `LXC_HOOK_TYPE` and
+/// friends set. The first hook that fails stops the run; its error names the hook, its status
+/// and the last line it wrote to standard error.
+public struct HookRunner {
+    public let plan: StartPlan
+
+    public init(plan: StartPlan) { self.plan = plan }
+
+    /// Runs the hooks of `stage`. `rootfsMount` is where the rootfs is seen from the hook
+    /// (`/` for the start hook, which runs inside the container). `extra` adds variables.
+    public func run(_ stage: HookStage, rootfsMount: String? = nil, extra: [String] = []) throws(BerthError) {
+        guard let commands = plan.hooks[stage] else { return }
+        let host = ProcessEnvironment.current
+        var environment = [
+            "PATH=\(host["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
+            "LXC_NAME=\(plan.name)", "LXC_CONFIG_FILE=\(plan.configPath)",
+            "LXC_ROOTFS_MOUNT=\(rootfsMount ?? plan.rootfs)", "LXC_ROOTFS_PATH=\(plan.rootfs)",
+            "LXC_SRC_NAME=\(plan.name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR",
+            "LXC_HOOK_VERSION=\(plan.hookVersion)", "LXC_HOOK_TYPE=\(stage.rawValue)", "LXC_HOOK_SECTION=lxc",
+            "LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")",
+        ]
+        environment += plan.hookEnvironment + extra
+        for command in commands {
+            let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) lxc \(stage.rawValue)"
+            var fds: [Int32] = [-1, -1]
+            try syscall("pipe", "hook") { pipe(&fds) }
+            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            let pid = CStringArray(["/bin/sh", "-c", script]).withPointers { argv in
+                CStringArray(environment).withPointers { envp in
+                    berth_spawn("/bin/sh", argv, envp, nil, -1, -1, fds[1])
+                }
+            }
+            close(fds[1])
+            guard pid > 0 else {
+                close(fds[0])
+                throw BerthError.system("running \(stage.rawValue) hook", command, currentErrno)
+            }
+            let errorText = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self)
+            close(fds[0])
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let signal = status & 0x7f, code = (status >> 8) & 0xff
+            if signal != 0 || code != 0 {
+                let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(code)"
+                let said = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
+                throw BerthError(.system, "\(stage.rawValue) hook '\(command)' \(how)\(said)")
+            }
+        }
+    }
+}

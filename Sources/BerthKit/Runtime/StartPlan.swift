@@ -1,0 +1,216 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Everything a start does, decided up front from the container's config and the host: which
+/// namespaces, which mounts, which devices, what init runs and how the container is stopped.
+/// Building it checks the config (every error names the key and the line); executing it is then
+/// a short list of steps (`ContainerSetup` in the child, `Monitor` around it).
+public struct StartPlan: Sendable {
+    public let name: String
+    public let lxcpath: String
+    public let configPath: String
+    /// The directory that becomes the container's `/`.
+    public let rootfs: String
+    public let hostname: String
+    public let namespaces: NamespaceSet
+    public let initArgv: [String]
+    public let initUID: UInt32
+    public let initGID: UInt32
+    public let initCwd: String
+    /// init's environment (`VAR=value`), before `container_ttys` is added.
+    public let environment: [String]
+    /// Extra variables for hooks (`lxc.environment.hooks`).
+    public let hookEnvironment: [String]
+    public let autoMounts: AutoMounts
+    public let mounts: [MountEntry]
+    public let autodev: Bool
+    public let autodevSize: UInt64
+    public let ttyCount: Int
+    public let ptyMax: Int
+    /// False with `lxc.console.path = none`: init's stdio is /dev/null.
+    public let hasConsole: Bool
+    public let consoleLogfile: String?
+    public let consoleBufferSize: Int
+    /// Capability numbers removed from the bounding set.
+    public let dropCapabilities: [Int32]
+    public let noNewPrivs: Bool
+    /// `lxc.signal.halt` when set; nil asks for LXC's detection (SIGPWR, or SIGRTMIN+3 for an
+    /// init that blocks SIGPWR... as systemd does).
+    public let haltSignal: Int32?
+    public let rebootSignal: Int32
+    public let stopSignal: Int32
+    public let hooks: [HookStage: [String]]
+    public let hookVersion: Int
+    /// True for berth-execute: the child stays as a tiny init and runs `initArgv` under it.
+    public let tinyInit: Bool
+
+    /// The plan for `container` from `config`. `initArguments` (after `--` on berth-start's
+    /// command line) replace `lxc.init.cmd`.
+    public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
+                environment callerEnvironment: [String: String] = ProcessEnvironment.current) throws(BerthError) {
+        func origin(_ key: String) -> String {
+            guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
+            return "\(entry.file):\(entry.line): \(key)"
+        }
+        func unsigned(_ key: String, default value: UInt64) throws(BerthError) -> UInt64 {
+            guard let text = config.value(key) else { return value }
+            guard let number = UInt64(text) else { throw BerthError(.invalidConfig, "\(origin(key)): expected a number, got '\(text)'") }
+            return number
+        }
+        func signal(_ key: String) throws(BerthError) -> Int32? {
+            guard let text = config.value(key) else { return nil }
+            guard let number = SignalName.number(text) else { throw BerthError(.invalidConfig, "\(origin(key)): unknown signal '\(text)'") }
+            return number
+        }
+        func flag(_ key: String, default value: Bool) -> Bool {
+            guard let text = config.value(key) else { return value }
+            return text == "1" || text == "true"
+        }
+
+        name = container.name.value
+        lxcpath = container.paths.lxcpath
+        configPath = container.paths.config
+
+        // Rootfs: dir only until the storage backends land.
+        guard let spec = config.rootfs else {
+            throw BerthError(.invalidConfig, "\(container.paths.config): lxc.rootfs.path is not set; there is no root filesystem to start")
+        }
+        guard spec.backend == "dir" else {
+            throw BerthError(.unsupported, "\(origin("lxc.rootfs.path")): the '\(spec.backend)' backing store cannot be started yet (only dir)")
+        }
+        guard FileSystem.isDirectory(spec.path) else {
+            throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the root filesystem \(spec.path) does not exist or is not a directory")
+        }
+        rootfs = spec.path
+        hostname = config.utsName ?? container.name.value
+
+        // Namespaces: LXC's defaults, then lxc.namespace.clone / keep.
+        var namespaces: NamespaceSet = [.mount, .pid, .uts, .ipc, .cgroup]
+        if config.networks.contains(where: { $0.type != "none" }) || config.networks.isEmpty { namespaces.insert(.net) }
+        if config.networks.contains(where: { $0.type == "none" }) { namespaces.remove(.net) }
+        if config.isUnprivileged { namespaces.insert(.user) }
+        if let text = config.value("lxc.namespace.clone") {
+            namespaces = try NamespaceSet(parsing: text, where: origin("lxc.namespace.clone"))
+            namespaces.insert(.mount)  // Berth's rootfs setup needs its own mount namespace
+        }
+        if let text = config.value("lxc.namespace.keep") {
+            let keep = try NamespaceSet(parsing: text, where: origin("lxc.namespace.keep"))
+            if keep.contains(.mount) {
+                throw BerthError(.invalidConfig, "\(origin("lxc.namespace.keep")): keeping the host's mount namespace is not supported: the container's root would be mounted on the host")
+            }
+            namespaces.subtract(keep)
+        }
+        if namespaces.contains(.user) {
+            throw BerthError(.unsupported, "\(origin("lxc.idmap")): user namespaces (lxc.idmap) are not supported yet")
+        }
+        for network in config.networks where !["empty", "none"].contains(network.type ?? "") {
+            throw BerthError(.unsupported, "\(origin("lxc.net.\(network.index).type")): network type '\(network.type ?? "(unset)")' is not supported yet (empty and none are)")
+        }
+        self.namespaces = namespaces
+
+        // Init.
+        if !initArguments.isEmpty {
+            initArgv = initArguments
+        } else if let command = config.value("lxc.init.cmd") {
+            initArgv = command.split(separator: " ").map(String.init)
+        } else {
+            initArgv = ["/sbin/init"]
+        }
+        initUID = UInt32(try unsigned("lxc.init.uid", default: 0))
+        initGID = UInt32(try unsigned("lxc.init.gid", default: 0))
+        initCwd = config.value("lxc.init.cwd") ?? "/"
+        var environment: [String] = []
+        func expand(_ values: [String]) -> [String] {
+            // `VAR` alone passes the caller's value, as LXC does.
+            values.compactMap { item in item.contains("=") ? item : callerEnvironment[item].map { "\(item)=\($0)" } }
+        }
+        environment += expand(config.values("lxc.environment") + config.values("lxc.environment.runtime"))
+        if !environment.contains(where: { $0.hasPrefix("PATH=") }) {
+            environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        }
+        environment.append("container=lxc")
+        self.environment = environment
+        hookEnvironment = expand(config.values("lxc.environment") + config.values("lxc.environment.hooks"))
+
+        // Mounts.
+        autoMounts = try AutoMounts(parsing: config.values("lxc.mount.auto"), where: origin("lxc.mount.auto"))
+        var mounts: [MountEntry] = []
+        if let fstab = config.value("lxc.mount.fstab") {
+            let text: String
+            do throws(BerthError) { text = try FileSystem.readText(fstab) } catch {
+                throw BerthError(.invalidConfig, "\(origin("lxc.mount.fstab")): cannot read \(fstab): \(error.message)")
+            }
+            for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+                mounts.append(try MountEntry(parsing: String(trimmed), where: "\(fstab):\(number + 1)"))
+            }
+        }
+        let entries = config.entries.filter { $0.key == "lxc.mount.entry" }
+        for value in config.values("lxc.mount.entry") {
+            let entry = entries.last(where: { $0.value == value })
+            mounts.append(try MountEntry(parsing: value, where: entry.map { "\($0.file):\($0.line): lxc.mount.entry" } ?? "lxc.mount.entry"))
+        }
+        self.mounts = mounts
+        autodev = flag("lxc.autodev", default: true)
+        autodevSize = config.value("lxc.autodev.tmpfs.size").flatMap(SizeParser.bytes) ?? 500_000
+        ttyCount = Int(try unsigned("lxc.tty.max", default: 0))
+        ptyMax = Int(try unsigned("lxc.pty.max", default: 1024))
+        hasConsole = config.value("lxc.console.path") != "none"
+        consoleLogfile = config.value("lxc.console.logfile")
+        // Berth keeps 128 KiB of recent console output by default, so a late berth-console (and
+        // berth-console's history) shows how the container booted; 0 turns it off.
+        if let text = config.value("lxc.console.buffer.size") {
+            consoleBufferSize = text == "auto" ? 131_072 : Int(SizeParser.bytes(text) ?? 0)
+        } else {
+            consoleBufferSize = 131_072
+        }
+
+        // Security.
+        var drop: [Int32] = []
+        for value in config.values("lxc.cap.drop") {
+            for word in value.split(separator: " ").map(String.init) {
+                guard let number = CapabilityName.number(word) else {
+                    throw BerthError(.invalidConfig, "\(origin("lxc.cap.drop")): unknown capability '\(word)'")
+                }
+                drop.append(number)
+            }
+        }
+        let keep = config.values("lxc.cap.keep").flatMap { $0.split(separator: " ").map(String.init) }
+        if !keep.isEmpty {
+            var kept: Set<Int32> = []
+            for word in keep where word != "none" {
+                guard let number = CapabilityName.number(word) else {
+                    throw BerthError(.invalidConfig, "\(origin("lxc.cap.keep")): unknown capability '\(word)'")
+                }
+                kept.insert(number)
+            }
+            drop = (0...StartPlan.lastCapability()).filter { !kept.contains($0) }
+        }
+        dropCapabilities = drop
+        noNewPrivs = flag("lxc.no_new_privs", default: false)
+
+        // Signals.
+        haltSignal = try signal("lxc.signal.halt")
+        rebootSignal = try signal("lxc.signal.reboot") ?? SIGINT
+        stopSignal = try signal("lxc.signal.stop") ?? SIGKILL
+
+        var hooks: [HookStage: [String]] = [:]
+        for stage in HookStage.allCases {
+            let commands = config.values("lxc.hook.\(stage.rawValue)")
+            if !commands.isEmpty { hooks[stage] = commands }
+        }
+        self.hooks = hooks
+        hookVersion = Int(config.value("lxc.hook.version") ?? "0") ?? 0
+        self.tinyInit = tinyInit
+    }
+
+    /// The highest capability number this kernel knows.
+    static func lastCapability() -> Int32 {
+        let text = (try? FileSystem.readText("/proc/sys/kernel/cap_last_cap")) ?? "40"
+        return Int32(text.split(separator: "\n").first ?? "40") ?? 40
+    }
+}
