@@ -29,9 +29,11 @@ public struct ContainerDestroyer {
         }
         defer { lock.release() }
         if container.state.isActive {
-            // Stopping arrives with the runtime; until then nothing can be running.
-            throw BerthError(.busy, "\(container.name) is running; stop it first or use -f")
+            guard force else { throw BerthError(.busy, "\(container.name) is running; stop it first or use -f") }
+            try ContainerStopper(container: container).kill()
         }
+        // A monitor killed with SIGKILL cannot remove its cgroup; do it now.
+        PayloadCgroup(name: container.name.value).sweep()
         let clones = try container.dependents()
         guard clones.isEmpty else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has clones: \(clones.map { $0.name.value }.joined(separator: ", "))")

@@ -16,12 +16,15 @@ public struct Container: Sendable {
         return try ConfigLoader.load(paths.config, warn: warn)
     }
 
-    /// The container's state. Berth has no runtime yet, so no container has a monitor and every
-    /// defined container is STOPPED; this is where the monitor's socket will be asked.
-    public var state: ContainerState { .stopped }
+    /// The container's state and init's pid, asked from its monitor: a container without a
+    /// running monitor is STOPPED, however its monitor ended.
+    public var status: (state: ContainerState, pid: Int32?) { MonitorClient(paths: paths).status() }
+
+    /// The container's state.
+    public var state: ContainerState { status.state }
 
     /// Init's pid on the host while running.
-    public var initPID: Int32? { nil }
+    public var initPID: Int32? { status.pid }
 
     /// The clones that depend on this container, from `lxc_snapshots` (pairs of lines:
     /// lxcpath, name). Entries whose clone no longer exists are left out.

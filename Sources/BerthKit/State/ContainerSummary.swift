@@ -16,8 +16,9 @@ public struct ContainerSummary: Sendable {
     /// the problem is reported in `configError`.
     public init(_ container: Container) {
         name = container.name.value
-        state = container.state
-        pid = container.initPID
+        let status = container.status
+        state = status.state
+        pid = status.pid
         var config: ContainerConfig?
         var problem: String?
         do throws(BerthError) { config = try container.loadConfig() } catch { problem = error.message }

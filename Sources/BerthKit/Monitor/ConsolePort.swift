@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// One terminal the monitor owns for a container: the console or a tty. It is a pty pair on
+/// the host's devpts; the container gets the pty side bound onto /dev/console or /dev/ttyN,
+/// the monitor keeps the controlling side and relays it to at most one berth-console client.
+final class ConsolePort {
+    let ptx: Int32
+    /// The host path of the pty side (`/dev/pts/N`).
+    let ptyPath: String
+    /// The monitor's own descriptor of the pty side: while it is open, the controlling side never
+    /// reports a hang-up, even when init closes and reopens its console.
+    private let ptyHold: Int32
+    var client: Int32?
+
+    init() throws(BerthError) {
+        var fd: Int32 = -1
+        var name = [CChar](repeating: 0, count: 128)
+        try syscall("open", "/dev/ptmx") { berth_open_pty("/dev/ptmx", &fd, &name, name.count) }
+        ptx = fd
+        ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        ptyHold = open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        Descriptor.setNonBlocking(ptx)
+    }
+
+    func resize(rows: Int, cols: Int) {
+        guard rows > 0, cols > 0 else { return }
+        _ = berth_set_winsize(ptx, UInt16(clamping: rows), UInt16(clamping: cols))
+    }
+
+    func dropClient() {
+        if let client { Glibc.close(client) }
+        client = nil
+    }
+
+    func close() {
+        dropClient()
+        Glibc.close(ptx)
+        if ptyHold >= 0 { Glibc.close(ptyHold) }
+    }
+}

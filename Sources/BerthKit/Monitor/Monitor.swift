@@ -1,0 +1,458 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+import SystemPackage
+
+/// The process that runs one container: the parent of its init, for the container's whole life.
+///
+/// It holds the command socket (its bind is the "already running" lock), starts the container
+/// (`boot`), then serves requests, relays the console, reaps init, restarts the container when
+/// init reboots it, and cleans everything up when it ends. It is single-threaded and
+/// event-driven (`poll` over a signalfd, the socket, clients and the console), so the child it
+/// clones may run Swift code until it execs init.
+public final class Monitor {
+    /// How the monitor was started.
+    public struct Options {
+        /// Where to report the outcome of the first boot (`RUNNING pid` or `ABORTING reason`),
+        /// for a daemonized berth-start waiting on it.
+        public var report: Int32?
+        /// Relay the console to this process's stdin and stdout (berth-start -F).
+        public var foregroundConsole = false
+        /// Give init this process's stdin, stdout and stderr, no console (berth-execute).
+        public var inheritStdio = false
+        /// Messages after the first boot (a failed reboot) go here.
+        public var log: (String) -> Void = { _ in }
+
+        public init() {}
+    }
+
+    let plan: StartPlan
+    let paths: ContainerPaths
+    let options: Options
+    let listenFD: Int32
+    private var signalFD: Int32 = -1
+    private(set) var state: ContainerState = .starting
+    private var initPID: pid_t = 0
+    private var initPidfd: Int32 = -1
+    private var initStatus: Int32 = 0
+    private var console: ConsolePort?
+    private var ttys: [ConsolePort] = []
+    private var ring: ConsoleRing
+    private var consoleLog: Int32 = -1
+    private var watchers: [Int32] = []
+    private var stopWaiters: [Int32] = []
+    private var stopRequested = false
+    private var rebootRequested = false
+    private var cgroup: PayloadCgroup
+    private var foregroundInput: Int32?
+    private var rawTerminal: RawTerminal?
+
+    /// Binds the container's command socket. nil when another monitor holds it (the container
+    /// runs already).
+    public init?(plan: StartPlan, paths: ContainerPaths, options: Options) throws(BerthError) {
+        guard let fd = try CommandSocket(paths: paths).listen() else { return nil }
+        self.plan = plan
+        self.paths = paths
+        self.options = options
+        listenFD = fd
+        ring = ConsoleRing(capacity: plan.consoleBufferSize)
+        cgroup = PayloadCgroup(name: plan.name)
+    }
+
+    /// Boots the container and runs it until it stops. Returns the status for the tool: 0, 1 when
+    /// the first boot failed, or for berth-execute the command's status.
+    public func run() -> Int32 {
+        _ = berth_set_comm("berth monitor")
+        _ = berth_set_process_title("[berth monitor] \(plan.lxcpath) \(plan.name)")
+        // Every signal arrives through the signalfd, in the loop; none interrupts a step.
+        var all = sigset_t()
+        sigfillset(&all)
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { sigdelset(&all, sig) }
+        sigprocmask(SIG_SETMASK, &all, nil)
+        signal(SIGPIPE, SIG_IGN)
+        let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
+        signalFD = watched.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
+
+        if plan.consoleBufferSize > 0 || plan.consoleLogfile != nil, let file = plan.consoleLogfile {
+            consoleLog = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        }
+        if options.foregroundConsole && !options.inheritStdio {
+            foregroundInput = 0
+            Descriptor.setNonBlocking(0)
+            if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
+        }
+
+        do throws(BerthError) {
+            try boot()
+        } catch {
+            report("ABORTING \(error.message)")
+            finish()
+            return 1
+        }
+        report("RUNNING \(initPID)")
+        loop()
+        finish()
+        if plan.tinyInit { return shellStatus(initStatus) }
+        return 0
+    }
+
+    private func report(_ line: String) {
+        guard let fd = options.report else { return }
+        Descriptor.writeAll(fd, line + "\n")
+        close(fd)
+    }
+
+    private func setState(_ new: ContainerState) {
+        state = new
+        var alive: [Int32] = []
+        for watcher in watchers {
+            if Descriptor.writeAll(watcher, "state \(new.rawValue)\n") { alive.append(watcher) } else { close(watcher) }
+        }
+        watchers = alive
+    }
+
+    // MARK: boot
+
+    private func boot() throws(BerthError) {
+        setState(.starting)
+        stopRequested = false
+        rebootRequested = false
+        let hooks = HookRunner(plan: plan)
+        try hooks.run(.preStart)
+        cgroup.sweep()
+        try cgroup.create()
+        do throws(BerthError) {
+            try spawn(hooks)
+        } catch {
+            setState(.aborting)
+            if initPidfd >= 0 { _ = berth_pidfd_send_signal(initPidfd, SIGKILL) }
+            if initPID > 0 { var status: Int32 = 0; while waitpid(initPID, &status, 0) < 0 && errno == EINTR {} }
+            teardown()
+            throw error
+        }
+        setState(.running)
+    }
+
+    private func spawn(_ hooks: HookRunner) throws(BerthError) {
+        if plan.hasConsole && !options.inheritStdio {
+            let port = try ConsolePort()
+            if options.foregroundConsole {
+                var rows: UInt16 = 0, cols: UInt16 = 0
+                if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
+            }
+            console = port
+        }
+        for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) }
+
+        var pair: [Int32] = [-1, -1]
+        try syscall("socketpair", "sync") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
+        let monitorPID = getpid()
+        // The cgroup namespace is made by the child after it joined its cgroup (see
+        // ContainerSetup); every other namespace is made by clone itself.
+        let flags = plan.namespaces.subtracting(.cgroup).rawValue
+        var pidfd: Int32 = -1
+        let pid = berth_clone_into(flags, &pidfd)
+        if pid == 0 {
+            close(pair[0])
+            ContainerSetup(plan: plan, sync: pair[1], monitorPID: monitorPID, cgroup: cgroup,
+                           consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
+                           inheritStdio: options.inheritStdio).run()
+        }
+        close(pair[1])
+        defer { close(pair[0]) }
+        guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
+        initPID = pid
+        initPidfd = pidfd
+
+        switch Descriptor.readLine(pair[0]) {
+        case "ready"?: break
+        case let line? where line.hasPrefix("error "): throw BerthError(.system, String(line.dropFirst(6)))
+        default: throw BerthError(.system, "the container's first process died while it was being set up")
+        }
+        try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
+        Descriptor.writeAll(pair[0], "go\n")
+        // The socket is close-on-exec: end of file means init was exec'd.
+        if let line = Descriptor.readLine(pair[0]), line.hasPrefix("error ") {
+            throw BerthError(.system, String(line.dropFirst(6)))
+        }
+        try waitUntilSettled()
+    }
+
+    /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,
+    /// not a RUNNING container that is gone a moment later. Init counts as up once it sleeps
+    /// (waits for something) for the first time, which every real init does within
+    /// milliseconds; one that keeps running for two seconds counts as up as well.
+    private func waitUntilSettled() throws(BerthError) {
+        let deadline = monotonicSeconds() + 2
+        let statPath = "/proc/\(initPID)/stat"
+        while monotonicSeconds() < deadline {
+            var status: Int32 = 0
+            if waitpid(initPID, &status, WNOHANG) == initPID {
+                initPID = 0
+                let what = (status & 0x7f) != 0 ? "was killed by signal \(status & 0x7f)" : "exited with status \((status >> 8) & 0xff)"
+                throw BerthError(.system, "init (\(plan.initArgv.joined(separator: " "))) \(what) right after it started")
+            }
+            if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {
+                let stateChar = text[text.index(close, offsetBy: 2)]
+                if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
+            }
+            usleep(200)
+        }
+    }
+
+    // MARK: loop
+
+    private func loop() {
+        while true {
+            var fds: [pollfd] = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
+                                 pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)]
+            var ports: [(ConsolePort, isClient: Bool)] = []
+            for port in [console].compactMap({ $0 }) + ttys {
+                if port === console || port.client != nil {
+                    fds.append(pollfd(fd: port.ptx, events: Int16(POLLIN), revents: 0))
+                    ports.append((port, false))
+                }
+                if let client = port.client {
+                    fds.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0))
+                    ports.append((port, true))
+                }
+            }
+            let inputIndex = fds.count
+            let input = foregroundInput
+            if let input { fds.append(pollfd(fd: input, events: Int16(POLLIN), revents: 0)) }
+            let watcherBase = fds.count
+            let polledWatchers = watchers
+            for watcher in polledWatchers { fds.append(pollfd(fd: watcher, events: Int16(POLLIN), revents: 0)) }
+
+            let ready = poll(&fds, nfds_t(fds.count), -1)
+            if ready < 0 { if errno == EINTR { continue } else { return } }
+
+            for (index, entry) in ports.enumerated() where fds[2 + index].revents != 0 {
+                if entry.isClient { relayFromClient(entry.0) } else { relayFromContainer(entry.0) }
+            }
+            if let input, fds[inputIndex].revents != 0 {
+                if let bytes = Descriptor.readSome(input), let console {
+                    if !bytes.isEmpty { _ = Descriptor.writeAll(console.ptx, bytes) }
+                } else {
+                    foregroundInput = nil  // end of the caller's input; the container keeps running
+                }
+            }
+            // A watcher never sends anything after its request: readable means it hung up.
+            var gone: [Int32] = []
+            for (offset, watcher) in polledWatchers.enumerated() where fds[watcherBase + offset].revents != 0 {
+                gone.append(watcher)
+            }
+            for fd in gone where watchers.contains(fd) { close(fd) }
+            watchers.removeAll { gone.contains($0) }
+            if fds[1].revents != 0 { accept() }
+            if fds[0].revents != 0, handleSignals() { return }
+        }
+    }
+
+    /// Handles pending signals; true when the container has ended for good.
+    private func handleSignals() -> Bool {
+        while true {
+            var status: Int32 = 0
+            var sender: pid_t = 0
+            let sig = berth_signalfd_read(signalFD, &status, &sender)
+            if sig <= 0 { return false }
+            switch sig {
+            case SIGCHLD:
+                if reapInit() { return initEnded() }
+            case SIGWINCH:
+                var rows: UInt16 = 0, cols: UInt16 = 0
+                if options.foregroundConsole, berth_get_winsize(0, &rows, &cols) == 0 { console?.resize(rows: Int(rows), cols: Int(cols)) }
+            case SIGHUP:
+                _ = berth_pidfd_send_signal(initPidfd, SIGTERM)  // as LXC: a hang-up asks init to end
+            default:
+                _ = berth_pidfd_send_signal(initPidfd, sig)
+            }
+        }
+    }
+
+    private func reapInit() -> Bool {
+        var ended = false
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { return ended }
+            if pid == initPID {
+                initStatus = status
+                ended = true
+            }
+        }
+    }
+
+    /// Init ended: clean up, and boot again when it rebooted. True when the monitor is done.
+    private func initEnded() -> Bool {
+        let signal = initStatus & 0x7f
+        // reboot(2) inside a pid namespace ends its init with SIGHUP.
+        let reboot = !stopRequested && (signal == SIGHUP || rebootRequested)
+        setState(.stopping)
+        let target = reboot ? "reboot" : "stop"
+        let hooks = HookRunner(plan: plan)
+        do throws(BerthError) { try hooks.run(.stop, extra: ["LXC_TARGET=\(target)"]) } catch { options.log(error.message) }
+        teardown()
+        var postStopFailed = false
+        do throws(BerthError) { try hooks.run(.postStop, extra: ["LXC_TARGET=\(target)"]) } catch {
+            options.log(error.message)
+            postStopFailed = true  // as LXC: a failing post-stop hook turns a reboot into a stop
+        }
+        guard reboot && !postStopFailed else { return true }
+        do throws(BerthError) {
+            try boot()
+            return false
+        } catch {
+            options.log("reboot of \(plan.name) failed: \(error.message)")
+            return true
+        }
+    }
+
+    /// Releases what one boot set up: the terminals and the cgroup. The console ring and log
+    /// survive a reboot.
+    private func teardown() {
+        console?.close()
+        console = nil
+        for tty in ttys { tty.close() }
+        ttys = []
+        if initPidfd >= 0 { close(initPidfd) }
+        initPidfd = -1
+        initPID = 0
+        do throws(BerthError) { try cgroup.remove() } catch { options.log(error.message) }
+    }
+
+    /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
+    /// answered, so that a berth-stop that returns sees a container that can start again.
+    private func finish() {
+        setState(.stopped)
+        for watcher in watchers { close(watcher) }
+        watchers = []
+        close(listenFD)
+        for waiter in stopWaiters { close(waiter) }
+        stopWaiters = []
+        if consoleLog >= 0 { close(consoleLog) }
+        rawTerminal?.restore()
+    }
+
+    private func shellStatus(_ status: Int32) -> Int32 {
+        let signal = status & 0x7f
+        return signal != 0 ? 128 + signal : (status >> 8) & 0xff
+    }
+
+    // MARK: console relay
+
+    private func relayFromContainer(_ port: ConsolePort) {
+        guard let bytes = Descriptor.readSome(port.ptx), !bytes.isEmpty else { return }
+        if port === console {
+            ring.append(bytes)
+            if consoleLog >= 0 { _ = Descriptor.writeAll(consoleLog, bytes) }
+            if options.foregroundConsole { _ = Descriptor.writeAll(1, bytes) }
+        }
+        if let client = port.client, !Descriptor.writeAll(client, bytes) { port.dropClient() }
+    }
+
+    private func relayFromClient(_ port: ConsolePort) {
+        guard let client = port.client else { return }
+        guard let bytes = Descriptor.readSome(client) else {
+            port.dropClient()
+            return
+        }
+        if !bytes.isEmpty { _ = Descriptor.writeAll(port.ptx, bytes) }
+    }
+
+    // MARK: requests
+
+    private func accept() {
+        let fd = Glibc.accept(listenFD, nil, nil)
+        guard fd >= 0 else { return }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        var uid: uid_t = 0
+        guard berth_peer_uid(fd, &uid) == 0, uid == 0 || uid == getuid() else {
+            Descriptor.writeAll(fd, "err permission denied\n")
+            close(fd)
+            return
+        }
+        // A client that connects and says nothing must not stall the container's monitor.
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        guard let line = Descriptor.readLine(fd, limit: 256), let request = MonitorRequest(line: line) else {
+            Descriptor.writeAll(fd, "err unknown request\n")
+            close(fd)
+            return
+        }
+        handle(request, fd)
+    }
+
+    private func handle(_ request: MonitorRequest, _ fd: Int32) {
+        switch request {
+        case .state:
+            Descriptor.writeAll(fd, "ok \(state.rawValue) \(initPID)\n")
+            close(fd)
+        case .initPidfd:
+            let reply = Array("ok \(initPID)\n".utf8)
+            _ = reply.withUnsafeBytes { berth_send_with_fd(fd, $0.baseAddress, $0.count, initPidfd) }
+            close(fd)
+        case .halt:
+            let sig = haltSignal()
+            _ = berth_pidfd_send_signal(initPidfd, sig)
+            Descriptor.writeAll(fd, "ok \(sig)\n")
+            close(fd)
+        case .reboot:
+            rebootRequested = true
+            _ = berth_pidfd_send_signal(initPidfd, plan.rebootSignal)
+            Descriptor.writeAll(fd, "ok\n")
+            close(fd)
+        case .stop:
+            stopRequested = true
+            _ = berth_pidfd_send_signal(initPidfd, plan.stopSignal)
+            Descriptor.writeAll(fd, "ok\n")
+            stopWaiters.append(fd)  // closed once the container is gone and cleaned up
+        case .watch:
+            Descriptor.writeAll(fd, "ok\nstate \(state.rawValue)\n")
+            watchers.append(fd)
+        case .console(let tty, let rows, let cols):
+            guard let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil) else {
+                let what = tty == 0 ? "the container has no console (lxc.console.path = none)" : "no tty \(tty) (lxc.tty.max = \(ttys.count))"
+                Descriptor.writeAll(fd, "err \(what)\n")
+                close(fd)
+                return
+            }
+            guard port.client == nil, !(tty == 0 && options.foregroundConsole) else {
+                Descriptor.writeAll(fd, "err \(tty == 0 ? "the console" : "tty \(tty)") is in use by another client\n")
+                close(fd)
+                return
+            }
+            Descriptor.writeAll(fd, "ok\n")
+            port.resize(rows: rows, cols: cols)
+            if tty == 0 { Descriptor.writeAll(fd, ring.contents) }
+            Descriptor.setNonBlocking(fd)
+            port.client = fd
+        case .winch(let tty, let rows, let cols):
+            let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil)
+            port?.resize(rows: rows, cols: cols)
+            Descriptor.writeAll(fd, "ok\n")
+            close(fd)
+        }
+    }
+
+    /// `lxc.signal.halt`, else SIGRTMIN+3 for an init that blocks it (systemd, which waits for it
+    /// on a signalfd), else SIGPWR, as LXC decides.
+    private func haltSignal() -> Int32 {
+        if let configured = plan.haltSignal { return configured }
+        let rtmin3: Int32 = 34 + 3
+        if let status = try? FileSystem.readText("/proc/\(initPID)/status"),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+           let mask = UInt64(line.dropFirst(7).trimmingSpaces, radix: 16),
+           mask & (UInt64(1) << UInt64(rtmin3 - 1)) != 0 {
+            return rtmin3
+        }
+        return SIGPWR
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String { String(drop(while: { $0 == " " || $0 == "\t" })) }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// Talks to a container's monitor: one request per connection over its `CommandSocket`.
+public struct MonitorClient: Sendable {
+    public let socket: CommandSocket
+    public let name: String
+
+    public init(paths: ContainerPaths) {
+        socket = CommandSocket(paths: paths)
+        name = paths.name.value
+    }
+
+    /// A reply: the connection (still open, for console and watch), the words after `ok`, and a
+    /// descriptor the monitor passed along.
+    public struct Reply {
+        public let fd: Int32
+        public let words: [String]
+        public let passedFD: Int32?
+    }
+
+    /// Sends `request`. nil when no monitor runs (the container is STOPPED). An `err` reply is
+    /// thrown with the monitor's message.
+    public func send(_ request: MonitorRequest) throws(BerthError) -> Reply? {
+        guard let fd = try socket.connect() else { return nil }
+        guard Descriptor.writeAll(fd, request.line + "\n") else {
+            close(fd)
+            return nil  // the monitor went away between connect and write: it stopped
+        }
+        // The reply line may carry a descriptor; read it with recvmsg, a byte at a time up to
+        // the newline so that console bytes after the line stay in the socket.
+        var bytes: [UInt8] = []
+        var passed: Int32?
+        var byte: UInt8 = 0
+        while true {
+            var got: Int32 = -1
+            let n = berth_recv_with_fd(fd, &byte, 1, &got)
+            if got >= 0 { passed = got }
+            if n <= 0 { break }
+            if byte == UInt8(ascii: "\n") { break }
+            bytes.append(byte)
+        }
+        let line = String(decoding: bytes, as: UTF8.self)
+        if line.isEmpty {
+            close(fd)
+            if let passed { close(passed) }
+            return nil  // closed without a reply: the monitor is exiting
+        }
+        let words = line.split(separator: " ").map(String.init)
+        if words.first == "err" {
+            close(fd)
+            if let passed { close(passed) }
+            throw BerthError(.busy, "\(name): " + words.dropFirst().joined(separator: " "))
+        }
+        return Reply(fd: fd, words: Array(words.dropFirst()), passedFD: passed)
+    }
+
+    /// The container's state and init pid. A container without a monitor is STOPPED.
+    public func status() -> (state: ContainerState, pid: pid_t?) {
+        guard let reply = try? send(.state) else { return (.stopped, nil) }
+        close(reply.fd)
+        let state = reply.words.first.flatMap(ContainerState.init(rawValue:)) ?? .stopped
+        let pid = reply.words.count > 1 ? pid_t(reply.words[1]) : nil
+        return (state, pid.flatMap { $0 > 0 ? $0 : nil })
+    }
+}
