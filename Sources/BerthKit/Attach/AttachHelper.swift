@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// The middle process of berth-attach: joins the container's cgroup and namespaces, forks the
+/// command (which is then born in the container's pid namespace) and exits with its status.
+struct AttachHelper {
+    let pidfd: Int32
+    let namespaces: NamespaceSet
+    let cgroup: PayloadCgroup
+    let bounding: UInt64?
+    let options: AttachOptions
+    let environment: [String]
+    let terminalSocket: Int32?
+
+    func run() -> Never {
+        // Not dumpable: processes in the container cannot open this process's memory or its
+        // executable through /proc while it runs the host's berth binary.
+        _ = berth_set_dumpable(0)
+        // The cgroup first: once in the container's namespaces, the host's cgroup tree may no
+        // longer be visible.
+        do throws(BerthError) { try cgroup.join(pid: getpid()) } catch {
+            fail("joining the cgroup: \(error.message)")
+        }
+        if !namespaces.isEmpty && berth_setns(pidfd, Int32(truncatingIfNeeded: namespaces.rawValue)) != 0 {
+            fail("entering the namespaces (\(namespaces.nameList.joined(separator: " "))): \(String(cString: strerror(errno)))")
+        }
+        let command = fork()
+        if command < 0 { fail("fork: \(String(cString: strerror(errno)))") }
+        if command == 0 { runCommand() }
+        if let terminalSocket { close(terminalSocket) }
+        var status: Int32 = 0
+        while waitpid(command, &status, 0) < 0 && errno == EINTR {}
+        let sig = status & 0x7f
+        _exit(sig != 0 ? 128 + sig : (status >> 8) & 0xff)
+    }
+
+    private func fail(_ message: String) -> Never {
+        Terminal.writeError("berth-attach: \(message)\n")
+        _exit(1)
+    }
+
+    private func runCommand() -> Never {
+        _ = berth_set_dumpable(0)
+        if let terminalSocket {
+            // A pty of the container's own devpts, so the command's terminal exists inside the
+            // container; the host side only ever relays bytes (no host terminal is handed in,
+            // the TIOCSTI class of escape).
+            var ptx: Int32 = -1
+            var name = [CChar](repeating: 0, count: 128)
+            guard berth_open_pty("/dev/ptmx", &ptx, &name, name.count) == 0 else {
+                fail("opening a pty in the container: \(String(cString: strerror(errno)))")
+            }
+            _ = setsid()
+            let ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let pty = open(ptyPath, O_RDWR)
+            guard pty >= 0 else { fail("opening \(ptyPath) in the container: \(String(cString: strerror(errno)))") }
+            var byte: UInt8 = 1
+            _ = berth_send_with_fd(terminalSocket, &byte, 1, ptx)
+            close(ptx)
+            close(terminalSocket)
+            _ = berth_set_controlling_tty(pty)
+            for fd in Int32(0)...2 { dup2(pty, fd) }
+            if pty > 2 { close(pty) }
+        }
+        if let bounding {
+            for cap in Int32(0)...StartPlan.lastCapability() where bounding & (UInt64(1) << UInt64(cap)) == 0 {
+                _ = berth_capbset_drop(cap)
+            }
+        }
+        let home = options.uid == 0 ? "/root" : "/"
+        if chdir(home) != 0 { _ = chdir("/") }
+        if options.gid != 0 || options.uid != 0 {
+            _ = setgroups(0, nil)
+            if setgid(options.gid) != 0 { fail("setgid \(options.gid): \(String(cString: strerror(errno)))") }
+            if setuid(options.uid) != 0 { fail("setuid \(options.uid): \(String(cString: strerror(errno)))") }
+        }
+        let argv = options.command.isEmpty ? [AttachHelper.shell(for: options.uid)] : options.command
+        let path = TinyInit.search(argv[0], environment: environment)
+        SignalDefaults.restore()
+        let err: Int32 = CStringArray(argv).withPointers { a in
+            CStringArray(environment).withPointers { e in
+                execve(path, a, e)
+                return errno
+            }
+        }
+        Terminal.writeError("berth-attach: cannot run \(argv[0]) in the container: \(String(cString: strerror(err)))\n")
+        _exit(err == ENOENT ? 127 : 126)
+    }
+
+    /// The user's shell from the container's /etc/passwd, else /bin/sh.
+    static func shell(for uid: UInt32) -> String {
+        let passwd = (try? FileSystem.readText("/etc/passwd")) ?? ""
+        for line in passwd.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count >= 7, UInt32(fields[2]) == uid, !fields[6].isEmpty, access(String(fields[6]), X_OK) == 0 {
+                return String(fields[6])
+            }
+        }
+        return "/bin/sh"
+    }
+}

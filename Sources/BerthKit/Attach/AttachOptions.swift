@@ -1,0 +1,21 @@
+/// What berth-attach runs inside a container, and how.
+public struct AttachOptions: Sendable {
+    /// The command; empty runs the user's login shell from the container's /etc/passwd.
+    public var command: [String] = []
+    /// Start from an empty environment (`--clear-env`) instead of the caller's.
+    public var clearEnvironment = false
+    /// Variables kept from the caller with `--clear-env` (`--keep-var`).
+    public var keepVariables: [String] = []
+    /// `VAR=value` set on top (`-v`).
+    public var setVariables: [String] = []
+    public var uid: UInt32 = 0
+    public var gid: UInt32 = 0
+    /// The namespaces to enter; nil enters all of init's.
+    public var namespaces: NamespaceSet?
+    /// Keep the caller's capabilities (`-e`) instead of dropping to the container's.
+    public var elevated = false
+    /// Use a pty: nil decides by whether stdin or stdout is a terminal.
+    public var terminal: Bool?
+
+    public init() {}
+}

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+import SystemPackage
+
+/// berth-attach: runs a command inside a running container — in every namespace of its init,
+/// in its cgroup, with its capability bounding set — and returns the command's exit status.
+///
+/// Three processes, as in LXC: this one stays on the host (relaying a terminal when there is
+/// one); a helper joins the cgroup and the namespaces (`setns` on init's pidfd) and forks the
+/// command, which is then a process of the container's pid namespace; the helper passes its
+/// status back. Standard input, output and error are handed straight to the command when they
+/// are not a terminal, so pipes and files pass byte for byte.
+public struct Attacher {
+    public let container: Container
+
+    public init(container: Container) { self.container = container }
+
+    public func run(_ options: AttachOptions) throws(BerthError) -> Int32 {
+        guard let reply = try MonitorClient(paths: container.paths).send(.initPidfd),
+              let pidText = reply.words.first, let initPID = pid_t(pidText), initPID > 0, let pidfd = reply.passedFD else {
+            throw BerthError(.notRunning, "\(container.name) is not running")
+        }
+        close(reply.fd)
+        defer { close(pidfd) }
+
+        // Only namespaces that differ from ours: setns into one's own user namespace fails.
+        var flags: NamespaceSet = []
+        for entry in NamespaceSet.names where options.namespaces?.contains(entry.set) ?? true {
+            guard let theirs = try? FileSystem.readLink("/proc/\(initPID)/ns/\(entry.proc)"),
+                  let ours = try? FileSystem.readLink("/proc/self/ns/\(entry.proc)") else { continue }
+            if theirs != ours { flags.insert(entry.set) }
+        }
+        let bounding = options.elevated ? nil : Attacher.boundingSet(of: initPID)
+        let useTerminal = options.terminal ?? (isatty(0) == 1 || isatty(1) == 1)
+        var environment: [String] = []
+        let current = ProcessEnvironment.current
+        if options.clearEnvironment {
+            environment = options.keepVariables.compactMap { name in current[name].map { "\(name)=\($0)" } }
+            if !environment.contains(where: { $0.hasPrefix("PATH=") }) {
+                environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            }
+        } else {
+            environment = current.map { "\($0.key)=\($0.value)" }
+        }
+        environment.append("container=lxc")
+        for variable in options.setVariables {
+            let name = variable.split(separator: "=", maxSplits: 1).first.map(String.init) ?? variable
+            environment.removeAll { $0.hasPrefix(name + "=") }
+            environment.append(variable)
+        }
+        if useTerminal && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=linux") }
+
+        var pair: [Int32] = [-1, -1]
+        if useTerminal {
+            try syscall("socketpair", "attach") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
+        }
+        // The helper's and the command's signals stay default; this process ignores the keyboard
+        // signals while it waits, as lxc-attach does: they are for the command.
+        signal(SIGINT, SIG_IGN)
+        signal(SIGQUIT, SIG_IGN)
+        signal(SIGPIPE, SIG_IGN)
+        let cgroup = PayloadCgroup(name: container.name.value)
+        let helper = fork()
+        guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
+        if helper == 0 {
+            if useTerminal { close(pair[0]) }
+            AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bounding: bounding, options: options,
+                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil).run()
+        }
+        var terminal: RawTerminal?
+        var ptx: Int32 = -1
+        if useTerminal {
+            close(pair[1])
+            var byte: UInt8 = 0
+            var fd: Int32 = -1
+            if berth_recv_with_fd(pair[0], &byte, 1, &fd) == 1, fd >= 0 { ptx = fd }
+            close(pair[0])
+        }
+        if ptx >= 0 {
+            var rows: UInt16 = 0, cols: UInt16 = 0
+            if berth_get_winsize(0, &rows, &cols) == 0 || berth_get_winsize(1, &rows, &cols) == 0 {
+                _ = berth_set_winsize(ptx, rows, cols)
+            }
+            if isatty(0) == 1 { terminal = RawTerminal(fd: 0) }
+            TerminalRelay(ptx: ptx).run()
+            terminal?.restore()
+            close(ptx)
+        }
+        var status: Int32 = 0
+        while waitpid(helper, &status, 0) < 0 && errno == EINTR {}
+        let sig = status & 0x7f
+        return sig != 0 ? 128 + sig : (status >> 8) & 0xff
+    }
+
+    /// The capability bounding set of init (CapBnd in /proc/PID/status).
+    static func boundingSet(of pid: pid_t) -> UInt64? {
+        guard let status = try? FileSystem.readText("/proc/\(pid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }) else { return nil }
+        return UInt64(line.dropFirst(7).trimmingSpaces, radix: 16)
+    }
+}
