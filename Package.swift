@@ -4,7 +4,10 @@ import PackageDescription
 
 /// The tools Berth installs; each is a one-line executable over `BerthCommands`.
 /// One target per product, so `swift package generate-manual` names pages `berth-create.1` etc.
-let tools = ["berth-create", "berth-destroy", "berth-ls", "berth-info", "berth-checkconfig"]
+let tools = [
+    "berth-create", "berth-destroy", "berth-ls", "berth-info", "berth-checkconfig",
+    "berth-start", "berth-stop", "berth-attach", "berth-console", "berth-wait", "berth-execute",
+]
 
 let package = Package(
     name: "Berth",

@@ -14,7 +14,8 @@ public enum Multicall {
     /// Every tool, in the order `--list-tools` prints them.
     public static let tools: [any BerthTool.Type] = [
         CreateCommand.self, DestroyCommand.self, ListCommand.self, InfoCommand.self,
-        CheckConfigCommand.self,
+        CheckConfigCommand.self, StartCommand.self, StopCommand.self, AttachCommand.self,
+        ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self,
     ]
 
     /// The tool a name selects: `berth-ls` or `ls`.

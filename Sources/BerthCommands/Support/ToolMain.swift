@@ -16,6 +16,12 @@ extension BerthTool {
     /// "not running", attach's payload status). Errors print as `tool: message`.
     public static func runAsTool(_ arguments: [String]? = nil) -> Never {
         let program = configuration.commandName ?? "berth"
+        // A blocked signal mask survives exec, and some callers (threaded test harnesses,
+        // supervisors) spawn with signals blocked; then `timeout` or `kill` could never stop a
+        // tool. Ignored signals stay ignored: that is a caller's deliberate choice (nohup).
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -23,7 +29,7 @@ extension BerthTool {
         } catch let error as BerthError {
             Terminal.writeError("\(program): \(error.message)\n")
             // Interrupted: the signal is usually redelivered when the operation's SignalBlock
-            // ends and the process dies by it; when the caller had it blocked or ignored, the
+            // ends and the process dies by it; when the caller had it ignored, the
             // status still says which signal it was, as a shell would.
             Glibc.exit(error.signal.map { 128 + $0 } ?? 1)
         } catch {
