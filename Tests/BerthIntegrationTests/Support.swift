@@ -98,6 +98,10 @@ final class Sandbox: @unchecked Sendable {
     }
 
     deinit {
+        // Stop whatever a test left running (its monitor and init), by asking each monitor.
+        for name in entries() where !name.hasPrefix(".") {
+            _ = try? run("stop", ["-n", name, "-k"])
+        }
         // Unmount anything a failed test left below the sandbox, deepest first, then remove the
         // tree without crossing into other filesystems.
         for mount in MountTable.mounts(under: root).sorted(by: { $0.count > $1.count }) {

@@ -1,0 +1,181 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// Real busybox containers started, entered, stopped and killed under a private lxcpath.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct RuntimeTests {
+    /// A sandbox with one busybox container `name`.
+    func box(_ name: String) throws -> Sandbox {
+        let box = try Sandbox()
+        let created = try box.run("create", ["-n", name, "-t", "busybox"])
+        try #require(created.status == 0, "\(created.stderr)")
+        return box
+    }
+
+    func payloadCgroups(_ name: String) -> [String] {
+        PayloadCgroup(name: name).directories.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    func monitorPID(_ box: Sandbox, _ name: String) -> pid_t? {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8) else { continue }
+            if cmdline.hasPrefix("[berth monitor] \(box.lxcpath) \(name)") { return pid }
+        }
+        return nil
+    }
+
+    /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
+    func expectClean(_ box: Sandbox, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(monitorPID(box, name) == nil, "monitor left running", sourceLocation: sourceLocation)
+        #expect(payloadCgroups(name).isEmpty, "cgroups left: \(payloadCgroups(name))", sourceLocation: sourceLocation)
+        #expect(MountTable.mounts(under: box.root).isEmpty, "mounts left", sourceLocation: sourceLocation)
+    }
+
+    @Test func startAttachStop() throws {
+        let box = try box("r1")
+        let started = try box.run("start", ["-n", "r1"])
+        try #require(started.status == 0, "\(started.stderr)")
+        #expect(try box.run("info", ["-n", "r1", "-sH"]).stdout == "RUNNING\n")
+        let pid = try box.run("info", ["-n", "r1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(pid) ?? 0 > 1)
+        #expect(monitorPID(box, "r1") != nil, "monitor named [berth monitor] LXCPATH NAME")
+        #expect(!payloadCgroups("r1").isEmpty)
+        #expect(try box.run("ls", ["--running"]).stdout == "r1\n")
+
+        // Inside: its own hostname, pid namespace (init is 1), and cgroup namespace.
+        let inside = try box.run("attach", ["-n", "r1", "--", "/bin/sh", "-c", "hostname; cat /proc/1/comm; echo $$; cat /proc/self/cgroup | tail -1"])
+        #expect(inside.status == 0, "\(inside.stderr)")
+        let lines = inside.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines.first == "r1")
+        #expect(lines.dropFirst().first == "init")
+        #expect(Int(lines.dropFirst(2).first ?? "") ?? 0 > 1 && Int(lines.dropFirst(2).first ?? "") ?? 0 < 100, "a pid of the container's namespace")
+        #expect(lines.last == "0::/")
+
+        // Exit statuses: 0, a code, 128 + signal.
+        #expect(try box.run("attach", ["-n", "r1", "--", "/bin/true"]).status == 0)
+        #expect(try box.run("attach", ["-n", "r1", "--", "/bin/sh", "-c", "exit 7"]).status == 7)
+        #expect(try box.run("attach", ["-n", "r1", "--", "/bin/sh", "-c", "kill -9 $$"]).status == 137)
+        let missing = try box.run("attach", ["-n", "r1", "--", "/no/such/program"])
+        #expect(missing.status == 127 && missing.stderr.contains("/no/such/program"))
+
+        // Standard input passes through; a 1 MB binary stream arrives intact.
+        let data = box.root + "/stream"
+        var bytes = [UInt8](repeating: 0, count: 1 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: (i &* 2654435761) >> 13) }
+        try Data(bytes).write(to: URL(fileURLWithPath: data))
+        let stream = try box.run(executable: "/bin/sh", ["-c", "'\(binDirectory)/berth-attach' -P '\(box.lxcpath)' -n r1 -- /bin/cat < '\(data)' | cmp - '\(data)' && echo same"])
+        #expect(stream.stdout == "same\n", "\(stream.stderr)")
+        let piped = try box.run(executable: "/bin/sh", ["-c", "echo from-host | '\(binDirectory)/berth-attach' -P '\(box.lxcpath)' -n r1 -- /bin/sh -c 'read x; echo got $x'"])
+        #expect(piped.stdout == "got from-host\n")
+
+        // The console ring buffer has what init printed before anyone looked.
+        let console = try box.run(executable: "/usr/bin/timeout", ["2", binDirectory + "/berth-console", "-P", box.lxcpath, "-n", "r1"])
+        #expect(console.stdout.contains("Please press Enter to activate this console"), "\(console.stdout)")
+
+        // A second start is refused.
+        let again = try box.run("start", ["-n", "r1"])
+        #expect(again.status == 1 && again.stderr.contains("already running"))
+
+        // A clean stop: busybox init halts on SIGUSR1 (lxc.signal.halt from the template).
+        let stopped = try box.run("stop", ["-n", "r1", "-t", "20"])
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        #expect(try box.run("info", ["-n", "r1", "-sH"]).stdout == "STOPPED\n")
+        expectClean(box, "r1")
+        let notRunning = try box.run("stop", ["-n", "r1"])
+        #expect(notRunning.status == 2 && notRunning.stderr.contains("not running"))
+    }
+
+    @Test func killRebootAndMonitorCrash() throws {
+        let box = try box("r2")
+        try #require(try box.run("start", ["-n", "r2"]).status == 0)
+        let first = try box.run("info", ["-n", "r2", "-pH"]).stdout
+
+        // Reboot from inside: busybox's reboot makes the kernel end init with SIGHUP; the monitor
+        // boots the container again with a new init.
+        _ = try box.run("attach", ["-n", "r2", "--", "/bin/sh", "-c", "reboot -f"])
+        let back = try box.run("wait", ["-n", "r2", "-s", "RUNNING", "-t", "20"])
+        #expect(back.status == 0)
+        var second = first
+        for _ in 0..<200 where second == first {
+            second = try box.run("info", ["-n", "r2", "-pH"]).stdout
+            usleep(20_000)
+        }
+        #expect(second != first && !second.isEmpty, "init was replaced by the reboot")
+        #expect(try box.run("info", ["-n", "r2", "-sH"]).stdout == "RUNNING\n")
+
+        // stop -k kills at once.
+        #expect(try box.run("stop", ["-n", "r2", "-k"]).status == 0)
+        expectClean(box, "r2")
+
+        // SIGKILL of the monitor takes the container with it; it reads STOPPED and starts again.
+        try #require(try box.run("start", ["-n", "r2"]).status == 0)
+        let initPID = pid_t(try box.run("info", ["-n", "r2", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let monitor = try #require(monitorPID(box, "r2"))
+        kill(monitor, SIGKILL)
+        var gone = false
+        for _ in 0..<200 where !gone {
+            gone = kill(initPID, 0) != 0
+            usleep(10_000)
+        }
+        #expect(gone, "init died with its monitor")
+        #expect(try box.run("info", ["-n", "r2", "-sH"]).stdout == "STOPPED\n")
+        let restarted = try box.run("start", ["-n", "r2"])
+        #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(try box.run("stop", ["-n", "r2", "-k"]).status == 0)
+        expectClean(box, "r2")
+    }
+
+    @Test func racingStartsAndExecute() throws {
+        let box = try box("r3")
+        let a = try box.start("start", ["-n", "r3"]), b = try box.start("start", ["-n", "r3"])
+        let results = [try box.finish(a), try box.finish(b)]
+        #expect(results.filter { $0.status == 0 }.count == 1, "exactly one start wins")
+        #expect(results.contains { $0.status == 1 && $0.stderr.contains("already running") })
+        #expect(try box.run("stop", ["-n", "r3", "-k"]).status == 0)
+        expectClean(box, "r3")
+
+        // berth-execute: the command is run under a tiny init, with our stdio and its status.
+        let run = try box.run("execute", ["-n", "r3", "--", "/bin/sh", "-c", "echo pid $$ on $(hostname); exit 5"])
+        #expect(run.status == 5)
+        #expect(run.stdout == "pid 2 on r3\n", "\(run.stderr)")
+        expectClean(box, "r3")
+    }
+
+    @Test(arguments: [
+        ("lxc.rootfs.path=/nonexistent/rootfs", "/nonexistent/rootfs does not exist"),
+        ("lxc.init.cmd=/sbin/no-such-init", "exec of init /sbin/no-such-init"),
+        ("lxc.init.cmd=/bin/false", "exited with status 1 right after it started"),
+        ("lxc.hook.pre-start=/bin/sh -c 'echo broken >&2; exit 4'", "pre-start hook"),
+        ("lxc.mount.entry=/nonexistent/source mnt none bind 0 0", "mount entry '/nonexistent/source mnt'"),
+        ("lxc.mount.auto=proc:bogus", "unknown lxc.mount.auto entry 'proc:bogus'"),
+    ])
+    func failedStartsSayWhyAndLeaveNothing(define: String, message: String) throws {
+        let box = try box("r4")
+        let result = try box.run("start", ["-n", "r4", "-s", define])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try box.run("info", ["-n", "r4", "-sH"]).stdout == "STOPPED\n")
+        expectClean(box, "r4")
+        // And the container still starts without the bad setting.
+        #expect(try box.run("start", ["-n", "r4"]).status == 0)
+        #expect(try box.run("stop", ["-n", "r4", "-k"]).status == 0)
+    }
+
+    @Test func hooksRunWithLXCsEnvironment() throws {
+        let box = try box("r5")
+        let log = box.root + "/hooks.log"
+        let hook = try box.template("hook", "echo \"$3 $LXC_NAME $LXC_HOOK_TYPE ${LXC_TARGET:-}\" >> \(log)")
+        for stage in ["pre-start", "start-host", "stop", "post-stop"] {
+            let config = box.lxcpath + "/r5/config"
+            let text = try String(contentsOfFile: config, encoding: .utf8)
+            try (text + "lxc.hook.\(stage) = \(hook)\n").write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        #expect(try box.run("start", ["-n", "r5"]).status == 0)
+        #expect(try box.run("stop", ["-n", "r5", "-k"]).status == 0)
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines == ["pre-start r5 pre-start ", "start-host r5 start-host ", "stop r5 stop stop", "post-stop r5 post-stop stop"])
+    }
+}
