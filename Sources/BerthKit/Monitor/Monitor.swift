@@ -64,6 +64,10 @@ public final class Monitor {
 
     /// Boots the container and runs it until it stops. Returns the status for the tool: 0, 1 when
     /// the first boot failed, or for berth-execute the command's status.
+    /// Why the first boot failed, for a caller in this process (foreground, execute): the daemon's
+    /// caller hears it through the report pipe instead.
+    public private(set) var failure: String?
+
     public func run() -> Int32 {
         _ = berth_set_comm("berth monitor")
         _ = berth_set_process_title("[berth monitor] \(plan.lxcpath) \(plan.name)")
@@ -88,6 +92,7 @@ public final class Monitor {
         do throws(BerthError) {
             try boot()
         } catch {
+            failure = error.message
             report("ABORTING \(error.message)")
             finish()
             return 1
@@ -178,7 +183,9 @@ public final class Monitor {
         if let line = Descriptor.readLine(pair[0]), line.hasPrefix("error ") {
             throw BerthError(.system, String(line.dropFirst(6)))
         }
-        try waitUntilSettled()
+        // Under berth-execute's tiny init a command that is done at once (`/bin/true`) is a
+        // success, and the tiny init never fails to settle: nothing to wait for.
+        if !plan.tinyInit { try waitUntilSettled() }
     }
 
     /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,

@@ -64,7 +64,11 @@ public struct ContainerStarter {
                 throw BerthError(.busy, "\(container.name) is already running")
             }
             lock.release()
-            return monitor.run()
+            let status = monitor.run()
+            if let failure = monitor.failure {
+                throw BerthError(.system, "\(container.name) failed to start: \(failure)")
+            }
+            return status
         case .daemon(let pidfile):
             return try daemonize(plan: plan, pidfile: pidfile, warn: warn)
         }
