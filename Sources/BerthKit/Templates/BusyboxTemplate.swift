@@ -143,11 +143,13 @@ public struct BusyboxTemplate {
             ("etc/hostname", "\(name.value)\n", 0o644),
             ("etc/hosts", "127.0.0.1 localhost\n127.0.1.1 \(name.value)\n::1 localhost ip6-localhost ip6-loopback\n", 0o644),
             ("etc/fstab", "", 0o644),
+            // Applets are named, not given by path: busybox puts getty, ip and reboot in /sbin,
+            // and init and the shell find them on PATH wherever this busybox installed them.
             ("etc/inittab", """
                 ::sysinit:/etc/init.d/rcS
-                tty1::respawn:/bin/getty -L tty1 115200 vt100
+                tty1::respawn:getty -L tty1 115200 vt100
                 console::askfirst:/bin/sh
-                ::ctrlaltdel:/bin/reboot
+                ::ctrlaltdel:reboot
                 ::shutdown:/bin/umount -a -r
 
                 """, 0o644),
@@ -156,8 +158,8 @@ public struct BusyboxTemplate {
             ("etc/init.d/rcS", """
                 #!/bin/sh
                 # Boot script of a Berth busybox container.
-                /bin/hostname -F /etc/hostname
-                /bin/ip link set lo up 2>/dev/null
+                hostname -F /etc/hostname
+                ip link set lo up 2>/dev/null
                 [ -x /etc/init.d/rc.local ] && /etc/init.d/rc.local
                 exit 0
 
