@@ -56,7 +56,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.console.logfile", .path, "Console", "File the console output is written to."),
         ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log.", default: "0"),
         ConfigKey("lxc.console.rotate", .boolean, "Console", "1 rotates the console log when it is full.", default: "0"),
-        ConfigKey("lxc.console.buffer.size", .size, "Console", "Size of the in-memory console ring buffer.", default: "0"),
+        ConfigKey("lxc.console.buffer.size", .size, "Console", "Size of the in-memory console ring buffer berth-console replays first; 0 turns it off.", default: "128K"),
     ]
 
     static let security: [ConfigKey] = [
