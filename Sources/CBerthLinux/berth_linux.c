@@ -351,3 +351,51 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode) {
     } while (fd < 0 && errno == EAGAIN);  // EAGAIN: a concurrent rename raced the walk; retry
     return fd;
 }
+
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+
+int berth_sealed_copy(const char *path) {
+    int source = open(path, O_RDONLY | O_CLOEXEC);
+    if (source < 0)
+        return -1;
+    struct stat st;
+    if (fstat(source, &st) != 0) {
+        int saved = errno;
+        close(source);
+        errno = saved;
+        return -1;
+    }
+    int copy = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (copy < 0) {
+        int saved = errno;
+        close(source);
+        errno = saved;
+        return -1;
+    }
+    off_t done = 0;
+    while (done < st.st_size) {
+        ssize_t n = sendfile(copy, source, &done, (size_t)(st.st_size - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int saved = n < 0 ? errno : EIO;
+            close(source);
+            close(copy);
+            errno = saved;
+            return -1;
+        }
+    }
+    close(source);
+    if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
+        int saved = errno;
+        close(copy);
+        errno = saved;
+        return -1;
+    }
+    return copy;
+}
+
+int berth_fexecve(int fd, char *const argv[], char *const envp[]) {
+    return fexecve(fd, argv, envp);
+}

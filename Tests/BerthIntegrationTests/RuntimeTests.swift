@@ -26,6 +26,16 @@ struct RuntimeTests {
         return nil
     }
 
+    /// Host pids whose command line satisfies `matches`.
+    func processes(_ matches: (String) -> Bool) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), pid != getpid(),
+                  let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let cmdline = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return matches(cmdline) ? pid : nil
+        }
+    }
+
     /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
     func expectClean(_ box: Sandbox, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(monitorPID(box, name) == nil, "monitor left running", sourceLocation: sourceLocation)
@@ -70,6 +80,37 @@ struct RuntimeTests {
         #expect(stream.stdout == "same\n", "\(stream.stderr)")
         let piped = try box.run(executable: "/bin/sh", ["-c", "echo from-host | '\(binDirectory)/berth-attach' -P '\(box.lxcpath)' -n r1 -- /bin/sh -c 'read x; echo got $x'"])
         #expect(piped.stdout == "got from-host\n")
+
+        // The host binary stays out of reach (the CVE-2019-5736 class): a process in the
+        // container could hold the image of an attach process (/proc/PID/exe, O_PATH) and write
+        // it once the attach is over. Done here from the host: it must still be refused then.
+        let sleeper = try box.start("attach", ["-n", "r1", "--", "/bin/sleep", "1"])
+        usleep(400_000)
+        let attaching = processes { $0.contains("attach") && $0.contains(box.lxcpath) }
+        #expect(!attaching.isEmpty)
+        let held = attaching.map { open("/proc/\($0)/exe", 0o10000000 /* O_PATH */ | O_CLOEXEC) }
+        #expect(try box.finish(sleeper).status == 0)
+        for (pid, fd) in zip(attaching, held) where fd >= 0 {
+            // Either the open is refused (ETXTBSY: the monitor runs the same file) or the write
+            // is (EPERM: a sealed copy). The byte written is the one already there (ELF's 0x7f),
+            // so even a failing test leaves the binary intact.
+            let writable = open("/proc/self/fd/\(fd)", O_WRONLY | O_CLOEXEC)
+            var err = errno
+            var written = -1
+            if writable >= 0 {
+                var byte: UInt8 = 0x7f
+                written = pwrite(writable, &byte, 1, 0)
+                err = errno
+                close(writable)
+            }
+            #expect(written < 0 && (err == ETXTBSY || err == EPERM), "the image of attach process \(pid) was writable after the attach")
+            close(fd)
+        }
+        let selfExe = box.lxcpath + "/r1/rootfs/bin/selfexe"
+        try "#!/proc/self/exe\n".write(toFile: selfExe, atomically: true, encoding: .utf8)
+        chmod(selfExe, 0o755)
+        let reentered = try box.run("attach", ["-n", "r1", "--", "/bin/selfexe"])
+        #expect(reentered.status != 0 && !reentered.stdout.contains("berth") && !reentered.stderr.contains("usage: berth"), "\(reentered.stdout)\(reentered.stderr)")
 
         // The console ring buffer has what init printed before anyone looked.
         let console = try box.run(executable: "/usr/bin/timeout", ["2", binDirectory + "/berth-console", "-P", box.lxcpath, "-n", "r1"])

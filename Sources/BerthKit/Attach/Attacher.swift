@@ -26,6 +26,11 @@ public struct Attacher {
         }
         close(reply.fd)
         defer { close(pidfd) }
+        // Before anything of this process enters the container: the image it runs there must be
+        // one no process inside can write (see ExecutableGuard). May re-execute this process.
+        if let monitor = ExecutableGuard.parent(of: initPID) {
+            try ExecutableGuard.protect(sharingImageWith: monitor)
+        }
 
         // Only namespaces that differ from ours: setns into one's own user namespace fails.
         var flags: NamespaceSet = []

@@ -138,6 +138,15 @@ ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd);
 /// Receives up to `len` bytes and a descriptor if one came (`*fd`, else -1), close-on-exec.
 ssize_t berth_recv_with_fd(int sock, void *data, size_t len, int *fd);
 
+/// A sealed in-memory copy of the file at `path` (a memfd whose size and contents can never
+/// change again: F_SEAL_WRITE, F_SEAL_GROW, F_SEAL_SHRINK, F_SEAL_SEAL), or -1 with errno.
+/// Why C: memfd_create's flags and the F_ADD_SEALS constants are macros Swift does not import,
+/// and sendfile's in-kernel copy keeps the copy cheap.
+int berth_sealed_copy(const char *path);
+/// Executes the file open at `fd` (fexecve). Why C: a thin pass-through so Swift callers get
+/// errno without importing glibc's fexecve declaration differences across versions.
+int berth_fexecve(int fd, char *const argv[], char *const envp[]);
+
 #ifdef __cplusplus
 }
 #endif
