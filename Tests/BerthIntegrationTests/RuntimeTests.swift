@@ -64,6 +64,11 @@ struct RuntimeTests {
         #expect(Int(lines.dropFirst(2).first ?? "") ?? 0 > 1 && Int(lines.dropFirst(2).first ?? "") ?? 0 < 100, "a pid of the container's namespace")
         #expect(lines.last == "0::/")
 
+        // -s PID alone stays in the host's mounts; -R gives the command a /proc of the pid
+        // namespace it entered, where PID 1 is the container's init.
+        let remounted = try box.run("attach", ["-n", "r1", "-s", "PID", "-R", "--", "/bin/cat", "/proc/1/comm"])
+        #expect(remounted.stdout == "init\n", "\(remounted.stderr)")
+
         // Exit statuses: 0, a code, 128 + signal.
         #expect(try box.run("attach", ["-n", "r1", "--", "/bin/true"]).status == 0)
         #expect(try box.run("attach", ["-n", "r1", "--", "/bin/sh", "-c", "exit 7"]).status == 7)

@@ -37,6 +37,8 @@ public struct AttachCommand: BerthTool {
     var pty = false
     @Flag(name: .customLong("no-pty"), help: "Never use a pty.")
     var noPty = false
+    @Flag(name: [.customShort("R"), .customLong("remount-sys-proc")], help: "With -s without MOUNT: give the command its own /proc and /sys, showing the namespaces it entered.")
+    var remountSysProc = false
     @OptionGroup var common: CommonOptions
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
     var command: [String] = []
@@ -63,6 +65,7 @@ public struct AttachCommand: BerthTool {
         options.gid = gid
         options.elevated = elevated
         options.terminal = pty ? true : (noPty ? false : nil)
+        options.remountSysProc = remountSysProc
         if let namespaces {
             let names: [String: String] = ["MOUNT": "mnt", "PID": "pid", "UTSNAME": "uts", "IPC": "ipc", "NETWORK": "net", "USER": "user", "CGROUP": "cgroup", "TIME": "time"]
             var words: [String] = []

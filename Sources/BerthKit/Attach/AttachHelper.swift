@@ -45,6 +45,7 @@ struct AttachHelper {
 
     private func runCommand() -> Never {
         _ = berth_set_dumpable(0)
+        if options.remountSysProc && !namespaces.contains(.mount) { remountSysProc() }
         if let terminalSocket {
             // A pty of the container's own devpts, so the command's terminal exists inside the
             // container; the host side only ever relays bytes (no host terminal is handed in,
@@ -89,6 +90,25 @@ struct AttachHelper {
         }
         Terminal.writeError("berth-attach: cannot run \(argv[0]) in the container: \(String(cString: strerror(err)))\n")
         _exit(err == ENOENT ? 127 : 126)
+    }
+
+    /// `-R`: a private copy of the host's mount table (so nothing here reaches the host), with
+    /// /proc and /sys mounted afresh. Done in the command itself, which is already in the
+    /// entered pid namespace: a proc mounted there shows that namespace's processes.
+    private func remountSysProc() {
+        if berth_unshare(Int32(NamespaceSet.mount.rawValue)) != 0 {
+            fail("-R: unshare of the mount namespace: \(String(cString: strerror(errno)))")
+        }
+        // Slave before anything changes: the unmounts below must not propagate to the host.
+        if mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) != 0 {
+            fail("-R: making / a slave mount: \(String(cString: strerror(errno)))")
+        }
+        for (target, type) in [("/proc", "proc"), ("/sys", "sysfs")] {
+            _ = umount2(target, Int32(MNT_DETACH))
+            if mount(type, target, type, UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil) != 0 {
+                fail("-R: mounting \(type) on \(target): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// The user's shell from the container's /etc/passwd, else /bin/sh.

@@ -14,6 +14,9 @@ public struct AttachOptions: Sendable {
     public var namespaces: NamespaceSet?
     /// Keep the caller's capabilities (`-e`) instead of dropping to the container's.
     public var elevated = false
+    /// `-R`: in a mount namespace of its own, the command gets a new /proc and /sys, so that
+    /// with `-s PID|NETWORK` (and not MOUNT) they show the namespaces it entered.
+    public var remountSysProc = false
     /// Use a pty: nil decides by whether stdin or stdout is a terminal.
     public var terminal: Bool?
 
