@@ -224,4 +224,34 @@ struct RuntimeTests {
         let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(lines == ["pre-start r5 pre-start ", "start-host r5 start-host ", "stop r5 stop stop", "post-stop r5 post-stop stop"])
     }
+
+    @Test func sharedNamespaces() throws {
+        let box = try box("s1")
+        #expect(try box.run("create", ["-n", "s2", "-t", "busybox"]).status == 0)
+        // A target that is not running is refused before anything is made.
+        let early = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.net=s1"])
+        #expect(early.status == 1 && early.stderr.contains("s1 is not running"), "\(early.stderr)")
+        expectClean(box, "s2")
+
+        #expect(try box.run("start", ["-n", "s1"]).status == 0)
+        let joined = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.net=s1", "-s", "lxc.namespace.share.uts=s1",
+                                           "-s", "lxc.namespace.share.pid=s1", "-s", "lxc.init.cmd=/bin/sleep 1000"])
+        #expect(joined.status == 0, "\(joined.stderr)")
+        let first = try box.run("info", ["-n", "s1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let second = try box.run("info", ["-n", "s2", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for ns in ["net", "uts", "pid"] {
+            let a = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(first)/ns/\(ns)")
+            let b = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(second)/ns/\(ns)")
+            #expect(a == b, "\(ns) is shared")
+        }
+        #expect(try box.run("attach", ["-n", "s2", "--", "/bin/hostname"]).stdout == "s1\n")
+        #expect(try box.run("attach", ["-n", "s1", "--", "/bin/sh", "-c", "ps -o args | grep -x '/bin/sleep 1000'"]).status == 0,
+                "s2's init is a process of s1's pid namespace")
+        #expect(try box.run("stop", ["-n", "s2", "-k"]).status == 0)
+        let mnt = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.mnt=s1"])
+        #expect(mnt.status == 1 && mnt.stderr.contains("lxc.namespace.share.mnt"), "\(mnt.stderr)")
+        #expect(try box.run("stop", ["-n", "s1", "-k"]).status == 0)
+        expectClean(box, "s1")
+        expectClean(box, "s2")
+    }
 }

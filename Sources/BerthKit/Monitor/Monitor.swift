@@ -158,13 +158,30 @@ public final class Monitor {
         // The cgroup namespace is made by the child after it joined its cgroup (see
         // ContainerSetup); every other namespace is made by clone itself.
         let flags = plan.namespaces.subtracting(.cgroup).rawValue
+        // Shared namespaces are opened here, before clone, so a target that is not running fails
+        // the start before anything exists; the child joins all but pid (see below).
+        var shared: [(fd: Int32, share: NamespaceShare)] = []
+        defer { for entry in shared { close(entry.fd) } }
+        for share in plan.shares { shared.append((try share.open(lxcpath: plan.lxcpath), share)) }
+        // A pid namespace can only be given to children: the monitor sets it for the clone and
+        // returns to its own (its active namespace, which setns always allows) right after.
+        var ownPidNamespace: Int32 = -1
+        if let pidShare = shared.first(where: { $0.share.set == .pid }) {
+            ownPidNamespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)
+            try NamespaceShare.join(pidShare.fd, pidShare.share)
+        }
         var pidfd: Int32 = -1
         let pid = berth_clone_into(flags, &pidfd)
         if pid == 0 {
             close(pair[0])
             ContainerSetup(plan: plan, sync: pair[1], monitorPID: monitorPID, cgroup: cgroup,
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
-                           inheritStdio: options.inheritStdio).run()
+                           inheritStdio: options.inheritStdio,
+                           shared: shared.filter { $0.share.set != .pid }).run()
+        }
+        if ownPidNamespace >= 0 {
+            _ = berth_setns(ownPidNamespace, Int32(truncatingIfNeeded: NamespaceSet.pid.rawValue))
+            close(ownPidNamespace)
         }
         close(pair[1])
         defer { close(pair[0]) }

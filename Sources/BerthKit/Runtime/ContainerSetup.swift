@@ -24,6 +24,8 @@ struct ContainerSetup {
     let ttyPtys: [String]
     /// berth-execute: keep the caller's stdin, stdout and stderr instead of a console.
     let inheritStdio: Bool
+    /// `lxc.namespace.share.*` namespaces (all but pid) to join, open in the monitor.
+    var shared: [(fd: Int32, share: NamespaceShare)] = []
 
     func run() -> Never {
         do throws(BerthError) {
@@ -51,6 +53,11 @@ struct ContainerSetup {
         let parent = getppid()
         if parent != 0 && parent != monitorPID { _exit(1) }
 
+        // Shared namespaces before anything that depends on them (the hostname, mounts).
+        for entry in shared {
+            try NamespaceShare.join(entry.fd, entry.share)
+            close(entry.fd)
+        }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
         try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf() }

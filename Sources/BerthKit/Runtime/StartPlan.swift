@@ -16,6 +16,9 @@ public struct StartPlan: Sendable {
     public let rootfs: String
     public let hostname: String
     public let namespaces: NamespaceSet
+    /// `lxc.namespace.share.NAME = TARGET`: namespaces joined instead of made. TARGET is a
+    /// container of the same lxcpath or a host pid; resolved at start (see NamespaceShare).
+    public let shares: [NamespaceShare]
     public let initArgv: [String]
     public let initUID: UInt32
     public let initGID: UInt32
@@ -103,6 +106,19 @@ public struct StartPlan: Sendable {
             }
             namespaces.subtract(keep)
         }
+        var shares: [NamespaceShare] = []
+        for entry in config.entries where entry.key.hasPrefix("lxc.namespace.share.") {
+            let key = entry.key
+            guard let target = config.value(key), !shares.contains(where: { "lxc.namespace.share." + $0.name == key }) else { continue }
+            let name = String(key.dropFirst("lxc.namespace.share.".count))
+            let set = try NamespaceSet(parsing: name, where: origin(key))
+            if set.contains(.mount) || set.contains(.user) {
+                throw BerthError(.invalidConfig, "\(origin(key)): sharing the \(name) namespace is not supported (only net, ipc, uts, pid, cgroup, time)")
+            }
+            shares.append(NamespaceShare(name: name, set: set, target: target, origin: origin(key)))
+            namespaces.subtract(set)
+        }
+        self.shares = shares
         if namespaces.contains(.user) {
             throw BerthError(.unsupported, "\(origin("lxc.idmap")): user namespaces (lxc.idmap) are not supported yet")
         }
