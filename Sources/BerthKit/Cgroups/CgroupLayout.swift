@@ -58,3 +58,20 @@ public struct CgroupLayout: Sendable, Equatable {
         detect(mountinfo: (try? FileSystem.readText("/proc/self/mountinfo")) ?? "") { try? FileSystem.readText($0) }
     }
 }
+
+extension CgroupLayout {
+    /// Where a controller lives on this host: a v1 hierarchy that carries it, else the cgroup2
+    /// mount when it is enabled there, else nowhere.
+    public enum Location: Sendable, Equatable {
+        case v1(Hierarchy)
+        case v2
+    }
+
+    /// The location of `controller` (`memory`, `cpu`, ...). v1 wins on hybrid hosts, where the
+    /// kernel lets each controller be bound to one hierarchy only and v1 took them.
+    public func location(of controller: String) -> Location? {
+        if let hierarchy = v1.first(where: { $0.controllers.contains(controller) }) { return .v1(hierarchy) }
+        if v2MountPoint != nil && (v2Controllers.contains(controller) || controller == "cgroup") { return .v2 }
+        return nil
+    }
+}

@@ -14,24 +14,77 @@ import Musl
 /// the container has stopped. A directory left by a monitor that was killed is removed by the
 /// next start (`sweep`).
 public struct PayloadCgroup: Sendable {
-    /// The cgroup's directories, one per hierarchy.
+    /// The cgroup's directories, one per hierarchy: the v1 ones in mount order, then the v2 one.
     public let directories: [String]
+    /// The layout the directories were derived from.
+    public let layout: CgroupLayout
+    /// The directory in each v1 hierarchy (parallel to `layout.v1`), and in the v2 tree.
+    let v1Directories: [String]
+    let v2Directory: String?
 
     /// The directories for `name` on this host (nothing is created).
     public init(name: String, layout: CgroupLayout = .current(), initCgroups: String? = nil) {
         let memberships = PayloadCgroup.parse(initCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
-        var directories: [String] = []
+        var v1: [String] = []
         for hierarchy in layout.v1 {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
             let key = hierarchy.controllers.joined(separator: ",")
             let base = memberships[key] ?? "/"
-            directories.append(Path.join(Path.join(hierarchy.mountPoint, base), "berth.payload.\(name)"))
+            v1.append(Path.join(Path.join(hierarchy.mountPoint, base), "berth.payload.\(name)"))
         }
-        if let unified = layout.v2MountPoint {
-            let base = memberships[""] ?? "/"
-            directories.append(Path.join(Path.join(unified, base), "berth.payload.\(name)"))
+        v2Directory = layout.v2MountPoint.map { Path.join(Path.join($0, memberships[""] ?? "/"), "berth.payload.\(name)") }
+        v1Directories = v1
+        self.layout = layout
+        directories = v1 + (v2Directory.map { [$0] } ?? [])
+    }
+
+    /// The directory holding `controller`'s files, or nil when the host does not have it.
+    public func directory(for controller: String) -> String? {
+        switch layout.location(of: controller) {
+        case .v1(let hierarchy)?:
+            return layout.v1.firstIndex(of: hierarchy).map { v1Directories[$0] }
+        case .v2?:
+            return v2Directory
+        case nil:
+            return nil
         }
-        self.directories = directories
+    }
+
+    /// Writes the container's limits (see CgroupTranslator). On v2, a controller must be enabled
+    /// in the parent's `cgroup.subtree_control` before its files exist in the child.
+    public func apply(_ writes: [CgroupWrite]) throws(BerthError) {
+        for write in writes {
+            let directory: String?
+            switch write.version {
+            case .v1:
+                if case .v1(let hierarchy)? = layout.location(of: write.controller) {
+                    directory = layout.v1.firstIndex(of: hierarchy).map { v1Directories[$0] }
+                } else {
+                    directory = nil
+                }
+            case .v2:
+                directory = v2Directory
+                if let v2 = v2Directory, write.controller != "cgroup" {
+                    try enableV2(write.controller, above: v2, origin: write.origin)
+                }
+            }
+            guard let directory else {
+                throw BerthError(.unsupported, "\(write.origin): the \(write.controller) controller is not available on this host")
+            }
+            let path = Path.join(directory, write.file)
+            do throws(BerthError) { try PayloadCgroup.write(path, write.value) } catch {
+                throw BerthError(error.code, "\(write.origin): setting \(write.file) to \(write.value): \(error.message)", errno: error.errno)
+            }
+        }
+    }
+
+    private func enableV2(_ controller: String, above directory: String, origin: String) throws(BerthError) {
+        let control = Path.join(Path.parent(directory), "cgroup.subtree_control")
+        let enabled = ((try? FileSystem.readText(control)) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
+        if enabled.contains(where: { $0 == controller }) { return }
+        do throws(BerthError) { try PayloadCgroup.write(control, "+\(controller)") } catch {
+            throw BerthError(error.code, "\(origin): enabling the \(controller) controller in \(control): \(error.message)", errno: error.errno)
+        }
     }
 
     /// `/proc/PID/cgroup` lines `N:controllers:/path` as controllers → path ("" for cgroup2).
@@ -105,6 +158,16 @@ public struct PayloadCgroup: Sendable {
     /// Removes directories a killed monitor left, when they hold no processes.
     public func sweep() {
         guard directories.contains(where: FileSystem.isDirectory) else { return }
+        // A container frozen when its monitor was killed cannot act on the death signal its
+        // processes got; thawed, they die of it (and nothing else is done to them).
+        let freezer = CgroupFreezer(cgroup: self)
+        if freezer.isFrozen {
+            try? freezer.set(frozen: false, timeout: 1)
+            let deadline = monotonicSeconds() + 1
+            while directories.contains(where: { !PayloadCgroup.processes(in: $0).isEmpty }) && monotonicSeconds() < deadline {
+                usleep(2_000)
+            }
+        }
         if directories.allSatisfy({ PayloadCgroup.processes(in: $0).isEmpty }) { try? remove() }
     }
 

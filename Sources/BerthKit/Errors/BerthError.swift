@@ -11,11 +11,13 @@ public struct BerthError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case invalidArgument, invalidName, invalidConfig, notFound, alreadyExists, busy,
-                 hasDependents, notRunning, system, templateFailed, unsupported, interrupted
+                 hasDependents, notRunning, system, templateFailed, unsupported, interrupted, timedOut
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
 
+        /// An operation did not finish in the time it was given.
+        public static let timedOut = Code(.timedOut)
         /// A flag, argument or value given on the command line is wrong.
         public static let invalidArgument = Code(.invalidArgument)
         /// A container name is not acceptable.

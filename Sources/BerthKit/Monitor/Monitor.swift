@@ -129,6 +129,11 @@ public final class Monitor {
         try hooks.run(.preStart)
         cgroup.sweep()
         try cgroup.create()
+        // Limits before init exists: nothing of the container ever runs unlimited.
+        do throws(BerthError) { try cgroup.apply(plan.cgroupWrites) } catch {
+            try? cgroup.remove()
+            throw error
+        }
         do throws(BerthError) {
             try spawn(hooks)
         } catch {
@@ -419,17 +424,35 @@ public final class Monitor {
             let reply = Array("ok \(initPID)\n".utf8)
             _ = reply.withUnsafeBytes { berth_send_with_fd(fd, $0.baseAddress, $0.count, initPidfd) }
             close(fd)
+        case .freeze, .thaw:
+            let frozen = request == .freeze
+            guard state == .running || state == .frozen else {
+                Descriptor.writeAll(fd, "err the container is \(state.rawValue), not RUNNING\n")
+                close(fd)
+                return
+            }
+            do throws(BerthError) {
+                try CgroupFreezer(cgroup: cgroup).set(frozen: frozen)
+                setState(frozen ? .frozen : .running)
+                Descriptor.writeAll(fd, "ok\n")
+            } catch {
+                Descriptor.writeAll(fd, "err \(error.message)\n")
+            }
+            close(fd)
         case .halt:
+            thawForStop()
             let sig = haltSignal()
             _ = berth_pidfd_send_signal(initPidfd, sig)
             Descriptor.writeAll(fd, "ok \(sig)\n")
             close(fd)
         case .reboot:
+            thawForStop()
             rebootRequested = true
             _ = berth_pidfd_send_signal(initPidfd, plan.rebootSignal)
             Descriptor.writeAll(fd, "ok\n")
             close(fd)
         case .stop:
+            thawForStop()
             stopRequested = true
             _ = berth_pidfd_send_signal(initPidfd, plan.stopSignal)
             Descriptor.writeAll(fd, "ok\n")
@@ -460,6 +483,13 @@ public final class Monitor {
             Descriptor.writeAll(fd, "ok\n")
             close(fd)
         }
+    }
+
+    /// A frozen container cannot act on a signal (on v1 not even die of SIGKILL): thaw it first.
+    private func thawForStop() {
+        guard state == .frozen else { return }
+        try? CgroupFreezer(cgroup: cgroup).set(frozen: false)
+        setState(.running)
     }
 
     /// `lxc.signal.halt`, else SIGRTMIN+3 for an init that blocks it (systemd, which waits for it

@@ -9,6 +9,9 @@ public enum MonitorRequest: Equatable, Sendable {
     case initPidfd
     /// `halt SIGNAL|-`: send the halt signal (`-`: the configured or detected one) to init.
     case halt
+    /// `freeze` / `thaw`: freeze or thaw every process of the container (state FROZEN).
+    case freeze
+    case thaw
     /// `reboot`: send the reboot signal to init; the monitor starts the container again.
     case reboot
     /// `stop`: kill init with the stop signal; the connection closes once everything is cleaned.
@@ -26,6 +29,8 @@ public enum MonitorRequest: Equatable, Sendable {
         case .state: return "state"
         case .initPidfd: return "initfd"
         case .halt: return "halt"
+        case .freeze: return "freeze"
+        case .thaw: return "thaw"
         case .reboot: return "reboot"
         case .stop: return "stop"
         case .watch: return "watch"
@@ -42,6 +47,8 @@ public enum MonitorRequest: Equatable, Sendable {
         case "state": self = .state
         case "initfd": self = .initPidfd
         case "halt": self = .halt
+        case "freeze": self = .freeze
+        case "thaw": self = .thaw
         case "reboot": self = .reboot
         case "stop": self = .stop
         case "watch": self = .watch

@@ -19,6 +19,8 @@ public struct StartPlan: Sendable {
     /// `lxc.namespace.share.NAME = TARGET`: namespaces joined instead of made. TARGET is a
     /// container of the same lxcpath or a host pid; resolved at start (see NamespaceShare).
     public let shares: [NamespaceShare]
+    /// The controller files to write in the container's cgroup before init runs.
+    public let cgroupWrites: [CgroupWrite]
     public let initArgv: [String]
     public let initUID: UInt32
     public let initGID: UInt32
@@ -53,7 +55,8 @@ public struct StartPlan: Sendable {
     /// The plan for `container` from `config`. `initArguments` (after `--` on berth-start's
     /// command line) replace `lxc.init.cmd`.
     public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
-                environment callerEnvironment: [String: String] = ProcessEnvironment.current) throws(BerthError) {
+                environment callerEnvironment: [String: String] = ProcessEnvironment.current,
+                layout: CgroupLayout = .current()) throws(BerthError) {
         func origin(_ key: String) -> String {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
@@ -184,6 +187,10 @@ public struct StartPlan: Sendable {
         } else {
             consoleBufferSize = 131_072
         }
+
+        // Cgroup limits, translated for this host's layout now, so that a key the host cannot
+        // honour fails the start before anything is made.
+        cgroupWrites = try CgroupTranslator(layout: layout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
 
         // Security.
         var drop: [Int32] = []
