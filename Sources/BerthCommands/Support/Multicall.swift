@@ -15,7 +15,8 @@ public enum Multicall {
     public static let tools: [any BerthTool.Type] = [
         CreateCommand.self, DestroyCommand.self, ListCommand.self, InfoCommand.self,
         CheckConfigCommand.self, StartCommand.self, StopCommand.self, AttachCommand.self,
-        ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self,
+        ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self, FreezeCommand.self,
+        UnfreezeCommand.self, CgroupCommand.self,
     ]
 
     /// The tool a name selects: `berth-ls` or `ls`.
