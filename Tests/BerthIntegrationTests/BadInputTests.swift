@@ -120,7 +120,7 @@ struct BadInputTests {
             try? FileManager.default.removeItem(atPath: pidFile)
             let started = try box.start("create", ["-n", "int", "-t", slow])
             try waitFor { FileManager.default.fileExists(atPath: pidFile) }
-            kill(started.0.processIdentifier, signal)
+            kill(started.pid, signal)
             let result = try box.finish(started)
             #expect((result.signaled && result.status == signal) || result.status == 128 + signal, "ended by the signal, status \(result.status)")
             let templatePID = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
@@ -135,7 +135,7 @@ struct BadInputTests {
         let slow = try box.template("sleeper", "echo $$ > \(pidFile)\nexec sleep 60")
         let started = try box.start("create", ["-n", "k1", "-t", slow])
         try waitFor { FileManager.default.fileExists(atPath: pidFile) }
-        kill(started.0.processIdentifier, SIGKILL)
+        kill(started.pid, SIGKILL)
         _ = try box.finish(started)
         let templatePID = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         try waitFor { kill(templatePID, 0) != 0 }  // the template dies with its parent (PDEATHSIG)

@@ -5,53 +5,15 @@ import BerthKit
 /// Real busybox containers started, entered, stopped and killed under a private lxcpath.
 @Suite(.enabled(if: isRoot, "needs root"), .serialized)
 struct RuntimeTests {
-    /// A sandbox with one busybox container `name`.
-    func box(_ name: String) throws -> Sandbox {
-        let box = try Sandbox()
-        let created = try box.run("create", ["-n", name, "-t", "busybox"])
-        try #require(created.status == 0, "\(created.stderr)")
-        return box
-    }
-
-    func payloadCgroups(_ name: String) -> [String] {
-        PayloadCgroup(name: name).directories.filter { FileManager.default.fileExists(atPath: $0) }
-    }
-
-    func monitorPID(_ box: Sandbox, _ name: String) -> pid_t? {
-        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
-            guard let pid = pid_t(entry),
-                  let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8) else { continue }
-            if cmdline.hasPrefix("[berth monitor] \(box.lxcpath) \(name)") { return pid }
-        }
-        return nil
-    }
-
-    /// Host pids whose command line satisfies `matches`.
-    func processes(_ matches: (String) -> Bool) -> [pid_t] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
-            guard let pid = pid_t(entry), pid != getpid(),
-                  let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
-            let cmdline = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return matches(cmdline) ? pid : nil
-        }
-    }
-
-    /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
-    func expectClean(_ box: Sandbox, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(monitorPID(box, name) == nil, "monitor left running", sourceLocation: sourceLocation)
-        #expect(payloadCgroups(name).isEmpty, "cgroups left: \(payloadCgroups(name))", sourceLocation: sourceLocation)
-        #expect(MountTable.mounts(under: box.root).isEmpty, "mounts left", sourceLocation: sourceLocation)
-    }
-
     @Test func startAttachStop() throws {
-        let box = try box("r1")
+        let box = try Sandbox.withBusybox("r1")
         let started = try box.run("start", ["-n", "r1"])
         try #require(started.status == 0, "\(started.stderr)")
         #expect(try box.run("info", ["-n", "r1", "-sH"]).stdout == "RUNNING\n")
         let pid = try box.run("info", ["-n", "r1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Int(pid) ?? 0 > 1)
-        #expect(monitorPID(box, "r1") != nil, "monitor named [berth monitor] LXCPATH NAME")
-        #expect(!payloadCgroups("r1").isEmpty)
+        #expect(box.monitorPID("r1") != nil, "monitor named [berth monitor] LXCPATH NAME")
+        #expect(!Sandbox.payloadCgroups("r1").isEmpty)
         #expect(try box.run("ls", ["--running"]).stdout == "r1\n")
 
         // Inside: its own hostname, pid namespace (init is 1), and cgroup namespace.
@@ -91,7 +53,7 @@ struct RuntimeTests {
         // it once the attach is over. Done here from the host: it must still be refused then.
         let sleeper = try box.start("attach", ["-n", "r1", "--", "/bin/sleep", "1"])
         usleep(400_000)
-        let attaching = processes { $0.contains("attach") && $0.contains(box.lxcpath) }
+        let attaching = Sandbox.processes { $0.contains("attach") && $0.contains(box.lxcpath) }
         #expect(!attaching.isEmpty)
         let held = attaching.map { open("/proc/\($0)/exe", 0o10000000 /* O_PATH */ | O_CLOEXEC) }
         #expect(try box.finish(sleeper).status == 0)
@@ -129,13 +91,13 @@ struct RuntimeTests {
         let stopped = try box.run("stop", ["-n", "r1", "-t", "20"])
         #expect(stopped.status == 0, "\(stopped.stderr)")
         #expect(try box.run("info", ["-n", "r1", "-sH"]).stdout == "STOPPED\n")
-        expectClean(box, "r1")
+        box.expectClean("r1")
         let notRunning = try box.run("stop", ["-n", "r1"])
         #expect(notRunning.status == 2 && notRunning.stderr.contains("not running"))
     }
 
     @Test func killRebootAndMonitorCrash() throws {
-        let box = try box("r2")
+        let box = try Sandbox.withBusybox("r2")
         try #require(try box.run("start", ["-n", "r2"]).status == 0)
         let first = try box.run("info", ["-n", "r2", "-pH"]).stdout
 
@@ -154,12 +116,12 @@ struct RuntimeTests {
 
         // stop -k kills at once.
         #expect(try box.run("stop", ["-n", "r2", "-k"]).status == 0)
-        expectClean(box, "r2")
+        box.expectClean("r2")
 
         // SIGKILL of the monitor takes the container with it; it reads STOPPED and starts again.
         try #require(try box.run("start", ["-n", "r2"]).status == 0)
         let initPID = pid_t(try box.run("info", ["-n", "r2", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        let monitor = try #require(monitorPID(box, "r2"))
+        let monitor = try #require(box.monitorPID("r2"))
         kill(monitor, SIGKILL)
         var gone = false
         for _ in 0..<200 where !gone {
@@ -171,23 +133,23 @@ struct RuntimeTests {
         let restarted = try box.run("start", ["-n", "r2"])
         #expect(restarted.status == 0, "\(restarted.stderr)")
         #expect(try box.run("stop", ["-n", "r2", "-k"]).status == 0)
-        expectClean(box, "r2")
+        box.expectClean("r2")
     }
 
     @Test func racingStartsAndExecute() throws {
-        let box = try box("r3")
+        let box = try Sandbox.withBusybox("r3")
         let a = try box.start("start", ["-n", "r3"]), b = try box.start("start", ["-n", "r3"])
         let results = [try box.finish(a), try box.finish(b)]
         #expect(results.filter { $0.status == 0 }.count == 1, "exactly one start wins")
         #expect(results.contains { $0.status == 1 && $0.stderr.contains("already running") })
         #expect(try box.run("stop", ["-n", "r3", "-k"]).status == 0)
-        expectClean(box, "r3")
+        box.expectClean("r3")
 
         // berth-execute: the command is run under a tiny init, with our stdio and its status.
         let run = try box.run("execute", ["-n", "r3", "--", "/bin/sh", "-c", "echo pid $$ on $(hostname); exit 5"])
         #expect(run.status == 5)
         #expect(run.stdout == "pid 2 on r3\n", "\(run.stderr)")
-        expectClean(box, "r3")
+        box.expectClean("r3")
     }
 
     @Test(arguments: [
@@ -199,19 +161,19 @@ struct RuntimeTests {
         ("lxc.mount.auto=proc:bogus", "unknown lxc.mount.auto entry 'proc:bogus'"),
     ])
     func failedStartsSayWhyAndLeaveNothing(define: String, message: String) throws {
-        let box = try box("r4")
+        let box = try Sandbox.withBusybox("r4")
         let result = try box.run("start", ["-n", "r4", "-s", define])
         #expect(result.status == 1)
         #expect(result.stderr.contains(message), "\(result.stderr)")
         #expect(try box.run("info", ["-n", "r4", "-sH"]).stdout == "STOPPED\n")
-        expectClean(box, "r4")
+        box.expectClean("r4")
         // And the container still starts without the bad setting.
         #expect(try box.run("start", ["-n", "r4"]).status == 0)
         #expect(try box.run("stop", ["-n", "r4", "-k"]).status == 0)
     }
 
     @Test func hooksRunWithLXCsEnvironment() throws {
-        let box = try box("r5")
+        let box = try Sandbox.withBusybox("r5")
         let log = box.root + "/hooks.log"
         let hook = try box.template("hook", "echo \"$3 $LXC_NAME $LXC_HOOK_TYPE ${LXC_TARGET:-}\" >> \(log)")
         for stage in ["pre-start", "start-host", "stop", "post-stop"] {
@@ -226,12 +188,12 @@ struct RuntimeTests {
     }
 
     @Test func sharedNamespaces() throws {
-        let box = try box("s1")
+        let box = try Sandbox.withBusybox("s1")
         #expect(try box.run("create", ["-n", "s2", "-t", "busybox"]).status == 0)
         // A target that is not running is refused before anything is made.
         let early = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.net=s1"])
         #expect(early.status == 1 && early.stderr.contains("s1 is not running"), "\(early.stderr)")
-        expectClean(box, "s2")
+        box.expectClean("s2")
 
         #expect(try box.run("start", ["-n", "s1"]).status == 0)
         let joined = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.net=s1", "-s", "lxc.namespace.share.uts=s1",
@@ -251,7 +213,7 @@ struct RuntimeTests {
         let mnt = try box.run("start", ["-n", "s2", "-s", "lxc.namespace.share.mnt=s1"])
         #expect(mnt.status == 1 && mnt.stderr.contains("lxc.namespace.share.mnt"), "\(mnt.stderr)")
         #expect(try box.run("stop", ["-n", "s1", "-k"]).status == 0)
-        expectClean(box, "s1")
-        expectClean(box, "s2")
+        box.expectClean("s1")
+        box.expectClean("s2")
     }
 }

@@ -46,12 +46,12 @@ final class Sandbox: @unchecked Sendable {
 
     /// Runs `berth-<tool>` with `-P <lxcpath>` added unless `lxcpath` is false.
     @discardableResult
-    func run(_ tool: String, _ arguments: [String], lxcpath: Bool = true, stdin: String? = nil) throws -> RunResult {
+    func run(_ tool: String, _ arguments: [String], lxcpath: Bool = true) throws -> RunResult {
         let process = try start(tool, arguments, lxcpath: lxcpath)
-        return try finish(process, stdin: stdin)
+        return try finish(process)
     }
 
-    func start(_ tool: String, _ arguments: [String], lxcpath: Bool = true) throws -> (Process, Pipe, Pipe) {
+    func start(_ tool: String, _ arguments: [String], lxcpath: Bool = true) throws -> Started {
         try start(executable: binDirectory + "/berth-" + tool, (lxcpath ? ["-P", self.lxcpath] : []) + arguments)
     }
 
@@ -61,27 +61,66 @@ final class Sandbox: @unchecked Sendable {
         try finish(start(executable: executable, arguments))
     }
 
-    func start(executable: String, _ arguments: [String]) throws -> (Process, Pipe, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        return (process, out, err)
+    /// A tool started by `start`: its pid and the read ends of its stdout and stderr pipes.
+    struct Started {
+        let pid: pid_t
+        let stdout: Int32
+        let stderr: Int32
     }
 
-    func finish(_ started: (Process, Pipe, Pipe), stdin: String? = nil) throws -> RunResult {
-        let (process, out, err) = started
+    /// Starts `executable` with posix_spawn and waits for it with waitpid on its own pid: the
+    /// harness stays independent of how Foundation notices children ending, and of any
+    /// SIGCHLD a tool's own children cause.
+    func start(executable: String, _ arguments: [String]) throws -> Started {
+        var out: [Int32] = [-1, -1], err: [Int32] = [-1, -1]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
+        // Close-on-exec, so other tools started meanwhile do not keep these pipes open.
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in argv + envp { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        close(out[1])
+        close(err[1])
+        guard rc == 0 else {
+            close(out[0])
+            close(err[0])
+            throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .ENOENT)
+        }
+        return Started(pid: pid, stdout: out[0], stderr: err[0])
+    }
+
+    func finish(_ started: Started) throws -> RunResult {
         // Read both pipes to the end before waiting, so a chatty tool cannot block on a full pipe.
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return RunResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self), signaled: process.terminationReason == .uncaughtSignal)
+        var output: [Int32: [UInt8]] = [started.stdout: [], started.stderr: []]
+        var open = [started.stdout, started.stderr]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !open.isEmpty {
+            var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if poll(&fds, nfds_t(fds.count), -1) < 0 { if errno == EINTR { continue } else { break } }
+            for entry in fds where entry.revents != 0 {
+                let n = read(entry.fd, &buffer, buffer.count)
+                if n > 0 {
+                    output[entry.fd, default: []] += buffer[0..<n]
+                } else if n == 0 || errno != EINTR {
+                    open.removeAll { $0 == entry.fd }
+                    close(entry.fd)
+                }
+            }
+        }
+        var status: Int32 = 0
+        while waitpid(started.pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f
+        return RunResult(status: signal != 0 ? signal : (status >> 8) & 0xff,
+                         stdout: String(decoding: output[started.stdout] ?? [], as: UTF8.self),
+                         stderr: String(decoding: output[started.stderr] ?? [], as: UTF8.self), signaled: signal != 0)
     }
 
     /// Writes an executable template script into the sandbox.

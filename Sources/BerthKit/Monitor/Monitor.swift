@@ -129,8 +129,9 @@ public final class Monitor {
         try hooks.run(.preStart)
         cgroup.sweep()
         try cgroup.create()
-        // Limits before init exists: nothing of the container ever runs unlimited.
-        do throws(BerthError) { try cgroup.apply(plan.cgroupWrites) } catch {
+        // Limits before init exists: nothing of the container ever runs unlimited. Device rules
+        // wait until the child has populated /dev (mknod is itself a device access), see spawn.
+        do throws(BerthError) { try cgroup.apply(plan.cgroupWrites.filter { $0.controller != "devices" }) } catch {
             try? cgroup.remove()
             throw error
         }
@@ -199,6 +200,7 @@ public final class Monitor {
         case let line? where line.hasPrefix("error "): throw BerthError(.system, String(line.dropFirst(6)))
         default: throw BerthError(.system, "the container's first process died while it was being set up")
         }
+        try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" })
         try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
         Descriptor.writeAll(pair[0], "go\n")
         // The socket is close-on-exec: end of file means init was exec'd.

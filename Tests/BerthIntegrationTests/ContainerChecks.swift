@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// What the runtime tests check about containers: made, found, and gone without a trace.
+extension Sandbox {
+    /// A sandbox with one busybox container `name`.
+    static func withBusybox(_ name: String) throws -> Sandbox {
+        let box = try Sandbox()
+        let created = try box.run("create", ["-n", name, "-t", "busybox"])
+        try #require(created.status == 0, "\(created.stderr)")
+        return box
+    }
+
+    static func payloadCgroups(_ name: String) -> [String] {
+        PayloadCgroup(name: name).directories.filter { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    func monitorPID(_ name: String) -> pid_t? {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry),
+                  let cmdline = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8) else { continue }
+            if cmdline.hasPrefix("[berth monitor] \(lxcpath) \(name)") { return pid }
+        }
+        return nil
+    }
+
+    /// Host pids whose command line satisfies `matches`.
+    static func processes(_ matches: (String) -> Bool) -> [pid_t] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { entry in
+            guard let pid = pid_t(entry), pid != getpid(),
+                  let raw = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            let cmdline = String(decoding: raw.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+            return matches(cmdline) ? pid : nil
+        }
+    }
+
+    /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
+    func expectClean(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(monitorPID(name) == nil, "monitor left running", sourceLocation: sourceLocation)
+        #expect(Sandbox.payloadCgroups(name).isEmpty, "cgroups left: \(Sandbox.payloadCgroups(name))", sourceLocation: sourceLocation)
+        #expect(MountTable.mounts(under: root).isEmpty, "mounts left", sourceLocation: sourceLocation)
+    }
+}
