@@ -83,8 +83,8 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "Cgroup of the monitor."),
         ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "Cgroup the monitor moves to while cleaning up."),
         ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the caller's cgroup.", default: "0"),
-        ConfigKey("lxc.cgroup.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v1 controller file written at start, e.g. lxc.cgroup.memory.limit_in_bytes = 256M.", list: true, prefix: "lxc.cgroup."),
-        ConfigKey("lxc.cgroup2.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v2 file written at start, e.g. lxc.cgroup2.memory.max = 256M.", list: true, prefix: "lxc.cgroup2."),
+        ConfigKey("lxc.cgroup.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v1 controller file written before init runs, e.g. lxc.cgroup.memory.limit_in_bytes = 256M; on a host where the controller runs on v2 it is translated when the meaning is the same (memory limit, cpu shares and quota, cpuset, pids, blkio weight and throttles), else the start fails naming the key.", list: true, prefix: "lxc.cgroup."),
+        ConfigKey("lxc.cgroup2.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v2 file written before init runs, e.g. lxc.cgroup2.memory.max = 256M; on a host where the controller runs on v1 it is translated when the meaning is the same, else the start fails naming the key.", list: true, prefix: "lxc.cgroup2."),
     ]
 
     static let namespaces: [ConfigKey] = [
