@@ -141,3 +141,46 @@ struct CgroupTests {
         }
     }
 }
+
+/// berth-info -S, its JSON, and berth-top, on real running containers.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct AccountingTests {
+    @Test func infoAndTopShowWhatContainersUse() throws {
+        let box = try Sandbox.withBusybox("a1")
+        #expect(try box.run("create", ["-n", "a2", "-t", "busybox"]).status == 0)
+        for name in ["a1", "a2"] { try #require(try box.run("start", ["-n", name]).status == 0) }
+        // a1 burns CPU in the background for a while; a2 idles.
+        #expect(try box.run("attach", ["-n", "a1", "--", "/bin/sh", "-c",
+                                       "(end=$(( $(date +%s) + 4 )); while [ $(date +%s) -lt $end ]; do :; done) </dev/null >/dev/null 2>&1 &"]).status == 0)
+
+        let raw = try box.run("info", ["-n", "a1", "-S", "-H"])
+        var values: [String: UInt64] = [:]
+        for line in raw.stdout.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { values[String(parts[0])] = UInt64(parts[1].trimmingCharacters(in: .whitespaces)) }
+        }
+        #expect((values["CPU use"] ?? 0) > 0, "\(raw.stdout)")
+        #expect((values["Memory use"] ?? 0) > 100_000, "\(raw.stdout)")
+        #expect((values["PIDs"] ?? 0) >= 3, "init, rcS's children, the burner: \(raw.stdout)")
+        #expect(values["BlkIO use"] != nil)
+        let human = try box.run("info", ["-n", "a1"]).stdout
+        #expect(human.contains("CPU use:") && human.contains(" seconds") && human.contains("Memory use:"), "\(human)")
+
+        let json = try box.run("info", ["-n", "a1", "--format", "json"]).stdout
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let stats = object?["stats"] as? [String: Any]
+        #expect((stats?["cpu_ns"] as? Int ?? 0) > 0 && (stats?["memory_bytes"] as? Int ?? 0) > 0, "\(json)")
+        #expect(try box.run("info", ["-n", "a2", "--format", "json"]).stdout.contains("\"stats\""))
+
+        // One snapshot sorted by CPU: the busy container comes first, with most of a CPU.
+        let top = try box.run("top", ["--batch", "-d", "0.5", "-s", "c"])
+        let rows = top.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: " ").map(String.init) }
+        #expect(rows.map { $0.first } == ["a1", "a2"], "\(top.stdout)")
+        #expect(Double(rows.first?[1] ?? "") ?? 0 > 30, "a1 burns CPU: \(top.stdout)")
+        #expect(try box.run("top", ["--batch", "-d", "0.2", "-s", "x"]).status == 1)
+        for name in ["a1", "a2"] { #expect(try box.run("stop", ["-n", name, "-k"]).status == 0) }
+        #expect(try box.run("top", ["--batch", "-d", "0.1"]).stdout.contains("(no running containers)"))
+        box.expectClean("a1")
+        box.expectClean("a2")
+    }
+}

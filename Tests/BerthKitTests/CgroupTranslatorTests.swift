@@ -100,3 +100,32 @@ import Testing
                 == ["1 memory.limit_in_bytes 1G", "2 pids.max 9", "1 devices.allow c 1:3 rwm", "1 devices.allow c 1:5 rwm"])
     }
 }
+
+@Suite struct ContainerStatsTests {
+    @Test func netDevSkipsLoopbackAndReadsBytes() {
+        let text = """
+            Inter-|   Receive                                                |  Transmit
+             face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+                lo:     100       1    0    0    0     0          0         0      100       1    0    0    0     0       0          0
+              eth0:    5000      10    0    0    0     0          0         0     7000      12    0    0    0     0       0          0
+            """
+        #expect(ContainerStats.parseNetDev(text) == [ContainerStats.Interface(name: "eth0", receivedBytes: 5000, sentBytes: 7000)])
+    }
+
+    @Test func fieldsAreFoundByKey() {
+        #expect(ContainerStats.field("usage_usec", in: "usage_usec 1234\nuser_usec 1000\n") == 1234)
+        #expect(ContainerStats.field("Total", in: "8:0 Read 10\n8:0 Write 20\nTotal 30\n") == 30)
+        #expect(ContainerStats.field("Total", in: nil) == nil)
+    }
+
+    @Test func topSortsNumbersBiggestFirst() {
+        var big = ContainerStats()
+        big.memoryBytes = 900
+        var small = ContainerStats()
+        small.memoryBytes = 100
+        let rows = [ContainerTop.Row(name: "b", cpuPercent: 1, stats: small), ContainerTop.Row(name: "a", cpuPercent: 50, stats: big)]
+        #expect(ContainerTop.sorted(rows, by: .memory, reverse: false).map(\.name) == ["a", "b"])
+        #expect(ContainerTop.sorted(rows, by: .cpu, reverse: true).map(\.name) == ["b", "a"])
+        #expect(ContainerTop.sorted(rows, by: .name, reverse: false).map(\.name) == ["a", "b"])
+    }
+}

@@ -16,7 +16,7 @@ public enum Multicall {
         CreateCommand.self, DestroyCommand.self, ListCommand.self, InfoCommand.self,
         CheckConfigCommand.self, StartCommand.self, StopCommand.self, AttachCommand.self,
         ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self, FreezeCommand.self,
-        UnfreezeCommand.self, CgroupCommand.self,
+        UnfreezeCommand.self, CgroupCommand.self, TopCommand.self,
     ]
 
     /// The tool a name selects: `berth-ls` or `ls`.

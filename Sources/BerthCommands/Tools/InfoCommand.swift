@@ -57,6 +57,17 @@ public struct InfoCommand: BerthTool {
                 ("unprivileged", .bool(summary.unprivileged)),
                 ("rootfs", settings.rootfs.map { .string($0.text) } ?? .null),
             ]
+            if let stats = runningStats(summary) {
+                func value(_ n: UInt64?) -> JSONValue { n.map { .number(Int64(clamping: $0)) } ?? .null }
+                pairs.append(("stats", .object([
+                    ("cpu_ns", value(stats.cpuNanoseconds)), ("memory_bytes", value(stats.memoryBytes)),
+                    ("memory_peak_bytes", value(stats.memoryPeakBytes)), ("pids", value(stats.pids)),
+                    ("blkio_bytes", value(stats.blockIOBytes)),
+                    ("interfaces", .array(stats.interfaces.map { nic in
+                        .object([("name", .string(nic.name)), ("rx_bytes", value(nic.receivedBytes)), ("tx_bytes", value(nic.sentBytes))])
+                    })),
+                ])))
+            }
             if !config.isEmpty {
                 pairs.append(("config", .object(config.map { ($0, .array(settings.values($0).map(JSONValue.string))) })))
             }
@@ -76,8 +87,27 @@ public struct InfoCommand: BerthTool {
         if pid || !anyFilter, let p = summary.pid { fields.append(("PID", String(p))) }
         if ips || !anyFilter { for ip in summary.ipv4 + summary.ipv6 { fields.append(("IP", ip)) } }
         // Resource use exists only while running; stopped containers have none to show.
+        if stats || !anyFilter, let usage = runningStats(summary) {
+            func size(_ n: UInt64?) -> String {
+                guard let n else { return "unknown" }
+                return noHumanize ? String(n) : InfoCommand.humanBytes(n)
+            }
+            if let ns = usage.cpuNanoseconds {
+                fields.append(("CPU use", noHumanize ? String(ns) : InfoCommand.seconds(ns)))
+            }
+            fields.append(("BlkIO use", size(usage.blockIOBytes)))
+            fields.append(("Memory use", size(usage.memoryBytes)))
+            if usage.memoryPeakBytes != nil { fields.append(("Memory peak", size(usage.memoryPeakBytes))) }
+            if let pids = usage.pids { fields.append(("PIDs", String(pids))) }
+            for nic in usage.interfaces {
+                fields.append(("Link", nic.name))
+                fields.append((" TX bytes", size(nic.sentBytes)))
+                fields.append((" RX bytes", size(nic.receivedBytes)))
+                fields.append((" Total bytes", size(nic.sentBytes + nic.receivedBytes)))
+            }
+        }
 
-        if noHumanize && fields.count == 1, let only = fields.first {
+        if noHumanize && fields.count == 1 && !stats, let only = fields.first {
             print(only.1)
             return
         }
@@ -89,5 +119,31 @@ public struct InfoCommand: BerthTool {
                 print(label + String(repeating: " ", count: max(1, 16 - label.count)) + value)
             }
         }
+    }
+
+    /// The resource use of a running container; nil when it is not running.
+    func runningStats(_ summary: ContainerSummary) -> ContainerStats? {
+        guard summary.state != .stopped, let pid = summary.pid else { return nil }
+        return ContainerStats(cgroup: PayloadCgroup(name: summary.name), initPID: pid)
+    }
+
+    /// `1.20 MiB`, as lxc-info prints sizes.
+    public static func humanBytes(_ n: UInt64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) bytes" : "\(InfoCommand.twoDecimals(value)) \(units[unit])"
+    }
+
+    static func seconds(_ ns: UInt64) -> String { "\(twoDecimals(Double(ns) / 1e9)) seconds" }
+
+    static func twoDecimals(_ value: Double) -> String {
+        let hundredths = Int((value * 100).rounded())
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }
