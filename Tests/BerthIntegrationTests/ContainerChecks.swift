@@ -12,8 +12,10 @@ extension Sandbox {
         return box
     }
 
+    /// The container's and its monitor's cgroup directories that exist now.
     static func payloadCgroups(_ name: String) -> [String] {
-        PayloadCgroup(name: name).directories.filter { FileManager.default.fileExists(atPath: $0) }
+        (PayloadCgroup(name: name).directories + MonitorCgroup(name: name).cgroup.directories)
+            .filter { FileManager.default.fileExists(atPath: $0) }
     }
 
     func monitorPID(_ name: String) -> pid_t? {

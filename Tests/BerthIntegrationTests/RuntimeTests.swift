@@ -12,7 +12,9 @@ struct RuntimeTests {
         #expect(try box.run("info", ["-n", "r1", "-sH"]).stdout == "RUNNING\n")
         let pid = try box.run("info", ["-n", "r1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Int(pid) ?? 0 > 1)
-        #expect(box.monitorPID("r1") != nil, "monitor named [berth monitor] LXCPATH NAME")
+        let monitor = try #require(box.monitorPID("r1"), "monitor named [berth monitor] LXCPATH NAME")
+        let monitorCgroups = try String(contentsOfFile: "/proc/\(monitor)/cgroup", encoding: .utf8)
+        #expect(monitorCgroups.split(separator: "\n").allSatisfy { $0.hasSuffix("/berth.monitor.r1") }, "\(monitorCgroups)")
         #expect(!Sandbox.payloadCgroups("r1").isEmpty)
         #expect(try box.run("ls", ["--running"]).stdout == "r1\n")
 

@@ -55,6 +55,7 @@ public struct StopCommand: BerthTool {
         }
         guard wasRunning else {
             PayloadCgroup(name: name.value).sweep()
+            MonitorCgroup(name: name.value).cgroup.sweep()
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ExitCode(2)
         }

@@ -23,16 +23,18 @@ public struct PayloadCgroup: Sendable {
     let v2Directory: String?
 
     /// The directories for `name` on this host (nothing is created).
-    public init(name: String, layout: CgroupLayout = .current(), initCgroups: String? = nil) {
+    /// `prefix` names the kind: `berth.payload.` for the container, `berth.monitor.` for its
+    /// monitor (MonitorCgroup).
+    public init(name: String, layout: CgroupLayout = .current(), initCgroups: String? = nil, prefix: String = "berth.payload.") {
         let memberships = PayloadCgroup.parse(initCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
         var v1: [String] = []
         for hierarchy in layout.v1 {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
             let key = hierarchy.controllers.joined(separator: ",")
             let base = memberships[key] ?? "/"
-            v1.append(Path.join(Path.join(hierarchy.mountPoint, base), "berth.payload.\(name)"))
+            v1.append(Path.join(Path.join(hierarchy.mountPoint, base), prefix + name))
         }
-        v2Directory = layout.v2MountPoint.map { Path.join(Path.join($0, memberships[""] ?? "/"), "berth.payload.\(name)") }
+        v2Directory = layout.v2MountPoint.map { Path.join(Path.join($0, memberships[""] ?? "/"), prefix + name) }
         v1Directories = v1
         self.layout = layout
         directories = v1 + (v2Directory.map { [$0] } ?? [])

@@ -47,6 +47,7 @@ public final class Monitor {
     private var stopRequested = false
     private var rebootRequested = false
     private var cgroup: PayloadCgroup
+    private var monitorCgroup: MonitorCgroup
     private var foregroundInput: Int32?
     private var rawTerminal: RawTerminal?
 
@@ -60,6 +61,7 @@ public final class Monitor {
         listenFD = fd
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
         cgroup = PayloadCgroup(name: plan.name)
+        monitorCgroup = MonitorCgroup(name: plan.name, layout: cgroup.layout)
     }
 
     /// Boots the container and runs it until it stops. Returns the status for the tool: 0, 1 when
@@ -89,6 +91,10 @@ public final class Monitor {
             if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
         }
 
+        // The monitor's own cgroup first: what it does for the container is accounted apart.
+        do throws(BerthError) { try monitorCgroup.enter() } catch {
+            options.log("berth monitor: running in the caller's cgroup: \(error.message)")
+        }
         do throws(BerthError) {
             try boot()
         } catch {
@@ -361,6 +367,9 @@ public final class Monitor {
         setState(.stopped)
         for watcher in watchers { close(watcher) }
         watchers = []
+        // Before the socket closes: once it is gone a new start may begin, and it must find
+        // nothing of this run.
+        monitorCgroup.leave()
         close(listenFD)
         for waiter in stopWaiters { close(waiter) }
         stopWaiters = []
