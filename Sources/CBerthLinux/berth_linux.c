@@ -399,3 +399,36 @@ int berth_sealed_copy(const char *path) {
 int berth_fexecve(int fd, char *const argv[], char *const envp[]) {
     return fexecve(fd, argv, envp);
 }
+
+#include <linux/bpf.h>
+
+int berth_bpf_load_device_program(const void *insns, int count, char *log, size_t log_size) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    attr.insn_cnt = (__u32)count;
+    attr.insns = (__u64)(uintptr_t)insns;
+    attr.license = (__u64)(uintptr_t)"GPL";
+    if (log && log_size > 0) {
+        log[0] = 0;
+        attr.log_buf = (__u64)(uintptr_t)log;
+        attr.log_size = (__u32)log_size;
+        attr.log_level = 1;
+    }
+    int fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+    if (fd < 0 && errno == ENOSPC && log) {
+        // The log was too small for the verifier's full account; the error itself stands.
+        errno = EINVAL;
+    }
+    return fd;
+}
+
+int berth_bpf_attach_device_program(int prog, int cgroup) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = (__u32)cgroup;
+    attr.attach_bpf_fd = (__u32)prog;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    attr.attach_flags = BPF_F_ALLOW_MULTI;
+    return (int)syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr));
+}

@@ -184,3 +184,51 @@ struct AccountingTests {
         box.expectClean("a2")
     }
 }
+
+/// The cgroup v2 eBPF device filter (what pure v2 hosts get for lxc.cgroup.devices.*), loaded
+/// into the real kernel and attached to a cgroup2 directory made for the test.
+@Suite(.enabled(if: isRoot && CgroupLayout.current().v2MountPoint != nil, "needs root and a cgroup2 mount"), .serialized)
+struct DeviceFilterTests {
+    /// Runs `script` in a shell that first moves itself into a fresh cgroup2 directory with
+    /// `filter` attached; returns the sandbox's result. The directory is removed afterwards.
+    func run(_ filter: DeviceFilter, _ script: String) throws -> RunResult {
+        let layout = CgroupLayout.current()
+        let directory = (layout.v2MountPoint ?? "/sys/fs/cgroup") + "/berth-test-devices-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        defer { rmdir(directory) }
+        try filter.attach(to: directory)
+        let box = try Sandbox()
+        return try box.run(executable: "/bin/sh", ["-c", "echo $$ > \(directory)/cgroup.procs && \(script)"])
+    }
+
+    @Test func denyRuleRefusesOnlyThatDevice() throws {
+        var filter = DeviceFilter()
+        try filter.add(allow: false, "c 1:9 rwm", origin: "test")
+        let result = try run(filter, "head -c 1 /dev/urandom >/dev/null; echo urandom=$?; head -c 1 /dev/zero | wc -c")
+        #expect(result.stdout.contains("urandom=1"), "\(result.stdout)")
+        #expect(result.stderr.contains("Operation not permitted"), "\(result.stderr)")
+        #expect(result.stdout.hasSuffix("1\n"), "/dev/zero still reads: \(result.stdout)")
+    }
+
+    @Test func denyAllThenAllowList() throws {
+        var filter = DeviceFilter()
+        try filter.add(allow: false, "a", origin: "test")
+        try filter.add(allow: true, "c 1:3 rwm", origin: "test")   // null
+        try filter.add(allow: true, "c 1:5 r", origin: "test")     // zero, read only
+        let result = try run(filter, """
+            verdict() { if [ "$1" = 0 ]; then echo "$2 ok"; else echo "$2 refused"; fi; }
+            head -c 1 /dev/zero >/dev/null; verdict $? zero-read
+            (echo x > /dev/null) 2>/dev/null; verdict $? null-write
+            (echo x > /dev/zero) 2>/dev/null; verdict $? zero-write
+            head -c 1 /dev/full >/dev/null 2>&1; verdict $? full-read
+            """)
+        #expect(result.stdout == "zero-read ok\nnull-write ok\nzero-write refused\nfull-read refused\n", "\(result.stdout)\(result.stderr)")
+    }
+
+    @Test func malformedRulesAreErrors() {
+        var filter = DeviceFilter()
+        for bad in ["x 1:3 rwm", "c 1-3 rwm", "c 1:3 rwx", "c a:3 r"] {
+            #expect(throws: BerthError.self) { try filter.add(allow: true, bad, origin: "test") }
+        }
+    }
+}

@@ -86,6 +86,9 @@ public struct CgroupTranslator: Sendable {
             guard layout.v2MountPoint != nil else { throw unavailable(setting, controller) }
             return try toV2(setting, among: all)
         case .v2:
+            if controller == "devices" && layout.location(of: "devices") == nil && layout.v2MountPoint != nil {
+                return [try deviceRule(setting)]
+            }
             if case .v2? = layout.location(of: controller) {
                 return [CgroupWrite(.v2, setting.file, try v2Value(setting), origin: setting.origin)]
             }
@@ -145,7 +148,7 @@ public struct CgroupTranslator: Sendable {
             }
             return try write("io.max", "\(parts[0]) \(key)=\(parts[1])")
         case "devices.allow", "devices.deny":
-            throw BerthError(.unsupported, "\(s.origin): this host has no v1 devices controller; device rules on cgroup v2 need an eBPF program, which Berth does not load yet")
+            return [try deviceRule(s)]
         default:
             guard case .v2? = layout.location(of: CgroupTranslator.v2Name[s.controller] ?? s.controller) else {
                 throw unavailable(s, s.controller)
@@ -210,6 +213,17 @@ public struct CgroupTranslator: Sendable {
         default:
             throw BerthError(.invalidConfig, "\(s.origin): the \(CgroupTranslator.v1Name[s.controller] ?? s.controller) controller runs on cgroup v1 here and \(s.file) has no v1 equivalent Berth knows; set the v1 file with lxc.cgroup.*")
         }
+    }
+
+    /// A device rule for the eBPF device filter of a cgroup v2 host (see DeviceFilter), checked
+    /// now so that a malformed rule fails before anything is made.
+    private func deviceRule(_ s: Setting) throws(BerthError) -> CgroupWrite {
+        var probe = DeviceFilter()
+        try probe.add(allow: s.file == "devices.allow", s.value, origin: s.origin)
+        guard s.file == "devices.allow" || s.file == "devices.deny" else {
+            throw BerthError(.invalidConfig, "\(s.origin): only devices.allow and devices.deny exist")
+        }
+        return CgroupWrite(.v2, s.file, s.value, origin: s.origin)
     }
 
     // MARK: values

@@ -55,7 +55,18 @@ public struct PayloadCgroup: Sendable {
     /// Writes the container's limits (see CgroupTranslator). On v2, a controller must be enabled
     /// in the parent's `cgroup.subtree_control` before its files exist in the child.
     public func apply(_ writes: [CgroupWrite]) throws(BerthError) {
-        for write in writes {
+        // Device rules on cgroup v2 are one eBPF program, not files.
+        var filter = DeviceFilter()
+        var hasFilter = false
+        for write in writes where write.version == .v2 && write.controller == "devices" {
+            try filter.add(allow: write.file == "devices.allow", write.value, origin: write.origin)
+            hasFilter = true
+        }
+        if hasFilter {
+            guard let v2Directory else { throw BerthError(.unsupported, "device rules: this host has no cgroup v2 hierarchy") }
+            try filter.attach(to: v2Directory)
+        }
+        for write in writes where !(write.version == .v2 && write.controller == "devices") {
             let directory: String?
             switch write.version {
             case .v1:

@@ -147,6 +147,14 @@ int berth_sealed_copy(const char *path);
 /// errno without importing glibc's fexecve declaration differences across versions.
 int berth_fexecve(int fd, char *const argv[], char *const envp[]);
 
+/// Loads a BPF_PROG_TYPE_CGROUP_DEVICE program of `count` 8-byte instructions and returns its
+/// fd, or -1 with errno; the verifier's complaint, if any, goes to `log`. Why C: union bpf_attr
+/// and the bpf() syscall have no Swift import.
+int berth_bpf_load_device_program(const void *insns, int count, char *log, size_t log_size);
+/// Attaches program `prog` to the cgroup2 directory open at `cgroup` as a device filter
+/// (BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI so the host's own filters stay in force).
+int berth_bpf_attach_device_program(int prog, int cgroup);
+
 #ifdef __cplusplus
 }
 #endif
