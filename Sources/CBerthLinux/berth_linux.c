@@ -96,6 +96,16 @@ pid_t berth_clone_into(uint64_t flags, int *pidfd) {
     return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
+pid_t berth_clone_into_cgroup(uint64_t flags, int *pidfd, int cgroup) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags | CLONE_PIDFD | CLONE_INTO_CGROUP;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)cgroup;
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
 int berth_setns(int fd, int nstype) { return setns(fd, nstype); }
 int berth_unshare(int flags) { return unshare(flags); }
 

@@ -137,8 +137,10 @@ public struct PayloadCgroup: Sendable {
 
     /// Moves the calling process into every directory ("0" names the writer).
     /// Runs in the container's first process, before it unshares its cgroup namespace.
-    public func joinSelf() throws(BerthError) {
-        for directory in directories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "0") }
+    public func joinSelf(skippingV2: Bool = false) throws(BerthError) {
+        for directory in directories where !(skippingV2 && directory == v2Directory) {
+            try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "0")
+        }
     }
 
     /// Moves `pid` into every directory (berth-attach).

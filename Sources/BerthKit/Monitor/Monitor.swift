@@ -183,13 +183,25 @@ public final class Monitor {
             try NamespaceShare.join(pidShare.fd, pidShare.share)
         }
         var pidfd: Int32 = -1
-        let pid = berth_clone_into(flags, &pidfd)
+        // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
+        // hierarchies, and v2 where that fails, are joined by the child itself.
+        var pid: pid_t = -1
+        var bornInV2 = false
+        if let v2 = cgroup.v2Directory {
+            let directory = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if directory >= 0 {
+                pid = berth_clone_into_cgroup(flags, &pidfd, directory)
+                bornInV2 = pid >= 0
+                close(directory)
+            }
+        }
+        if !bornInV2 { pid = berth_clone_into(flags, &pidfd) }
         if pid == 0 {
             close(pair[0])
             ContainerSetup(plan: plan, sync: pair[1], monitorPID: monitorPID, cgroup: cgroup,
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
-                           shared: shared.filter { $0.share.set != .pid }).run()
+                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2).run()
         }
         if ownPidNamespace >= 0 {
             _ = berth_setns(ownPidNamespace, Int32(truncatingIfNeeded: NamespaceSet.pid.rawValue))

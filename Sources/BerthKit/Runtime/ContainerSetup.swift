@@ -26,6 +26,8 @@ struct ContainerSetup {
     let inheritStdio: Bool
     /// `lxc.namespace.share.*` namespaces (all but pid) to join, open in the monitor.
     var shared: [(fd: Int32, share: NamespaceShare)] = []
+    /// Whether clone already put this process into the v2 cgroup.
+    var bornInV2 = false
 
     func run() -> Never {
         do throws(BerthError) {
@@ -60,7 +62,7 @@ struct ContainerSetup {
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
-        try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf() }
+        try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
                 try syscall("unshare", "CLONE_NEWCGROUP") { berth_unshare(Int32(NamespaceSet.cgroup.rawValue)) }

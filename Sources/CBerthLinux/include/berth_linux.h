@@ -63,6 +63,11 @@ int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
 pid_t berth_clone_into(uint64_t flags, int *pidfd);
 
 /// setns(2) and unshare(2). Why C: glibc declares them only under _GNU_SOURCE.
+/// As berth_clone_into, with the child born in the cgroup2 directory open at `cgroup`
+/// (CLONE_INTO_CGROUP, Linux 5.7): no migration afterwards, so no moment outside its cgroup.
+/// Fails (EINVAL, EBUSY, EOPNOTSUPP...) where the kernel or the cgroup does not allow it; the
+/// caller then clones normally and the child joins by writing cgroup.procs.
+pid_t berth_clone_into_cgroup(uint64_t flags, int *pidfd, int cgroup);
 int berth_setns(int fd, int nstype);
 int berth_unshare(int flags);
 
