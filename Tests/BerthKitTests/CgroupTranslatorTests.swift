@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import BerthKit
 
@@ -128,5 +129,62 @@ import Testing
         #expect(ContainerTop.sorted(rows, by: .memory, reverse: false).map(\.name) == ["a", "b"])
         #expect(ContainerTop.sorted(rows, by: .cpu, reverse: true).map(\.name) == ["b", "a"])
         #expect(ContainerTop.sorted(rows, by: .name, reverse: false).map(\.name) == ["a", "b"])
+    }
+}
+
+/// Payload cgroup paths and writes against fake cgroup trees: directories in a temporary
+/// directory stand in for the hierarchies, so the v1, v2 and hybrid logic is checked without
+/// touching the host's cgroups.
+@Suite struct PayloadCgroupFakeTreeTests {
+    /// A fake tree: `hierarchies` (mount name → controllers) as v1, plus a cgroup2 mount with
+    /// `v2Controllers` when given; returns the layout and the tree's root.
+    func fakeTree(_ hierarchies: [(String, [String])], v2Controllers: [String]?) throws -> (CgroupLayout, String) {
+        let root = "/tmp/berth-fake-cgroup-\(getpid())-\(hierarchies.count)-\(v2Controllers?.count ?? -1)"
+        try? FileSystem.removeTree(root)
+        var mountinfo = ""
+        for (index, (name, controllers)) in hierarchies.enumerated() {
+            try FileManager.default.createDirectory(atPath: root + "/" + name, withIntermediateDirectories: true)
+            mountinfo += "\(30 + index) 1 0:\(30 + index) / \(root)/\(name) rw - cgroup cgroup rw,\(controllers.joined(separator: ","))\n"
+        }
+        if let v2Controllers {
+            try FileManager.default.createDirectory(atPath: root + "/unified", withIntermediateDirectories: true)
+            try FileSystem.writeAtomically(root + "/unified/cgroup.controllers", text: v2Controllers.joined(separator: " ") + "\n", mode: 0o644)
+            try FileSystem.writeAtomically(root + "/unified/cgroup.subtree_control", text: "\n", mode: 0o644)
+            mountinfo += "60 1 0:60 / \(root)/unified rw - cgroup2 cgroup2 rw\n"
+        }
+        let layout = CgroupLayout.detect(mountinfo: mountinfo) { try? FileSystem.readText($0) }
+        return (layout, root)
+    }
+
+    @Test func pathsFollowInitsCgroupInEachHierarchy() throws {
+        let (layout, root) = try fakeTree([("cpu,cpuacct", ["cpu", "cpuacct"]), ("memory", ["memory"])], v2Controllers: [])
+        defer { try? FileSystem.removeTree(root) }
+        #expect(layout.kind == .hybrid)
+        let cgroup = PayloadCgroup(name: "web", layout: layout, initCgroups: "2:cpu,cpuacct:/system.slice\n1:memory:/\n0::/init.scope\n")
+        #expect(cgroup.directories == ["\(root)/cpu,cpuacct/system.slice/berth.payload.web", "\(root)/memory/berth.payload.web", "\(root)/unified/berth.payload.web"])
+        #expect(cgroup.directory(for: "cpuacct") == "\(root)/cpu,cpuacct/system.slice/berth.payload.web")
+        #expect(cgroup.directory(for: "pids") == nil)
+        #expect(MonitorCgroup(name: "web", layout: layout).cgroup.directories.allSatisfy { $0.hasSuffix("/berth.monitor.web") })
+    }
+
+    @Test func writesLandInTheRightTreeAndV2ControllersAreEnabled() throws {
+        // Pure v2: the controller must be enabled in the parent's cgroup.subtree_control.
+        let (layout, root) = try fakeTree([], v2Controllers: ["memory", "pids"])
+        defer { try? FileSystem.removeTree(root) }
+        #expect(layout.kind == .v2)
+        let cgroup = PayloadCgroup(name: "db", layout: layout, initCgroups: "0::/\n")
+        let directory = try #require(cgroup.directory(for: "memory"))
+        try FileSystem.makeDirectory(directory)
+        for file in ["memory.max", "pids.max"] { try FileSystem.writeAtomically(directory + "/" + file, text: "max\n", mode: 0o644) }
+        let translator = CgroupTranslator(layout: layout)
+        try cgroup.apply(try translator.writes(for: [CgroupTranslator.Setting(.v1, "memory.limit_in_bytes", "64M", origin: "t")]))
+        #expect(try FileSystem.readText(directory + "/memory.max") == "67108864")
+        #expect(try FileSystem.readText(root + "/unified/cgroup.subtree_control").hasPrefix("+memory"))
+        try cgroup.apply(try translator.writes(for: [CgroupTranslator.Setting(.v2, "pids.max", "20", origin: "t")]))
+        #expect(try FileSystem.readText(directory + "/pids.max") == "20")
+
+        // A file the kernel would not have is an error naming the key and the file.
+        let missing = CgroupWrite(.v2, "memory.high", "1", origin: "config line 7")
+        #expect(throws: BerthError.self) { try cgroup.apply([missing]) }
     }
 }

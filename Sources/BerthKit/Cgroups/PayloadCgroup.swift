@@ -32,9 +32,9 @@ public struct PayloadCgroup: Sendable {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
             let key = hierarchy.controllers.joined(separator: ",")
             let base = memberships[key] ?? "/"
-            v1.append(Path.join(Path.join(hierarchy.mountPoint, base), prefix + name))
+            v1.append(PayloadCgroup.join(hierarchy.mountPoint, base, prefix + name))
         }
-        v2Directory = layout.v2MountPoint.map { Path.join(Path.join($0, memberships[""] ?? "/"), prefix + name) }
+        v2Directory = layout.v2MountPoint.map { PayloadCgroup.join($0, memberships[""] ?? "/", prefix + name) }
         v1Directories = v1
         self.layout = layout
         directories = v1 + (v2Directory.map { [$0] } ?? [])
@@ -98,6 +98,12 @@ public struct PayloadCgroup: Sendable {
         do throws(BerthError) { try PayloadCgroup.write(control, "+\(controller)") } catch {
             throw BerthError(error.code, "\(origin): enabling the \(controller) controller in \(control): \(error.message)", errno: error.errno)
         }
+    }
+
+    /// mount + cgroup path (`/system.slice`, `/`) + leaf, with no doubled or trailing slashes.
+    static func join(_ mount: String, _ base: String, _ leaf: String) -> String {
+        let parts = [mount] + (base + "/" + leaf).split(separator: "/").map(String.init)
+        return parts.reduce("") { $0.isEmpty ? $1 : ($0.hasSuffix("/") ? $0 + $1 : $0 + "/" + $1) }
     }
 
     /// `/proc/PID/cgroup` lines `N:controllers:/path` as controllers → path ("" for cgroup2).
@@ -191,7 +197,8 @@ public struct PayloadCgroup: Sendable {
     }
 
     static func write(_ path: String, _ text: String) throws(BerthError) {
-        let fd = try syscall("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
+        // O_TRUNC means nothing to cgroupfs; it keeps a fake tree of plain files honest.
+        let fd = try syscall("open", path) { open(path, O_WRONLY | O_TRUNC | O_CLOEXEC) }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
