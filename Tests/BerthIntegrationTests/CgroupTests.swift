@@ -16,7 +16,7 @@ struct CgroupTests {
         let box = try Sandbox.withBusybox("g1")
         var limits = ["-s", "lxc.cgroup2.memory.max=32M"]
         // With swap, the hog would be swapped out instead of killed: cap memory+swap as well.
-        if let memory = PayloadCgroup(name: "g1").directory(for: "memory"),
+        if let memory = PayloadCgroup(name: "g1", lxcpath: box.lxcpath).directory(for: "memory"),
            FileManager.default.fileExists(atPath: Path.parent(memory) + "/memory.memsw.limit_in_bytes") {
             limits += ["-s", "lxc.cgroup.memory.memsw.limit_in_bytes=32M"]
         } else if layout.location(of: "memory") == .v2 {
@@ -123,6 +123,18 @@ struct CgroupTests {
         #expect(restarted.status == 0, "\(restarted.stderr)")
         #expect(try box.run("stop", ["-n", "g5", "-k"]).status == 0)
         box.expectClean("g5")
+    }
+
+    @Test func oneNameInTwoLxcpathsRunsTwice() throws {
+        let first = try Sandbox.withBusybox("same")
+        let second = try Sandbox.withBusybox("same")
+        for box in [first, second] { #expect(try box.run("start", ["-n", "same"]).status == 0) }
+        let a = first.payloadCgroups("same"), b = second.payloadCgroups("same")
+        #expect(!a.isEmpty && !b.isEmpty && Set(a).isDisjoint(with: b), "each has its own cgroups")
+        for box in [first, second] {
+            #expect(try box.run("stop", ["-n", "same", "-k"]).status == 0)
+            box.expectClean("same")
+        }
     }
 
     @Test func badKeysFailTheStartAndLeaveNothing() throws {

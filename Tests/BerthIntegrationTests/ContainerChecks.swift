@@ -13,8 +13,8 @@ extension Sandbox {
     }
 
     /// The container's and its monitor's cgroup directories that exist now.
-    static func payloadCgroups(_ name: String) -> [String] {
-        (PayloadCgroup(name: name).directories + MonitorCgroup(name: name).cgroup.directories)
+    func payloadCgroups(_ name: String) -> [String] {
+        (PayloadCgroup(name: name, lxcpath: lxcpath).directories + MonitorCgroup(name: name, lxcpath: lxcpath).cgroup.directories)
             .filter { FileManager.default.fileExists(atPath: $0) }
     }
 
@@ -40,7 +40,7 @@ extension Sandbox {
     /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
     func expectClean(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(monitorPID(name) == nil, "monitor left running", sourceLocation: sourceLocation)
-        #expect(Sandbox.payloadCgroups(name).isEmpty, "cgroups left: \(Sandbox.payloadCgroups(name))", sourceLocation: sourceLocation)
+        #expect(payloadCgroups(name).isEmpty, "cgroups left: \(payloadCgroups(name))", sourceLocation: sourceLocation)
         #expect(MountTable.mounts(under: root).isEmpty, "mounts left", sourceLocation: sourceLocation)
     }
 }

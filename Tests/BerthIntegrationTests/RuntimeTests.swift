@@ -14,12 +14,12 @@ struct RuntimeTests {
         #expect(Int(pid) ?? 0 > 1)
         let monitor = try #require(box.monitorPID("r1"), "monitor named [berth monitor] LXCPATH NAME")
         let monitorCgroups = try String(contentsOfFile: "/proc/\(monitor)/cgroup", encoding: .utf8)
-        #expect(monitorCgroups.split(separator: "\n").allSatisfy { $0.hasSuffix("/berth.monitor.r1") }, "\(monitorCgroups)")
-        #expect(!Sandbox.payloadCgroups("r1").isEmpty)
+        #expect(monitorCgroups.split(separator: "\n").allSatisfy { $0.contains("/berth.monitor.r1") }, "\(monitorCgroups)")
+        #expect(!box.payloadCgroups("r1").isEmpty)
         // Seen from the host, init is in the container's cgroup in every hierarchy (v2: born
         // there with CLONE_INTO_CGROUP).
         let initCgroups = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
-        #expect(initCgroups.split(separator: "\n").allSatisfy { $0.hasSuffix("/berth.payload.r1") }, "\(initCgroups)")
+        #expect(initCgroups.split(separator: "\n").allSatisfy { $0.contains("/berth.payload.r1") }, "\(initCgroups)")
         #expect(try box.run("ls", ["--running"]).stdout == "r1\n")
 
         // Inside: its own hostname, pid namespace (init is 1), and cgroup namespace.

@@ -160,11 +160,20 @@ import Testing
         let (layout, root) = try fakeTree([("cpu,cpuacct", ["cpu", "cpuacct"]), ("memory", ["memory"])], v2Controllers: [])
         defer { try? FileSystem.removeTree(root) }
         #expect(layout.kind == .hybrid)
-        let cgroup = PayloadCgroup(name: "web", layout: layout, initCgroups: "2:cpu,cpuacct:/system.slice\n1:memory:/\n0::/init.scope\n")
+        let cgroup = PayloadCgroup(name: "web", lxcpath: nil, layout: layout, initCgroups: "2:cpu,cpuacct:/system.slice\n1:memory:/\n0::/init.scope\n")
         #expect(cgroup.directories == ["\(root)/cpu,cpuacct/system.slice/berth.payload.web", "\(root)/memory/berth.payload.web", "\(root)/unified/berth.payload.web"])
         #expect(cgroup.directory(for: "cpuacct") == "\(root)/cpu,cpuacct/system.slice/berth.payload.web")
         #expect(cgroup.directory(for: "pids") == nil)
-        #expect(MonitorCgroup(name: "web", layout: layout).cgroup.directories.allSatisfy { $0.hasSuffix("/berth.monitor.web") })
+        #expect(MonitorCgroup(name: "web", lxcpath: "/var/lib/berth", layout: layout).cgroup.directories.allSatisfy { $0.hasSuffix("/berth.monitor.web") })
+    }
+
+    @Test func leafNamesKeepLxcpathsApart() {
+        #expect(PayloadCgroup.leaf(prefix: "berth.payload.", name: "web", lxcpath: "/var/lib/berth") == "berth.payload.web")
+        #expect(PayloadCgroup.leaf(prefix: "berth.payload.", name: "web", lxcpath: "/var/lib/berth/") == "berth.payload.web")
+        let other = PayloadCgroup.leaf(prefix: "berth.payload.", name: "web", lxcpath: "/srv/lxc")
+        #expect(other.hasPrefix("berth.payload.web.") && other.count == "berth.payload.web.".count + 8)
+        #expect(other != PayloadCgroup.leaf(prefix: "berth.payload.", name: "web", lxcpath: "/srv/lxc2"))
+        #expect(PayloadCgroup.leaf(prefix: "berth.payload.", name: "web", lxcpath: nil) == "berth.payload.web")
     }
 
     @Test func writesLandInTheRightTreeAndV2ControllersAreEnabled() throws {
@@ -172,7 +181,7 @@ import Testing
         let (layout, root) = try fakeTree([], v2Controllers: ["memory", "pids"])
         defer { try? FileSystem.removeTree(root) }
         #expect(layout.kind == .v2)
-        let cgroup = PayloadCgroup(name: "db", layout: layout, initCgroups: "0::/\n")
+        let cgroup = PayloadCgroup(name: "db", lxcpath: nil, layout: layout, initCgroups: "0::/\n")
         let directory = try #require(cgroup.directory(for: "memory"))
         try FileSystem.makeDirectory(directory)
         for file in ["memory.max", "pids.max"] { try FileSystem.writeAtomically(directory + "/" + file, text: "max\n", mode: 0o644) }

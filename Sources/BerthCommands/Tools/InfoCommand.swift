@@ -57,7 +57,7 @@ public struct InfoCommand: BerthTool {
                 ("unprivileged", .bool(summary.unprivileged)),
                 ("rootfs", settings.rootfs.map { .string($0.text) } ?? .null),
             ]
-            if let stats = runningStats(summary) {
+            if let stats = runningStats(summary, lxcpath: context.lxcpath) {
                 func value(_ n: UInt64?) -> JSONValue { n.map { .number(Int64(clamping: $0)) } ?? .null }
                 pairs.append(("stats", .object([
                     ("cpu_ns", value(stats.cpuNanoseconds)), ("memory_bytes", value(stats.memoryBytes)),
@@ -87,7 +87,7 @@ public struct InfoCommand: BerthTool {
         if pid || !anyFilter, let p = summary.pid { fields.append(("PID", String(p))) }
         if ips || !anyFilter { for ip in summary.ipv4 + summary.ipv6 { fields.append(("IP", ip)) } }
         // Resource use exists only while running; stopped containers have none to show.
-        if stats || !anyFilter, let usage = runningStats(summary) {
+        if stats || !anyFilter, let usage = runningStats(summary, lxcpath: context.lxcpath) {
             func size(_ n: UInt64?) -> String {
                 guard let n else { return "unknown" }
                 return noHumanize ? String(n) : InfoCommand.humanBytes(n)
@@ -122,9 +122,9 @@ public struct InfoCommand: BerthTool {
     }
 
     /// The resource use of a running container; nil when it is not running.
-    func runningStats(_ summary: ContainerSummary) -> ContainerStats? {
+    func runningStats(_ summary: ContainerSummary, lxcpath: String) -> ContainerStats? {
         guard summary.state != .stopped, let pid = summary.pid else { return nil }
-        return ContainerStats(cgroup: PayloadCgroup(name: summary.name), initPID: pid)
+        return ContainerStats(cgroup: PayloadCgroup(name: summary.name, lxcpath: lxcpath), initPID: pid)
     }
 
     /// `1.20 MiB`, as lxc-info prints sizes.

@@ -68,7 +68,7 @@ public struct Attacher {
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
-        let cgroup = PayloadCgroup(name: container.name.value)
+        let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
         let helper = fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {

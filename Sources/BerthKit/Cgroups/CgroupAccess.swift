@@ -16,7 +16,7 @@ public struct CgroupAccess {
         guard MonitorClient(paths: container.paths).status().state != .stopped else {
             throw BerthError(.notRunning, "\(container.name) is not running")
         }
-        return PayloadCgroup(name: container.name.value, layout: layout)
+        return PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath, layout: layout)
     }
 
     /// The contents of `file` (`memory.usage_in_bytes`, `pids.current`, ...).

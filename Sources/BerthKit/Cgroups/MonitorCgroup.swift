@@ -14,14 +14,14 @@ public struct MonitorCgroup {
     /// The `cgroup.procs` files of the cgroups the process was in before `enter`.
     private var origins: [String] = []
 
-    public init(name: String, layout: CgroupLayout = .current()) {
-        cgroup = PayloadCgroup(name: name, layout: layout, prefix: "berth.monitor.")
+    public init(name: String, lxcpath: String, layout: CgroupLayout = .current()) {
+        cgroup = PayloadCgroup(name: name, lxcpath: lxcpath, layout: layout, prefix: "berth.monitor.")
     }
 
     /// Creates the cgroup (sweeping an empty leftover) and moves this process into it.
     public mutating func enter() throws(BerthError) {
         let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
-        let here = PayloadCgroup(name: "", layout: cgroup.layout, initCgroups: own, prefix: "")
+        let here = PayloadCgroup(name: "", lxcpath: nil, layout: cgroup.layout, initCgroups: own, prefix: "")
         origins = here.directories.map { Path.join($0, "cgroup.procs") }
         cgroup.sweep()
         try cgroup.create()

@@ -25,16 +25,21 @@ public struct PayloadCgroup: Sendable {
     /// The directories for `name` on this host (nothing is created).
     /// `prefix` names the kind: `berth.payload.` for the container, `berth.monitor.` for its
     /// monitor (MonitorCgroup).
-    public init(name: String, layout: CgroupLayout = .current(), initCgroups: String? = nil, prefix: String = "berth.payload.") {
+    ///
+    /// `lxcpath` keeps containers of one name in different lxcpaths apart: outside the default
+    /// lxcpath the leaf gets `.<8 hex digits>` of a hash of the lxcpath (`berth.payload.web.1a2b3c4d`).
+    public init(name: String, lxcpath: String?, layout: CgroupLayout = .current(), initCgroups: String? = nil,
+                prefix: String = "berth.payload.") {
+        let leaf = PayloadCgroup.leaf(prefix: prefix, name: name, lxcpath: lxcpath)
         let memberships = PayloadCgroup.parse(initCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
         var v1: [String] = []
         for hierarchy in layout.v1 {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
             let key = hierarchy.controllers.joined(separator: ",")
             let base = memberships[key] ?? "/"
-            v1.append(PayloadCgroup.join(hierarchy.mountPoint, base, prefix + name))
+            v1.append(PayloadCgroup.join(hierarchy.mountPoint, base, leaf))
         }
-        v2Directory = layout.v2MountPoint.map { PayloadCgroup.join($0, memberships[""] ?? "/", prefix + name) }
+        v2Directory = layout.v2MountPoint.map { PayloadCgroup.join($0, memberships[""] ?? "/", leaf) }
         v1Directories = v1
         self.layout = layout
         directories = v1 + (v2Directory.map { [$0] } ?? [])
@@ -98,6 +103,17 @@ public struct PayloadCgroup: Sendable {
         do throws(BerthError) { try PayloadCgroup.write(control, "+\(controller)") } catch {
             throw BerthError(error.code, "\(origin): enabling the \(controller) controller in \(control): \(error.message)", errno: error.errno)
         }
+    }
+
+    /// The directory name: `prefix + name`, plus the lxcpath's hash outside the default lxcpath.
+    static func leaf(prefix: String, name: String, lxcpath: String?) -> String {
+        guard let lxcpath, !prefix.isEmpty, Path.stripTrailingSlashes(lxcpath) != SystemConfig.defaultLXCPath else { return prefix + name }
+        var hash: UInt32 = 2_166_136_261  // FNV-1a, 32 bits: short, stable across runs and builds
+        for byte in Path.stripTrailingSlashes(lxcpath).utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return prefix + name + "." + String(repeating: "0", count: 8 - hex.count) + hex
     }
 
     /// mount + cgroup path (`/system.slice`, `/`) + leaf, with no doubled or trailing slashes.

@@ -60,8 +60,8 @@ public final class Monitor {
         self.options = options
         listenFD = fd
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
-        cgroup = PayloadCgroup(name: plan.name)
-        monitorCgroup = MonitorCgroup(name: plan.name, layout: cgroup.layout)
+        cgroup = PayloadCgroup(name: plan.name, lxcpath: plan.lxcpath)
+        monitorCgroup = MonitorCgroup(name: plan.name, lxcpath: plan.lxcpath, layout: cgroup.layout)
     }
 
     /// Boots the container and runs it until it stops. Returns the status for the tool: 0, 1 when
