@@ -15,6 +15,7 @@ struct AttachHelper {
     let options: AttachOptions
     let environment: [String]
     let terminalSocket: Int32?
+    let seccomp: SeccompFilter?
 
     func run() -> Never {
         // Not dumpable: processes in the container cannot open this process's memory or its
@@ -66,6 +67,9 @@ struct AttachHelper {
             _ = berth_set_controlling_tty(pty)
             for fd in Int32(0)...2 { dup2(pty, fd) }
             if pty > 2 { close(pty) }
+        }
+        if let seccomp {
+            do throws(BerthError) { try seccomp.load() } catch { fail(error.message) }
         }
         if let bounding {
             for cap in Int32(0)...StartPlan.lastCapability() where bounding & (UInt64(1) << UInt64(cap)) == 0 {

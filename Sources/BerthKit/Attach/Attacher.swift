@@ -68,13 +68,18 @@ public struct Attacher {
         signal(SIGINT, SIG_IGN)
         signal(SIGQUIT, SIG_IGN)
         signal(SIGPIPE, SIG_IGN)
+        // The container's seccomp policy applies to what attach runs as well (also with -e,
+        // as in LXC, where -e keeps capabilities, cgroup and LSM but not the syscalls).
+        let config = try container.loadConfig()
+        let (policy, origin) = try StartPlan.seccompPolicy(config) { "\(container.paths.config): \($0)" }
+        let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
         let helper = fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {
             if useTerminal { close(pair[0]) }
             AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bounding: bounding, options: options,
-                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil).run()
+                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil, seccomp: seccomp).run()
         }
         var terminal: RawTerminal?
         var ptx: Int32 = -1

@@ -63,7 +63,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.cap.drop", .capabilities, "Security", "Capabilities removed from the bounding set (space-separated names).", list: true),
         ConfigKey("lxc.cap.keep", .capabilities, "Security", "Capabilities kept; every other one is dropped. none keeps none.", list: true),
         ConfigKey("lxc.no_new_privs", .boolean, "Security", "1 sets no_new_privs on init: setuid programs cannot gain privileges.", default: "0"),
-        ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format."),
+        ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format (version 1 or 2); none turns filtering off; unset gives Berth's default policy (LXC's common.seccomp plus keyrings, bpf, userfaultfd, perf and other escapes)."),
         ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "1 lets the container stack its own seccomp filters.", default: "0"),
         ConfigKey("lxc.seccomp.notify.proxy", .text, "Security", "Seccomp notification proxy address."),
         ConfigKey("lxc.seccomp.notify.cookie", .text, "Security", "Cookie sent to the notification proxy."),

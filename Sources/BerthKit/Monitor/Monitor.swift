@@ -48,6 +48,8 @@ public final class Monitor {
     private var rebootRequested = false
     private var cgroup: PayloadCgroup
     private var monitorCgroup: MonitorCgroup
+    /// The compiled seccomp filter, made once and loaded by every boot's first process.
+    private var seccomp: SeccompFilter?
     private var foregroundInput: Int32?
     private var rawTerminal: RawTerminal?
 
@@ -91,6 +93,14 @@ public final class Monitor {
             if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
         }
 
+        if let policy = plan.seccomp {
+            do throws(BerthError) { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) } catch {
+                failure = error.message
+                report("ABORTING \(error.message)")
+                finish()
+                return 1
+            }
+        }
         // The monitor's own cgroup first: what it does for the container is accounted apart.
         do throws(BerthError) { try monitorCgroup.enter() } catch {
             options.log("berth monitor: running in the caller's cgroup: \(error.message)")
@@ -201,7 +211,7 @@ public final class Monitor {
             ContainerSetup(plan: plan, sync: pair[1], monitorPID: monitorPID, cgroup: cgroup,
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
-                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2).run()
+                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2, seccomp: seccomp).run()
         }
         if ownPidNamespace >= 0 {
             _ = berth_setns(ownPidNamespace, Int32(truncatingIfNeeded: NamespaceSet.pid.rawValue))

@@ -28,6 +28,8 @@ struct ContainerSetup {
     var shared: [(fd: Int32, share: NamespaceShare)] = []
     /// Whether clone already put this process into the v2 cgroup.
     var bornInV2 = false
+    /// The filter to load right before init (compiled in the monitor).
+    var seccomp: SeccompFilter?
 
     func run() -> Never {
         do throws(BerthError) {
@@ -243,6 +245,9 @@ struct ContainerSetup {
         if !ttyPtys.isEmpty {
             environment.append("container_ttys=" + (1...ttyPtys.count).map { "tty\($0)" }.joined(separator: " "))
         }
+        // Seccomp last among the privileged steps but before dropping to lxc.init.uid: loading
+        // a filter without no_new_privs needs CAP_SYS_ADMIN, which a non-root init lacks.
+        if let seccomp { try step("loading the seccomp policy (\(plan.seccompOrigin))") { () throws(BerthError) in try seccomp.load() } }
         if plan.initGID != 0 || plan.initUID != 0 {
             _ = setgroups(0, nil)
             try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }

@@ -42,6 +42,10 @@ public struct StartPlan: Sendable {
     /// Capability numbers removed from the bounding set.
     public let dropCapabilities: [Int32]
     public let noNewPrivs: Bool
+    /// The seccomp policy (`lxc.seccomp.profile`, else Berth's default; nil with `none`), and
+    /// where it came from for messages.
+    public let seccomp: SeccompPolicy?
+    public let seccompOrigin: String
     /// `lxc.signal.halt` when set; nil asks for LXC's detection (SIGPWR, or SIGRTMIN+3 for an
     /// init that blocks SIGPWR... as systemd does).
     public let haltSignal: Int32?
@@ -51,6 +55,21 @@ public struct StartPlan: Sendable {
     public let hookVersion: Int
     /// True for berth-execute: the child stays as a tiny init and runs `initArgv` under it.
     public let tinyInit: Bool
+
+    /// `lxc.seccomp.profile`: a policy file in LXC's format, `none` for no filter, unset for
+    /// Berth's default policy (SeccompPolicy.defaultText). Parsed now, so a bad file fails the
+    /// start before anything is made.
+    static func seccompPolicy(_ config: ContainerConfig, origin: (String) -> String) throws(BerthError) -> (SeccompPolicy?, String) {
+        guard let path = config.value("lxc.seccomp.profile") else {
+            return (try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "Berth's default seccomp policy"), "Berth's default seccomp policy")
+        }
+        if path == "none" { return (nil, origin("lxc.seccomp.profile")) }
+        let text: String
+        do throws(BerthError) { text = try FileSystem.readText(path) } catch {
+            throw BerthError(error.code, "\(origin("lxc.seccomp.profile")): \(error.message)", errno: error.errno)
+        }
+        return (try SeccompPolicy(parsing: text, origin: path), path)
+    }
 
     /// The plan for `container` from `config`. `initArguments` (after `--` on berth-start's
     /// command line) replace `lxc.init.cmd`.
@@ -215,6 +234,7 @@ public struct StartPlan: Sendable {
         }
         dropCapabilities = drop
         noNewPrivs = flag("lxc.no_new_privs", default: false)
+        (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, origin: origin)
 
         // Signals.
         haltSignal = try signal("lxc.signal.halt")
