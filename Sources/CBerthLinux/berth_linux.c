@@ -54,6 +54,31 @@ pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], cons
     _exit(127);
 }
 
+pid_t berth_spawn_clean(const char *path, char *const argv[], char *const envp[],
+                        int stdin_fd, int stdout_fd, int stderr_fd) {
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    // Child: stdio first, then close everything else the (possibly multi-threaded) parent had
+    // open, then default signal handling, then exec. Async-signal-safe calls only.
+    if ((stdin_fd >= 0 && dup2(stdin_fd, 0) < 0) || (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) ||
+        (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0))
+        _exit(127);
+    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
+        for (int fd = 3; fd < 65536; fd++)
+            close(fd);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    for (int sig = 1; sig < NSIG; sig++) {
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    }
+    execve(path, argv, envp);
+    _exit(127);
+}
+
 ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len) {
     return copy_file_range(fd_in, NULL, fd_out, NULL, len, 0);
 }

@@ -10,6 +10,14 @@ struct SeccompTests {
         try #require(try box.run("start", ["-n", "sc1"]).status == 0)
         let status = try box.run("attach", ["-n", "sc1", "--", "/bin/sh", "-c", "grep '^Seccomp:' /proc/1/status /proc/self/status"])
         #expect(status.stdout.split(separator: "\n").map { $0.hasSuffix("\t2") } == [true, true], "\(status.stdout)")
+        // Berth's default capability drops (the config names none): sys_module (16), sys_rawio
+        // (17), sys_time (25), mac_override (32), mac_admin (33) are gone from init's bounding set.
+        let bounding = try box.run("attach", ["-n", "sc1", "--", "/bin/sh", "-c", "grep '^CapBnd:' /proc/1/status"])
+        let mask = UInt64(bounding.stdout.split(separator: "\t").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", radix: 16) ?? 0
+        #expect(mask != 0, "\(bounding.stdout)")
+        for bit in [16, 17, 25, 32, 33] { #expect(mask & (UInt64(1) << UInt64(bit)) == 0, "capability \(bit) kept: \(bounding.stdout)") }
+        #expect(mask & (UInt64(1) << 21) != 0, "sys_admin (21) stays for a privileged container")
+
         // reject_force_umount: a forced unmount is refused, a plain one works.
         let umount = try box.run("attach", ["-n", "sc1", "--", "/bin/sh", "-c",
                                             "mkdir -p /mnt/t && mount -t tmpfs t /mnt/t && umount -f /mnt/t; echo forced=$?; umount /mnt/t; echo plain=$?"])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BerthKit
+import CBerthLinux
 
 /// True when the tests can do what the tools do: create files owned by root, chroot, mount.
 let isRoot = getuid() == 0
@@ -68,7 +69,7 @@ final class Sandbox: @unchecked Sendable {
         let stderr: Int32
     }
 
-    /// Starts `executable` with posix_spawn and waits for it with waitpid on its own pid: the
+    /// Starts `executable` (berth_spawn_clean) and waits for it with waitpid on its own pid: the
     /// harness stays independent of how Foundation notices children ending, and of any
     /// SIGCHLD a tool's own children cause.
     func start(executable: String, _ arguments: [String]) throws -> Started {
@@ -76,20 +77,18 @@ final class Sandbox: @unchecked Sendable {
         guard pipe(&out) == 0, pipe(&err) == 0 else { throw POSIXError(.EMFILE) }
         // Close-on-exec, so other tools started meanwhile do not keep these pipes open.
         for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for p in argv + envp { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        // Nothing else of this multi-threaded test process may leak into the tool: another
+        // test's file still open for writing would make an exec fail with ETXTBSY.
+        let pid = berth_spawn_clean(executable, argv, envp, null, out[1], err[1])
+        let rc = pid > 0 ? 0 : errno
+        close(null)
         close(out[1])
         close(err[1])
-        guard rc == 0 else {
+        guard pid > 0 else {
             close(out[0])
             close(err[0])
             throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .ENOENT)

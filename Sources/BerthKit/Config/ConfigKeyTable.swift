@@ -60,7 +60,7 @@ public enum ConfigKeyTable {
     ]
 
     static let security: [ConfigKey] = [
-        ConfigKey("lxc.cap.drop", .capabilities, "Security", "Capabilities removed from the bounding set (space-separated names).", list: true),
+        ConfigKey("lxc.cap.drop", .capabilities, "Security", "Capabilities removed from the bounding set (space-separated names). When neither this nor lxc.cap.keep appears, sys_module sys_time sys_rawio mac_admin mac_override are dropped; an empty lxc.cap.drop = keeps everything.", list: true),
         ConfigKey("lxc.cap.keep", .capabilities, "Security", "Capabilities kept; every other one is dropped. none keeps none.", list: true),
         ConfigKey("lxc.no_new_privs", .boolean, "Security", "1 sets no_new_privs on init: setuid programs cannot gain privileges.", default: "0"),
         ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format (version 1 or 2); none turns filtering off; unset gives Berth's default policy (LXC's common.seccomp plus keyrings, bpf, userfaultfd, perf and other escapes)."),

@@ -56,6 +56,10 @@ public struct StartPlan: Sendable {
     /// True for berth-execute: the child stays as a tiny init and runs `initArgv` under it.
     public let tinyInit: Bool
 
+    /// What a container may not do unless its config says otherwise: load kernel modules, set
+    /// the host's clock, touch raw I/O ports and devices, or change the host's LSM policy.
+    public static let defaultCapabilityDrops = "sys_module sys_time sys_rawio mac_admin mac_override"
+
     /// `lxc.seccomp.profile`: a policy file in LXC's format, `none` for no filter, unset for
     /// Berth's default policy (SeccompPolicy.defaultText). Parsed now, so a bad file fails the
     /// start before anything is made.
@@ -211,9 +215,12 @@ public struct StartPlan: Sendable {
         // honour fails the start before anything is made.
         cgroupWrites = try CgroupTranslator(layout: layout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
 
-        // Security.
+        // Security. A config that never mentions lxc.cap.drop or lxc.cap.keep gets Berth's
+        // default drops; one that does (even `lxc.cap.drop =`, which clears) decides itself.
         var drop: [Int32] = []
-        for value in config.values("lxc.cap.drop") {
+        let decides = config.entries.contains { $0.key == "lxc.cap.drop" || $0.key == "lxc.cap.keep" }
+        let drops = decides ? config.values("lxc.cap.drop") : [StartPlan.defaultCapabilityDrops]
+        for value in drops {
             for word in value.split(separator: " ").map(String.init) {
                 guard let number = CapabilityName.number(word) else {
                     throw BerthError(.invalidConfig, "\(origin("lxc.cap.drop")): unknown capability '\(word)'")

@@ -33,6 +33,12 @@ int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
 /// directory that is being removed.
 /// `stdin_fd`/`stdout_fd`/`stderr_fd` of -1 keep the caller's descriptor.
 /// Returns the child's pid, or -1 with errno set (exec failures arrive as exit status 127).
+/// Starts `path` with the given stdio and nothing else inherited (every other descriptor is
+/// closed in the child), default signal handling, in the caller's process group. For callers
+/// that have threads, where any descriptor may be open at fork time. Why C: fork() is not
+/// callable from Swift, and the child may only use async-signal-safe calls before execve.
+pid_t berth_spawn_clean(const char *path, char *const argv[], char *const envp[],
+                        int stdin_fd, int stdout_fd, int stderr_fd);
 pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd);
 
