@@ -62,4 +62,23 @@ struct SeccompTests {
         #expect(missing.status == 1 && missing.stderr.contains("lxc.seccomp.profile"), "\(missing.stderr)")
         box.expectClean("sc2")
     }
+
+    @Test func demandedLSMConfinementFailsClearlyWhereTheKernelLacksIt() throws {
+        let box = try Sandbox.withBusybox("sc3")
+        if !LSMSupport.apparmorEnabled {
+            let demanded = try box.run("start", ["-n", "sc3", "-s", "lxc.apparmor.profile=lxc-container-default"])
+            #expect(demanded.status == 1 && demanded.stderr.contains("the profile 'lxc-container-default' is demanded, but this kernel has no AppArmor"), "\(demanded.stderr)")
+            let generated = try box.run("start", ["-n", "sc3", "-s", "lxc.apparmor.profile=generated"])
+            #expect(generated.status == 0 && generated.stderr.contains("this kernel has no AppArmor"), "\(generated.stderr)")
+            #expect(try box.run("stop", ["-n", "sc3", "-k"]).status == 0)
+        }
+        if !LSMSupport.selinuxEnabled {
+            let context = try box.run("start", ["-n", "sc3", "-s", "lxc.selinux.context=system_u:system_r:container_t:s0"])
+            #expect(context.status == 1 && context.stderr.contains("this kernel has no SELinux"), "\(context.stderr)")
+        }
+        let quiet = try box.run("start", ["-n", "sc3"])
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "nothing demanded, nothing said: \(quiet.stderr)")
+        #expect(try box.run("stop", ["-n", "sc3", "-k"]).status == 0)
+        box.expectClean("sc3")
+    }
 }

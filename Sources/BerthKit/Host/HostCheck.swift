@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CAppArmor
 import CSeccomp
 
 /// What `berth-checkconfig` reports: each kernel feature Berth uses, with a verdict.
@@ -101,8 +100,8 @@ public struct HostCheck: Sendable {
             return kernelOption(title, option, required: required, probe: live ? true : nil)
         }
         let seccompAPI = seccomp_api_get()
-        let apparmor = aa_is_enabled() == 1
-        let selinux = FileSystem.exists("/sys/fs/selinux/enforce")
+        let apparmor = LSMSupport.apparmorEnabled
+        let selinux = LSMSupport.selinuxEnabled
         let misc = Section(title: "Misc", items: [
             kernelOption("Veth pair device", "CONFIG_VETH", required: false),
             kernelOption("Bridge", "CONFIG_BRIDGE", required: false),
@@ -114,10 +113,13 @@ public struct HostCheck: Sendable {
             kernelOption("Multiple /dev/pts instances", "CONFIG_UNIX98_PTYS", required: true, probe: FileSystem.exists("/dev/pts/ptmx")),
             kernelOption("Seccomp filter", "CONFIG_SECCOMP_FILTER", required: false, probe: seccompAPI > 0 ? true : nil),
             Item(name: "libseccomp API level", verdict: seccompAPI > 0 ? .enabled : .missing, required: false, detail: "\(seccompAPI)"),
+            HostCheck.defaultSeccompItem(),
+            Item(name: "Default capability drops", verdict: .enabled, required: false,
+                 detail: StartPlan.defaultCapabilityDrops + "; a config with lxc.cap.drop or lxc.cap.keep decides itself"),
             Item(name: "AppArmor", verdict: apparmor ? .enabled : .notEnabled, required: false,
-                 detail: apparmor ? nil : "the kernel has no AppArmor; lxc.apparmor.* is ignored unless a profile is demanded"),
+                 detail: apparmor ? "Berth does not apply AppArmor profiles yet" : "the kernel has no AppArmor; containers start unconfined, a demanded profile fails the start"),
             Item(name: "SELinux", verdict: selinux ? .enabled : .notEnabled, required: false,
-                 detail: selinux ? nil : "lxc.selinux.* is ignored"),
+                 detail: selinux ? "Berth does not apply SELinux contexts yet" : "the kernel has no SELinux; a demanded lxc.selinux.context fails the start"),
         ], notes: [])
 
         let tools = Section(title: "Host tools", items: [
@@ -139,5 +141,17 @@ public struct HostCheck: Sendable {
         let map = ["CONFIG_VETH": "veth", "CONFIG_BRIDGE": "bridge", "CONFIG_MACVLAN": "macvlan", "CONFIG_VLAN_8021Q": "8021q",
                    "CONFIG_OVERLAY_FS": "overlay", "CONFIG_BTRFS_FS": "btrfs"]
         return map[option] ?? option.dropFirst("CONFIG_".count).lowercased()
+    }
+
+    /// Whether Berth's default seccomp policy compiles here, and how big it is.
+    static func defaultSeccompItem() -> Item {
+        do throws(BerthError) {
+            let policy = try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "default policy")
+            _ = try SeccompFilter(policy: policy, origin: "default policy")
+            return Item(name: "Default seccomp policy", verdict: .enabled, required: false,
+                        detail: "\(policy.rules.count) rules, applied unless lxc.seccomp.profile names another; none turns it off")
+        } catch {
+            return Item(name: "Default seccomp policy", verdict: .missing, required: false, detail: error.message)
+        }
     }
 }

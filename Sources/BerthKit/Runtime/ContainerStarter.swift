@@ -51,6 +51,7 @@ public struct ContainerStarter {
         var isExecute = false
         if case .execute = mode { isExecute = true }
         let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute)
+        for note in plan.securityNotes { warn(note) }
 
         switch mode {
         case .foreground, .execute:

@@ -46,6 +46,8 @@ public struct StartPlan: Sendable {
     /// where it came from for messages.
     public let seccomp: SeccompPolicy?
     public let seccompOrigin: String
+    /// What to tell the admin about LSMs at start (no AppArmor here, say), once per start.
+    public let securityNotes: [String]
     /// `lxc.signal.halt` when set; nil asks for LXC's detection (SIGPWR, or SIGRTMIN+3 for an
     /// init that blocks SIGPWR... as systemd does).
     public let haltSignal: Int32?
@@ -55,6 +57,34 @@ public struct StartPlan: Sendable {
     public let hookVersion: Int
     /// True for berth-execute: the child stays as a tiny init and runs `initArgv` under it.
     public let tinyInit: Bool
+
+    /// AppArmor and SELinux: Berth does not confine containers with either yet. Where the kernel
+    /// has the LSM, or where the config asks for confinement the kernel cannot give, the start
+    /// fails naming the key; a config that asks for nothing particular (unset, `unconfined`,
+    /// `unchanged`, `generated` without AppArmor) starts, with a note saying what is missing.
+    static func checkLSM(_ config: ContainerConfig, origin: (String) -> String, apparmor: Bool, selinux: Bool) throws(BerthError) -> [String] {
+        var notes: [String] = []
+        let profile = config.value("lxc.apparmor.profile")
+        switch profile {
+        case nil, "unconfined"?, "unchanged"?:
+            if apparmor { notes.append("AppArmor is enabled but Berth does not apply AppArmor profiles yet: the container is unconfined") }
+        case "generated"?:
+            if apparmor {
+                throw BerthError(.unsupported, "\(origin("lxc.apparmor.profile")): generated AppArmor profiles are not supported yet; set lxc.apparmor.profile = unconfined to start without one")
+            }
+            notes.append("this kernel has no AppArmor: the container runs without an AppArmor profile (lxc.apparmor.profile = generated)")
+        case let name?:
+            throw BerthError(.unsupported, apparmor
+                ? "\(origin("lxc.apparmor.profile")): applying the AppArmor profile '\(name)' is not supported yet"
+                : "\(origin("lxc.apparmor.profile")): the profile '\(name)' is demanded, but this kernel has no AppArmor")
+        }
+        if let context = config.value("lxc.selinux.context") {
+            throw BerthError(.unsupported, selinux
+                ? "\(origin("lxc.selinux.context")): applying the SELinux context '\(context)' is not supported yet"
+                : "\(origin("lxc.selinux.context")): the context '\(context)' is demanded, but this kernel has no SELinux")
+        }
+        return notes
+    }
 
     /// What a container may not do unless its config says otherwise: load kernel modules, set
     /// the host's clock, touch raw I/O ports and devices, or change the host's LSM policy.
@@ -242,6 +272,8 @@ public struct StartPlan: Sendable {
         dropCapabilities = drop
         noNewPrivs = flag("lxc.no_new_privs", default: false)
         (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, origin: origin)
+        securityNotes = try StartPlan.checkLSM(config, origin: origin, apparmor: LSMSupport.apparmorEnabled,
+                                               selinux: LSMSupport.selinuxEnabled)
 
         // Signals.
         haltSignal = try signal("lxc.signal.halt")
