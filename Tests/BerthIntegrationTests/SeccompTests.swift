@@ -131,4 +131,23 @@ struct SeccompTests {
         #expect(try box.run("stop", ["-n", "sc4", "-k"]).status == 0)
         box.expectClean("sc4")
     }
+
+    @Test func procAndSysAreReadOnlyWhereTheyReachTheHost() throws {
+        let box = try Sandbox.withBusybox("sc5")   // lxc.mount.auto = proc:mixed sys:mixed
+        try #require(try box.run("start", ["-n", "sc5"]).status == 0)
+        let writes = try box.run("attach", ["-n", "sc5", "--", "/bin/sh", "-c", """
+            (echo x > /proc/sys/kernel/domainname) 2>/dev/null; echo procsys=$?
+            (echo 1 > /sys/kernel/mm/ksm/run) 2>/dev/null; echo sys=$?
+            if [ -e /proc/sysrq-trigger ]; then (echo h > /proc/sysrq-trigger) 2>/dev/null; echo sysrq=$?; else echo sysrq=absent; fi
+            grep -c ' /proc/sys proc ro' /proc/self/mounts
+            """])
+        let lines = writes.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4, "\(writes.stdout)\(writes.stderr)")
+        #expect(lines.first == "procsys=1" && lines.dropFirst().first == "sys=1", "\(writes.stdout)")
+        let hostHasSysrq = FileManager.default.fileExists(atPath: "/proc/sysrq-trigger")
+        #expect(lines.dropFirst(2).first == (hostHasSysrq ? "sysrq=1" : "sysrq=absent"), "\(writes.stdout)")
+        #expect((Int(lines.last ?? "") ?? 0) >= 1, "/proc/sys is mounted read-only: \(writes.stdout)")
+        #expect(try box.run("stop", ["-n", "sc5", "-k"]).status == 0)
+        box.expectClean("sc5")
+    }
 }
