@@ -100,6 +100,7 @@ struct SeccompTests {
                     else if (!strcmp(argv[i], "open_by_handle_at")) r = syscall(SYS_open_by_handle_at, -1, 0, 0);
                     else if (!strcmp(argv[i], "finit_module")) r = syscall(SYS_finit_module, -1, "", 0);
                     else if (!strcmp(argv[i], "keyctl")) r = syscall(SYS_keyctl, 0, 0, 0, 0, 0);
+                    else if (!strcmp(argv[i], "geteuid")) r = geteuid();
                     printf("%s %ld %d\\n", argv[i], r, r < 0 ? errno : 0);
                 }
                 return 0;
@@ -149,5 +150,46 @@ struct SeccompTests {
         #expect((Int(lines.last ?? "") ?? 0) >= 1, "/proc/sys is mounted read-only: \(writes.stdout)")
         #expect(try box.run("stop", ["-n", "sc5", "-k"]).status == 0)
         box.expectClean("sc5")
+    }
+
+    @Test func noNewPrivsStopsASetuidBinary() throws {
+        let box = try Sandbox.withBusybox("sc6")
+        let rootfs = box.lxcpath + "/sc6/rootfs"
+        try #require(try buildProbe(into: rootfs, scratch: box.root))
+        chmod(rootfs + "/probe", 0o4755)   // setuid root
+        try #require(try box.run("start", ["-n", "sc6"]).status == 0)
+        let raised = try box.run("attach", ["-n", "sc6", "-u", "1000", "-g", "1000", "--", "/probe", "geteuid"])
+        #expect(raised.stdout == "geteuid 0 0\n", "without no_new_privs the setuid bit works: \(raised.stdout)\(raised.stderr)")
+        #expect(try box.run("stop", ["-n", "sc6", "-k"]).status == 0)
+
+        let config = box.lxcpath + "/sc6/config"
+        try (try String(contentsOfFile: config, encoding: .utf8) + "lxc.no_new_privs = 1\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try #require(try box.run("start", ["-n", "sc6"]).status == 0)
+        let status = try box.run("attach", ["-n", "sc6", "--", "/bin/sh", "-c", "grep NoNewPrivs /proc/1/status"])
+        #expect(status.stdout.hasSuffix("\t1\n"), "\(status.stdout)")
+        let kept = try box.run("attach", ["-n", "sc6", "-u", "1000", "-g", "1000", "--", "/probe", "geteuid"])
+        #expect(kept.stdout == "geteuid 1000 0\n", "no_new_privs: the setuid bit gives nothing: \(kept.stdout)\(kept.stderr)")
+        #expect(try box.run("stop", ["-n", "sc6", "-k"]).status == 0)
+        box.expectClean("sc6")
+    }
+
+    @Test func symlinkedMountTargetStaysInsideTheRootfs() throws {
+        let box = try Sandbox.withBusybox("sc7")
+        let host = box.root + "/host-target"
+        try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
+        let rootfs = box.lxcpath + "/sc7/rootfs"
+        // An absolute symlink inside the container pointing at a host directory.
+        try FileManager.default.createSymbolicLink(atPath: rootfs + "/evil", withDestinationPath: host)
+        let started = try box.run("start", ["-n", "sc7", "-s", "lxc.mount.entry=tmpfs evil tmpfs defaults,create=dir 0 0"])
+        defer { _ = try? box.run("stop", ["-n", "sc7", "-k"]) }
+        // Resolved inside the rootfs: if it starts, the tmpfs is on <rootfs>/<host path>, and the
+        // host's directory is untouched either way.
+        #expect(MountTable.mounts(under: host).isEmpty, "nothing may be mounted on the host's directory")
+        if started.status == 0 {
+            let inside = try box.run("attach", ["-n", "sc7", "--", "/bin/sh", "-c", "grep -c ' \(host) tmpfs' /proc/self/mounts"])
+            #expect(inside.stdout == "1\n", "the mount is inside the container: \(inside.stdout)")
+        }
+        #expect(try box.run("stop", ["-n", "sc7", "-k"]).status == (started.status == 0 ? 0 : 2))
+        #expect(MountTable.mounts(under: host).isEmpty)
     }
 }

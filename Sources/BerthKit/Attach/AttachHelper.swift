@@ -16,6 +16,7 @@ struct AttachHelper {
     let environment: [String]
     let terminalSocket: Int32?
     let seccomp: SeccompFilter?
+    let noNewPrivs: Bool
 
     func run() -> Never {
         // Not dumpable: processes in the container cannot open this process's memory or its
@@ -83,6 +84,7 @@ struct AttachHelper {
             if setgid(options.gid) != 0 { fail("setgid \(options.gid): \(String(cString: strerror(errno)))") }
             if setuid(options.uid) != 0 { fail("setuid \(options.uid): \(String(cString: strerror(errno)))") }
         }
+        if noNewPrivs && berth_set_no_new_privs() != 0 { fail("setting no_new_privs: \(String(cString: strerror(errno)))") }
         let argv = options.command.isEmpty ? [AttachHelper.shell(for: options.uid)] : options.command
         let path = TinyInit.search(argv[0], environment: environment)
         SignalDefaults.restore()

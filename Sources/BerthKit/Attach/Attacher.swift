@@ -73,13 +73,16 @@ public struct Attacher {
         let config = try container.loadConfig()
         let (policy, origin) = try StartPlan.seccompPolicy(config) { "\(container.paths.config): \($0)" }
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
+        // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
+        let noNewPrivs = ["1", "true"].contains(config.value("lxc.no_new_privs") ?? "0")
         let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
         let helper = fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {
             if useTerminal { close(pair[0]) }
             AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bounding: bounding, options: options,
-                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil, seccomp: seccomp).run()
+                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil, seccomp: seccomp,
+                         noNewPrivs: noNewPrivs).run()
         }
         var terminal: RawTerminal?
         var ptx: Int32 = -1
