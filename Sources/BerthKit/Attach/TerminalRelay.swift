@@ -14,17 +14,12 @@ struct TerminalRelay {
         var inputOpen = true
         // SIGTERM and SIGHUP end the relay instead of the process, so the caller restores the
         // terminal and closes the pty, which hangs up the command (its session loses its tty).
-        let signals: [Int32] = [SIGWINCH, SIGTERM, SIGHUP]
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for signal in signals { sigaddset(&blocked, signal) }
-        sigprocmask(SIG_BLOCK, &blocked, nil)
-        let signalFD = signals.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32(signals.count)) }
-        defer { if signalFD >= 0 { close(signalFD) } }
+        let signals = TerminalSignals()
+        defer { signals.close() }
         while true {
             var fds = [pollfd(fd: ptx, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: inputOpen ? 0 : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 3, -1) < 0 { if errno == EINTR { continue } else { return } }
             if fds[0].revents != 0 {
                 // EIO: every descriptor of the pty side is closed, the command has ended.
@@ -35,16 +30,10 @@ struct TerminalRelay {
                 if let bytes = Descriptor.readSome(0), !bytes.isEmpty { Descriptor.writeAll(ptx, bytes) } else { inputOpen = false }
             }
             if fds[2].revents != 0 {
-                var status: Int32 = 0, pid: pid_t = 0
-                var ending = false
-                while true {
-                    let signal = berth_signalfd_read(signalFD, &status, &pid)
-                    if signal <= 0 { break }
-                    if signal != SIGWINCH { ending = true }
-                }
-                if ending { return }
+                let arrived = signals.drain()
+                if arrived.ending { return }
                 var rows: UInt16 = 0, cols: UInt16 = 0
-                if berth_get_winsize(0, &rows, &cols) == 0 { _ = berth_set_winsize(ptx, rows, cols) }
+                if arrived.resized && berth_get_winsize(0, &rows, &cols) == 0 { _ = berth_set_winsize(ptx, rows, cols) }
             }
         }
     }

@@ -28,21 +28,15 @@ public struct ConsoleClient {
         defer { terminal?.restore() }
         signal(SIGPIPE, SIG_IGN)
         // Signals arrive through a descriptor so that a terminating one still restores the
-        // terminal (the deferred restore) before the process ends; SIGINT is not here because
-        // in raw mode Ctrl+C is a byte for the container, not a signal for us.
-        let signals: [Int32] = [SIGWINCH, SIGTERM, SIGHUP]
-        var blocked = sigset_t()
-        sigemptyset(&blocked)
-        for signal in signals { sigaddset(&blocked, signal) }
-        sigprocmask(SIG_BLOCK, &blocked, nil)
-        let signalFD = signals.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32(signals.count)) }
-        defer { if signalFD >= 0 { close(signalFD) } }
+        // terminal (the deferred restore) before the process ends.
+        let signals = TerminalSignals()
+        defer { signals.close() }
         var sawEscape = false
         var inputOpen = true
         while true {
             var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: inputOpen ? 0 : -1, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 3, -1) < 0 { if errno == EINTR { continue } else { return } }
             if fds[0].revents != 0 {
                 guard let bytes = Descriptor.readSome(fd), !bytes.isEmpty else { return }  // container stopped
@@ -69,15 +63,9 @@ public struct ConsoleClient {
                 if !out.isEmpty && !Descriptor.writeAll(fd, out) { return }
             }
             if fds[2].revents != 0 {
-                var status: Int32 = 0, pid: pid_t = 0
-                var ending = false
-                while true {
-                    let signal = berth_signalfd_read(signalFD, &status, &pid)
-                    if signal <= 0 { break }
-                    if signal != SIGWINCH { ending = true }
-                }
-                if ending { return }
-                if berth_get_winsize(0, &rows, &cols) == 0,
+                let arrived = signals.drain()
+                if arrived.ending { return }
+                if arrived.resized, berth_get_winsize(0, &rows, &cols) == 0,
                    let winch = try? MonitorClient(paths: container.paths).send(.winch(tty: tty, rows: Int(rows), cols: Int(cols))) {
                     close(winch.fd)
                 }
