@@ -222,4 +222,25 @@ struct RuntimeTests {
         box.expectClean("s1")
         box.expectClean("s2")
     }
+
+    @Test func consoleLogIsKeptUnderItsSizeAndRotated() throws {
+        let box = try Sandbox.withBusybox("r6")
+        let log = box.root + "/console.log"
+        try #require(try box.run("start", ["-n", "r6", "-s", "lxc.console.logfile=\(log)", "-s", "lxc.console.size=4K",
+                                           "-s", "lxc.console.rotate=1"]).status == 0)
+        #expect(try box.run("attach", ["-n", "r6", "--", "/bin/sh", "-c",
+                                       "head -c 3000 /dev/zero | tr '\\0' a > /dev/console; head -c 3000 /dev/zero | tr '\\0' b > /dev/console"]).status == 0)
+        var current = ""
+        for _ in 0..<100 where !current.contains("bbb") {
+            current = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            usleep(10_000)
+        }
+        let old = (try? String(contentsOfFile: log + ".1", encoding: .utf8)) ?? ""
+        #expect(current.count <= 4096 && current.hasPrefix("bbb") && !current.contains("a"), "the log started over: \(current.count) bytes")
+        #expect(old.contains("aaa"), "the previous log was kept as .1")
+        #expect(try box.run("stop", ["-n", "r6", "-k"]).status == 0)
+        let bad = try box.run("start", ["-n", "r6", "-s", "lxc.console.logfile=/nonexistent/dir/log"])
+        #expect(bad.status == 1 && bad.stderr.contains("lxc.console.logfile: open console log /nonexistent/dir/log"), "\(bad.stderr)")
+        box.expectClean("r6")
+    }
 }

@@ -54,8 +54,8 @@ public enum ConfigKeyTable {
     static let console: [ConfigKey] = [
         ConfigKey("lxc.console.path", .path, "Console", "Host device the console is connected to, or none."),
         ConfigKey("lxc.console.logfile", .path, "Console", "File the console output is written to."),
-        ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log.", default: "0"),
-        ConfigKey("lxc.console.rotate", .boolean, "Console", "1 rotates the console log when it is full.", default: "0"),
+        ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log; when the next output would pass it the log starts over (0: no limit).", default: "0"),
+        ConfigKey("lxc.console.rotate", .boolean, "Console", "1 keeps the full console log as FILE.1 when it starts over.", default: "0"),
         ConfigKey("lxc.console.buffer.size", .size, "Console", "Size of the in-memory console ring buffer berth-console replays first; 0 turns it off.", default: "128K"),
     ]
 

@@ -41,7 +41,7 @@ public final class Monitor {
     private var console: ConsolePort?
     private var ttys: [ConsolePort] = []
     private var ring: ConsoleRing
-    private var consoleLog: Int32 = -1
+    private var consoleLog: ConsoleLog?
     private var watchers: [Int32] = []
     private var stopWaiters: [Int32] = []
     private var stopRequested = false
@@ -84,15 +84,22 @@ public final class Monitor {
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
         signalFD = watched.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
 
-        if plan.consoleBufferSize > 0 || plan.consoleLogfile != nil, let file = plan.consoleLogfile {
-            consoleLog = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        }
         if options.foregroundConsole && !options.inheritStdio {
             foregroundInput = 0
             Descriptor.setNonBlocking(0)
             if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
         }
 
+        if let file = plan.consoleLogfile {
+            do throws(BerthError) {
+                consoleLog = try ConsoleLog(path: file, limit: plan.consoleLogLimit, rotate: plan.consoleLogRotate)
+            } catch {
+                failure = "lxc.console.logfile: \(error.message)"
+                report("ABORTING lxc.console.logfile: \(error.message)")
+                finish()
+                return 1
+            }
+        }
         if let policy = plan.seccomp {
             do throws(BerthError) { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) } catch {
                 failure = error.message
@@ -395,7 +402,7 @@ public final class Monitor {
         close(listenFD)
         for waiter in stopWaiters { close(waiter) }
         stopWaiters = []
-        if consoleLog >= 0 { close(consoleLog) }
+        consoleLog?.close()
         rawTerminal?.restore()
     }
 
@@ -410,7 +417,7 @@ public final class Monitor {
         guard let bytes = Descriptor.readSome(port.ptx), !bytes.isEmpty else { return }
         if port === console {
             ring.append(bytes)
-            if consoleLog >= 0 { _ = Descriptor.writeAll(consoleLog, bytes) }
+            consoleLog?.append(bytes)
             if options.foregroundConsole { _ = Descriptor.writeAll(1, bytes) }
         }
         if let client = port.client, !Descriptor.writeAll(client, bytes) { port.dropClient() }

@@ -38,6 +38,9 @@ public struct StartPlan: Sendable {
     /// False with `lxc.console.path = none`: init's stdio is /dev/null.
     public let hasConsole: Bool
     public let consoleLogfile: String?
+    /// `lxc.console.size` (0: no limit) and `lxc.console.rotate`.
+    public let consoleLogLimit: Int
+    public let consoleLogRotate: Bool
     public let consoleBufferSize: Int
     /// Capability numbers removed from the bounding set.
     public let dropCapabilities: [Int32]
@@ -233,6 +236,14 @@ public struct StartPlan: Sendable {
         ptyMax = Int(try unsigned("lxc.pty.max", default: 1024))
         hasConsole = config.value("lxc.console.path") != "none"
         consoleLogfile = config.value("lxc.console.logfile")
+        consoleLogLimit = try config.value("lxc.console.size").map { (text) throws(BerthError) -> Int in
+            if text == "auto" { return 0 }
+            guard let bytes = SizeParser.bytes(text) else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.console.size")): '\(text)' is not a size")
+            }
+            return Int(bytes)
+        } ?? 0
+        consoleLogRotate = flag("lxc.console.rotate", default: false)
         // Berth keeps 128 KiB of recent console output by default, so a late berth-console (and
         // berth-console's history) shows how the container booted; 0 turns it off.
         if let text = config.value("lxc.console.buffer.size") {
