@@ -391,44 +391,39 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode) {
 #include <sys/sendfile.h>
 
 int berth_sealed_copy(const char *path) {
+    int copy = -1, saved = 0;
     int source = open(path, O_RDONLY | O_CLOEXEC);
     if (source < 0)
         return -1;
     struct stat st;
-    if (fstat(source, &st) != 0) {
-        int saved = errno;
-        close(source);
-        errno = saved;
-        return -1;
-    }
-    int copy = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (copy < 0) {
-        int saved = errno;
-        close(source);
-        errno = saved;
-        return -1;
-    }
+    if (fstat(source, &st) != 0)
+        goto fail;
+    copy = memfd_create("berth", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (copy < 0)
+        goto fail;
     off_t done = 0;
     while (done < st.st_size) {
         ssize_t n = sendfile(copy, source, &done, (size_t)(st.st_size - done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            int saved = n < 0 ? errno : EIO;
-            close(source);
-            close(copy);
-            errno = saved;
-            return -1;
+            if (n == 0)
+                errno = EIO;  // the file shrank under us
+            goto fail;
         }
     }
+    if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        goto fail;
     close(source);
-    if (fcntl(copy, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0) {
-        int saved = errno;
-        close(copy);
-        errno = saved;
-        return -1;
-    }
     return copy;
+fail:
+    // One way out: close what is open, keep the errno of the step that failed.
+    saved = errno;
+    close(source);
+    if (copy >= 0)
+        close(copy);
+    errno = saved;
+    return -1;
 }
 
 int berth_fexecve(int fd, char *const argv[], char *const envp[]) {
