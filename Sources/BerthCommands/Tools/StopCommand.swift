@@ -54,8 +54,7 @@ public struct StopCommand: BerthTool {
             wasRunning = try stopper.shutdown(timeout: wait, noKill: nokill)
         }
         guard wasRunning else {
-            PayloadCgroup(name: name.value, lxcpath: context.lxcpath).sweep()
-            MonitorCgroup(name: name.value, lxcpath: context.lxcpath).cgroup.sweep()
+            PayloadCgroup.sweepLeftovers(name: name.value, lxcpath: context.lxcpath)
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ExitCode(2)
         }

@@ -74,7 +74,7 @@ public struct Attacher {
         let (policy, origin) = try StartPlan.seccompPolicy(config) { "\(container.paths.config): \($0)" }
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
-        let noNewPrivs = ["1", "true"].contains(config.value("lxc.no_new_privs") ?? "0")
+        let noNewPrivs = config.flag("lxc.no_new_privs")
         let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
         let helper = fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }

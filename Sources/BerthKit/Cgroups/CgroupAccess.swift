@@ -35,8 +35,8 @@ public struct CgroupAccess {
     public func write(_ file: String, _ value: String) throws(BerthError) {
         let cgroup = try runningCgroup()
         let controller = String(file.split(separator: ".", maxSplits: 1).first ?? "")
-        // Which version the name belongs to: the one whose hierarchy has such a file, else by
-        // its spelling (v1 names end in _in_bytes, _us, ... ; v2's are the others).
+        // Which version the name belongs to: that of the hierarchy holding the controller when
+        // the file exists there, else the other one (so the name is translated).
         var version: CgroupWrite.Version = .v2
         if case .v1? = layout.location(of: controller) { version = .v1 }
         if let directory = cgroup.directory(for: controller), !FileSystem.exists(Path.join(directory, file)) {

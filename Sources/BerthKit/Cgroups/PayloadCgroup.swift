@@ -192,6 +192,13 @@ public struct PayloadCgroup: Sendable {
         }
     }
 
+    /// Removes what a killed monitor left of container `name`: its payload and monitor cgroups.
+    public static func sweepLeftovers(name: String, lxcpath: String) {
+        let payload = PayloadCgroup(name: name, lxcpath: lxcpath)
+        payload.sweep()
+        MonitorCgroup(name: name, lxcpath: lxcpath, layout: payload.layout).cgroup.sweep()
+    }
+
     /// Removes directories a killed monitor left, when they hold no processes.
     public func sweep() {
         guard directories.contains(where: FileSystem.isDirectory) else { return }

@@ -33,8 +33,7 @@ public struct ContainerDestroyer {
             try ContainerStopper(container: container).kill()
         }
         // A monitor killed with SIGKILL cannot remove its cgroup; do it now.
-        PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath).sweep()
-        MonitorCgroup(name: container.name.value, lxcpath: container.paths.lxcpath).cgroup.sweep()
+        PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath)
         let clones = try container.dependents()
         guard clones.isEmpty else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has clones: \(clones.map { $0.name.value }.joined(separator: ", "))")

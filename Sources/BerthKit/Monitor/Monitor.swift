@@ -90,29 +90,20 @@ public final class Monitor {
             if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
         }
 
-        if let file = plan.consoleLogfile {
-            do throws(BerthError) {
-                consoleLog = try ConsoleLog(path: file, limit: plan.consoleLogLimit, rotate: plan.consoleLogRotate)
-            } catch {
-                failure = "lxc.console.logfile: \(error.message)"
-                report("ABORTING lxc.console.logfile: \(error.message)")
-                finish()
-                return 1
-            }
-        }
-        if let policy = plan.seccomp {
-            do throws(BerthError) { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) } catch {
-                failure = error.message
-                report("ABORTING \(error.message)")
-                finish()
-                return 1
-            }
-        }
-        // The monitor's own cgroup first: what it does for the container is accounted apart.
-        do throws(BerthError) { try monitorCgroup.enter() } catch {
-            options.log("berth monitor: running in the caller's cgroup: \(error.message)")
-        }
         do throws(BerthError) {
+            if let file = plan.consoleLogfile {
+                do throws(BerthError) {
+                    consoleLog = try ConsoleLog(path: file, limit: plan.consoleLogLimit, rotate: plan.consoleLogRotate)
+                } catch {
+                    throw BerthError(error.code, "lxc.console.logfile: \(error.message)", errno: error.errno)
+                }
+            }
+            if let policy = plan.seccomp { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) }
+            // The monitor's own cgroup before booting: what it does for the container is
+            // accounted apart. Not fatal: the monitor can work from the caller's cgroup.
+            do throws(BerthError) { try monitorCgroup.enter() } catch {
+                options.log("berth monitor: running in the caller's cgroup: \(error.message)")
+            }
             try boot()
         } catch {
             failure = error.message

@@ -127,10 +127,7 @@ public struct StartPlan: Sendable {
             guard let number = SignalName.number(text) else { throw BerthError(.invalidConfig, "\(origin(key)): unknown signal '\(text)'") }
             return number
         }
-        func flag(_ key: String, default value: Bool) -> Bool {
-            guard let text = config.value(key) else { return value }
-            return text == "1" || text == "true"
-        }
+        func flag(_ key: String, default value: Bool) -> Bool { config.flag(key, default: value) }
 
         name = container.name.value
         lxcpath = container.paths.lxcpath
