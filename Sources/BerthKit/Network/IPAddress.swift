@@ -42,6 +42,75 @@ public enum IPAddress {
         return all.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xff)] }
     }
 
+    /// Dotted quad.
+    public static func formatIPv4(_ bytes: [UInt8]) -> String { bytes.map(String.init).joined(separator: ".") }
+
+    /// RFC 5952 text: lower case, the longest run of two or more zero groups as `::`.
+    public static func formatIPv6(_ bytes: [UInt8]) -> String {
+        guard bytes.count == 16 else { return "" }
+        let groups = (0..<8).map { UInt16(bytes[2 * $0]) << 8 | UInt16(bytes[2 * $0 + 1]) }
+        var best = (start: -1, length: 0)
+        var run = (start: -1, length: 0)
+        for (i, group) in groups.enumerated() {
+            if group == 0 {
+                run = run.start < 0 ? (i, 1) : (run.start, run.length + 1)
+                if run.length > best.length { best = run }
+            } else {
+                run = (-1, 0)
+            }
+        }
+        let text = groups.map { String($0, radix: 16) }
+        guard best.length >= 2 else { return text.joined(separator: ":") }
+        return text[0..<best.start].joined(separator: ":") + "::" + text[(best.start + best.length)...].joined(separator: ":")
+    }
+
+    /// The broadcast address of `address/prefix`; nil for /31 and /32, which have none.
+    public static func broadcast(_ address: [UInt8], prefix: Int) -> [UInt8]? {
+        guard prefix < 31 else { return nil }
+        return (0..<4).map { i in address[i] | ~mask(prefix)[i] }
+    }
+
+    /// The network mask of an IPv4 prefix length, as four bytes.
+    public static func mask(_ prefix: Int) -> [UInt8] {
+        let bits: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)
+        return [UInt8(bits >> 24), UInt8(bits >> 16 & 0xff), UInt8(bits >> 8 & 0xff), UInt8(bits & 0xff)]
+    }
+
+    /// True when `address` lies in `network/prefix` (IPv4 or IPv6, both of one family).
+    public static func contains(network: [UInt8], prefix: Int, _ address: [UInt8]) -> Bool {
+        guard network.count == address.count else { return false }
+        var left = prefix
+        for i in 0..<network.count {
+            let bits = min(8, max(0, left))
+            let byteMask: UInt8 = bits == 0 ? 0 : ~UInt8(0) << UInt8(8 - bits)
+            if network[i] & byteMask != address[i] & byteMask { return false }
+            left -= 8
+        }
+        return true
+    }
+
+    /// `ADDR/PREFIX [BROADCAST]` (IPv4) or `ADDR/PREFIX` (IPv6) split into its parts. The prefix
+    /// defaults to 24 for IPv4 (as LXC) and 64 for IPv6; nil when malformed.
+    public static func parseCIDR(_ text: String, ipv6: Bool) -> (address: [UInt8], prefix: Int, broadcast: [UInt8]?)? {
+        let fields = text.split(separator: " ")
+        guard let first = fields.first, fields.count <= (ipv6 ? 1 : 2) else { return nil }
+        let cidr = first.split(separator: "/", omittingEmptySubsequences: false)
+        guard cidr.count <= 2, let address = ipv6 ? parseIPv6(String(cidr[0])) : parseIPv4(String(cidr[0])) else { return nil }
+        var prefix = ipv6 ? 64 : 24
+        if cidr.count == 2 {
+            guard let number = Int(cidr[1]), (0...(ipv6 ? 128 : 32)).contains(number) else { return nil }
+            prefix = number
+        }
+        var broadcast: [UInt8]?
+        if fields.count == 2 {
+            guard let given = parseIPv4(String(fields[1])) else { return nil }
+            broadcast = given
+        } else if !ipv6 {
+            broadcast = Self.broadcast(address, prefix: prefix)
+        }
+        return (address, prefix, broadcast)
+    }
+
     /// `ADDR/PREFIX [BROADCAST]` as `lxc.net.N.ipv4.address` takes it; nil when well-formed.
     static func checkIPv4WithPrefix(_ value: String) -> String? {
         let fields = value.split(separator: " ")

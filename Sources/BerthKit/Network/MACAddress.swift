@@ -10,6 +10,22 @@ public enum MACAddress {
         }
     }
 
+    /// Six bytes from `aa:bb:cc:dd:ee:ff`, or nil.
+    public static func parse(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return nil }
+        var bytes: [UInt8] = []
+        for part in parts {
+            guard part.count == 2, let byte = UInt8(part, radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+
+    public static func format(_ bytes: [UInt8]) -> String {
+        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: ":")
+    }
+
     /// Replaces every `x` with a random hex digit. The first octet keeps the locally
     /// administered bit set and the multicast bit clear, as a generated address must.
     public static func expand<G: RandomNumberGenerator>(_ pattern: String, using generator: inout G) -> String {

@@ -1,0 +1,164 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Interfaces, addresses and routes of one network namespace, changed through rtnetlink: what
+/// `ip link`, `ip addr` and `ip route` do, without running them.
+struct NetworkControl {
+    let socket: NetlinkSocket
+
+    // Attribute numbers (linux/if_link.h, if_addr.h, rtnetlink.h, veth.h, if_link.h macvlan).
+    private static let address: UInt16 = 1, ifname: UInt16 = 3, mtu: UInt16 = 4, link: UInt16 = 5
+    private static let master: UInt16 = 10, linkinfo: UInt16 = 18, netnsFD: UInt16 = 28
+    private static let infoKind: UInt16 = 1, infoData: UInt16 = 2, vethPeer: UInt16 = 1, macvlanMode: UInt16 = 1
+    static let up: UInt32 = 1  // IFF_UP
+
+    /// One interface as a dump reports it.
+    struct Link: Equatable {
+        let index: Int32
+        let name: String
+        let mac: [UInt8]
+        let kind: String?
+        let master: Int32?
+        let isUp: Bool
+    }
+
+    /// One address as a dump reports it.
+    struct Address: Equatable {
+        let index: Int32
+        let family: UInt8
+        let bytes: [UInt8]
+        let prefix: UInt8
+        var text: String { family == UInt8(AF_INET) ? IPAddress.formatIPv4(bytes) : IPAddress.formatIPv6(bytes) }
+    }
+
+    static func host() throws(BerthError) -> NetworkControl { NetworkControl(socket: try .open()) }
+    static func inNamespace(_ netns: Int32) throws(BerthError) -> NetworkControl { NetworkControl(socket: try .open(inNamespace: netns)) }
+
+    // MARK: links
+
+    func links() throws(BerthError) -> [Link] {
+        var message = NetlinkMessage(type: NetlinkMessage.getLink, flags: NetlinkMessage.dump)
+        message.appendLinkHeader()
+        return try socket.dump(message, familySize: 16, "listing interfaces").compactMap { family, attributes in
+            let base = family.startIndex
+            guard let name = attributes.string(Self.ifname) else { return nil }
+            var kind: String?
+            if let info = attributes[Self.linkinfo] { kind = NetlinkAttributes(info[...]).string(Self.infoKind) }
+            return Link(index: family.readValue(Int32.self, at: base + 4), name: name, mac: attributes[Self.address] ?? [],
+                        kind: kind, master: attributes.uint32(Self.master).map { Int32(bitPattern: $0) },
+                        isUp: family.readValue(UInt32.self, at: base + 8) & Self.up != 0)
+        }
+    }
+
+    func link(named name: String) throws(BerthError) -> Link? { try links().first { $0.name == name } }
+
+    /// A veth pair: `host` stays here (on `bridge` when given), the peer is made directly in
+    /// the namespace `peerNamespace` with its final name and MAC, so nothing inside can clash.
+    func createVeth(host: String, bridge: Int32?, mtu: UInt32?, peer: String, peerMAC: [UInt8]?, peerNamespace: Int32) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
+        message.appendLinkHeader()
+        message.append(Self.ifname, string: host)
+        if let mtu { message.append(Self.mtu, mtu) }
+        if let bridge { message.append(Self.master, bridge) }
+        message.beginNest(Self.linkinfo)
+        message.append(Self.infoKind, string: "veth")
+        message.beginNest(Self.infoData)
+        message.beginNest(Self.vethPeer)
+        message.appendLinkHeader()
+        message.append(Self.ifname, string: peer)
+        if let peerMAC { message.append(Self.address, bytes: peerMAC) }
+        if let mtu { message.append(Self.mtu, mtu) }
+        message.append(Self.netnsFD, UInt32(bitPattern: peerNamespace))
+        message.endNest()
+        message.endNest()
+        message.endNest()
+        try socket.perform(message, "creating veth \(host)")
+    }
+
+    /// A macvlan on `parent`, made directly in `namespace` with its final name.
+    func createMacvlan(name: String, parent: Int32, mode: UInt32, mac: [UInt8]?, mtu: UInt32?, namespace: Int32) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
+        message.appendLinkHeader()
+        message.append(Self.ifname, string: name)
+        message.append(Self.link, parent)
+        if let mac { message.append(Self.address, bytes: mac) }
+        if let mtu { message.append(Self.mtu, mtu) }
+        message.append(Self.netnsFD, UInt32(bitPattern: namespace))
+        message.beginNest(Self.linkinfo)
+        message.append(Self.infoKind, string: "macvlan")
+        message.beginNest(Self.infoData)
+        message.append(Self.macvlanMode, mode)
+        message.endNest()
+        message.endNest()
+        try socket.perform(message, "creating macvlan \(name)")
+    }
+
+    func createBridge(_ name: String) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
+        message.appendLinkHeader()
+        message.append(Self.ifname, string: name)
+        message.beginNest(Self.linkinfo)
+        message.append(Self.infoKind, string: "bridge")
+        message.endNest()
+        try socket.perform(message, "creating bridge \(name)")
+    }
+
+    /// Changes an existing interface: what is given is set, in one request.
+    func change(_ index: Int32, name: String? = nil, mtu: UInt32? = nil, mac: [UInt8]? = nil, up: Bool? = nil,
+                master: Int32? = nil, namespace: Int32? = nil, _ what: String) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.acknowledge)
+        message.appendLinkHeader(index: index, flags: up == true ? Self.up : 0, change: up == nil ? 0 : Self.up)
+        if let name { message.append(Self.ifname, string: name) }
+        if let mtu { message.append(Self.mtu, mtu) }
+        if let mac { message.append(Self.address, bytes: mac) }
+        if let master { message.append(Self.master, master) }
+        if let namespace { message.append(Self.netnsFD, UInt32(bitPattern: namespace)) }
+        try socket.perform(message, what)
+    }
+
+    func delete(_ index: Int32, _ what: String) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.deleteLink, flags: NetlinkMessage.acknowledge)
+        message.appendLinkHeader(index: index)
+        try socket.perform(message, what)
+    }
+
+    // MARK: addresses and routes
+
+    /// Adds an address. IPv6 addresses skip duplicate address detection (they are assigned
+    /// statically by the admin), so they are usable as soon as the container runs.
+    func addAddress(_ index: Int32, family: UInt8, bytes: [UInt8], prefix: UInt8, broadcast: [UInt8]?, _ what: String) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newAddress, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
+        let noDAD: UInt8 = family == UInt8(AF_INET6) ? 0x02 : 0  // IFA_F_NODAD
+        message.appendAddressHeader(family: family, prefix: prefix, flags: noDAD, index: index)
+        message.append(2, bytes: bytes)  // IFA_LOCAL
+        message.append(1, bytes: bytes)  // IFA_ADDRESS
+        if let broadcast { message.append(4, bytes: broadcast) }  // IFA_BROADCAST
+        try socket.perform(message, what)
+    }
+
+    func addresses(family: UInt8 = 0) throws(BerthError) -> [Address] {
+        var message = NetlinkMessage(type: NetlinkMessage.getAddress, flags: NetlinkMessage.dump)
+        message.appendAddressHeader(family: family, prefix: 0, index: 0)
+        return try socket.dump(message, familySize: 8, "listing addresses").compactMap { header, attributes in
+            let base = header.startIndex
+            guard let bytes = attributes[2] ?? attributes[1] else { return nil }
+            return Address(index: Int32(bitPattern: header.readValue(UInt32.self, at: base + 4)), family: header[base],
+                           bytes: bytes, prefix: header[base + 1])
+        }
+    }
+
+    /// A route to `destination/prefix` (empty destination: the default route) through
+    /// `gateway` or, without one, directly on the link `index`.
+    func addRoute(family: UInt8, destination: [UInt8], prefix: UInt8, gateway: [UInt8]?, index: Int32, _ what: String) throws(BerthError) {
+        var message = NetlinkMessage(type: NetlinkMessage.newRoute, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
+        let scope: UInt8 = gateway == nil ? 253 : 0  // RT_SCOPE_LINK for on-link routes, else universe
+        message.appendRouteHeader(family: family, destinationPrefix: prefix, scope: scope)
+        if !destination.isEmpty { message.append(1, bytes: destination) }  // RTA_DST
+        if let gateway { message.append(5, bytes: gateway) }  // RTA_GATEWAY
+        message.append(4, index)  // RTA_OIF
+        try socket.perform(message, what)
+    }
+}
