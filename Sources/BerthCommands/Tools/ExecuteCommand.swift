@@ -35,7 +35,7 @@ public struct ExecuteCommand: BerthTool {
         let name = try container.resolve(positional: nil)
         let target = Container(lxcpath: context.lxcpath, name: name)
         let starter = ContainerStarter(container: target, defines: defines, initArguments: command, mode: .execute,
-                                       extraConfig: configFile.map(Path.absolute))
+                                       extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ExitCode(status) }
     }

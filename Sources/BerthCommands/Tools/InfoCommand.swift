@@ -107,8 +107,10 @@ public struct InfoCommand: BerthTool {
             }
         }
 
-        if noHumanize && fields.count == 1 && !stats, let only = fields.first {
-            print(only.1)
+        // One kind of field asked for with -H: the bare values, one per line (every address
+        // of -iH), for scripts.
+        if noHumanize && !stats && !fields.isEmpty && Set(fields.map(\.0)).count == 1 && [ips, state, pid, !config.isEmpty].filter({ $0 }).count == 1 {
+            for field in fields { print(field.1) }
             return
         }
         for (key, value) in fields {

@@ -43,7 +43,7 @@ public struct StartCommand: BerthTool {
         let target = Container(lxcpath: context.lxcpath, name: name)
         let mode: ContainerStarter.Mode = foreground ? .foreground : .daemon(pidfile: pidfile.map(Path.absolute))
         let starter = ContainerStarter(container: target, defines: defines, initArguments: initArguments, mode: mode,
-                                       extraConfig: configFile.map(Path.absolute))
+                                       extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ExitCode(status) }
     }

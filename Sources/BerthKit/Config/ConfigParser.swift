@@ -43,6 +43,13 @@ public enum ConfigParser {
         return (key, value)
     }
 
+    /// `key = value` whatever the key (berth.conf has `berth.*` keys beside LXC's).
+    static func anyAssignment(_ raw: String) -> (key: String, value: String)? {
+        let line = trim(Substring(raw))
+        guard !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { return nil }
+        return (String(trim(line[..<eq])), unquote(trim(line[line.index(after: eq)...])))
+    }
+
     static func classify(_ raw: String) -> ConfigLine.Content {
         let line = trim(Substring(raw))
         if line.isEmpty { return .blank }

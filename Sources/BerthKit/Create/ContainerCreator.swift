@@ -88,6 +88,18 @@ public struct ContainerCreator {
                 if ConfigKeyTable.lookup(key)?.multiplicity == .list { document.append(key, value) } else { document.set(key, value) }
             }
             let configPath = Path.join(staging, "config")
+            // A veth on the managed bridge gets a free address; the allocation lock is held
+            // until this container's staging config names it, where other creates look.
+            if let bridge = system.managedBridge {
+                let others = system.lxcpath == request.lxcpath ? [] : [system.lxcpath]
+                let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.lxcpath] + others)
+                if !allocator.needs(document).isEmpty {
+                    let addressLock = try AddressAllocator.lock(request.lxcpath)
+                    defer { addressLock.release() }
+                    try allocator.assign(&document)
+                    try FileSystem.writeAtomically(configPath, text: document.render())
+                }
+            }
             try FileSystem.writeAtomically(configPath, text: document.render())
 
             switch template {

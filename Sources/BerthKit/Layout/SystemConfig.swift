@@ -20,6 +20,8 @@ public struct SystemConfig: Sendable {
     public var defaultConfig: String
     /// Where templates are looked up.
     public var templateDirectory: String
+    /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
+    public var managedBridge: ManagedBridge? = try? ManagedBridge.parse(name: nil, ipv4: nil, ipv6: nil, where: { $0 })
 
     /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
     /// that names the file and line.
@@ -34,7 +36,15 @@ public struct SystemConfig: Sendable {
         let file = Path.join(directory, "berth.conf")
         guard FileSystem.exists(file) else { return result }
         let text = try FileSystem.readText(file)
+        var net: [String: (value: String, line: Int)] = [:]
         for line in ConfigParser.parse(text, file: file) {
+            if case .foreign = line.content, let (key, value) = ConfigParser.anyAssignment(line.raw), key.hasPrefix("berth.") {
+                guard ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6"].contains(key) else {
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.net.bridge, berth.net.ipv4, berth.net.ipv6)")
+                }
+                net[key] = (value, line.number)
+                continue
+            }
             guard case .entry(let key, let value) = line.content else { continue }
             switch key {
             case "lxc.lxcpath":
@@ -48,10 +58,12 @@ public struct SystemConfig: Sendable {
                  "lxc.bdev.rbd.rbduser", "lxc.cgroup.use", "lxc.cgroup.pattern":
                 continue  // LXC settings for backends and cgroup layouts Berth does not use
             default:
-                if key.hasPrefix("berth.net.") { continue }  // the managed network's settings
                 throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: lxc.lxcpath, lxc.default_config)")
             }
         }
+        result.managedBridge = try ManagedBridge.parse(name: net["berth.net.bridge"]?.value, ipv4: net["berth.net.ipv4"]?.value,
+                                                      ipv6: net["berth.net.ipv6"]?.value,
+                                                      where: { key in net[key].map { "\(file):\($0.line): \(key)" } ?? "\(file): \(key)" })
         return result
     }
 

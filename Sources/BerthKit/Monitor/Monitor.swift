@@ -50,6 +50,8 @@ public final class Monitor {
     private var monitorCgroup: MonitorCgroup
     /// The compiled seccomp filter, made once and loaded by every boot's first process.
     private var seccomp: SeccompFilter?
+    /// This boot's interfaces; the previous boot's until its host ends are released.
+    private var network: NetworkAttachment?
     private var foregroundInput: Int32?
     private var rawTerminal: RawTerminal?
 
@@ -140,6 +142,9 @@ public final class Monitor {
         stopRequested = false
         rebootRequested = false
         let hooks = HookRunner(plan: plan)
+        // A reboot's new veth may take the old one's fixed name: the old host ends go first.
+        network?.releaseHostEnds()
+        network = nil
         try hooks.run(.preStart)
         cgroup.sweep()
         try cgroup.create()
@@ -220,6 +225,22 @@ public final class Monitor {
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
+        // Interfaces are made while the child builds its root filesystem: both only need the
+        // namespaces clone made, and neither waits for the other.
+        if !plan.interfaces.isEmpty {
+            let attachment = NetworkAttachment(interfaces: plan.interfaces, containerName: plan.name, bridge: plan.managedBridge) { interface, direction, hostName throws(BerthError) in
+                try hooks.runNetworkScript(interface, direction: direction, hostInterface: hostName)
+            }
+            network = attachment
+            do throws(BerthError) { try attachment.attach(pid: pid) } catch {
+                // A child that failed on its own (and so took its namespace with it) says why;
+                // that is the error to report.
+                if Descriptor.isReadable(pair[0]), let line = Descriptor.readLine(pair[0]), line.hasPrefix("error ") {
+                    throw BerthError(.system, String(line.dropFirst(6)))
+                }
+                throw BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
+            }
+        }
 
         switch Descriptor.readLine(pair[0]) {
         case "ready"?: break
@@ -378,6 +399,8 @@ public final class Monitor {
         if initPidfd >= 0 { close(initPidfd) }
         initPidfd = -1
         initPID = 0
+        // Phys devices go back to the host while the namespace is still held open.
+        for problem in network?.detach() ?? [] { options.log(problem) }
         do throws(BerthError) { try cgroup.remove() } catch { options.log(error.message) }
     }
 
@@ -395,6 +418,9 @@ public final class Monitor {
         stopWaiters = []
         consoleLog?.close()
         rawTerminal?.restore()
+        // The host ends of the veths are not deleted here: they go with the container's network
+        // namespace, which the kernel tears down in the background once its last user is gone,
+        // so neither the caller nor this exit waits for it.
     }
 
     private func shellStatus(_ status: Int32) -> Int32 {

@@ -25,8 +25,12 @@ public struct ContainerStarter {
     /// berth-start -f: this config file instead of the container's.
     public let extraConfig: String?
     public var log: (String) -> Void = { _ in }
+    /// The bridge a start creates when a veth names it and it is missing (berth.conf).
+    public let managedBridge: ManagedBridge?
 
-    public init(container: Container, defines: [String] = [], initArguments: [String] = [], mode: Mode, extraConfig: String? = nil) {
+    public init(container: Container, defines: [String] = [], initArguments: [String] = [], mode: Mode, extraConfig: String? = nil,
+                managedBridge: ManagedBridge? = nil) {
+        self.managedBridge = managedBridge
         self.container = container
         self.defines = defines
         self.initArguments = initArguments
@@ -50,8 +54,10 @@ public struct ContainerStarter {
         let config = try ConfigLoader.load(extraConfig ?? paths.config, overrides: defines, warn: warn)
         var isExecute = false
         if case .execute = mode { isExecute = true }
-        let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute)
+        let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute,
+                                 managedBridge: managedBridge)
         for note in plan.securityNotes { warn(note) }
+        try checkMACs(plan)
 
         switch mode {
         case .foreground, .execute:
@@ -129,5 +135,20 @@ public struct ContainerStarter {
     static func closeDescriptors(except keep: [Int32]) {
         let open = ((try? FileSystem.list("/proc/self/fd")) ?? []).compactMap { Int32($0) }
         for fd in open where fd > 2 && !keep.contains(fd) { close(fd) }
+    }
+
+    /// A fixed MAC address that another running container of the lxcpath has would make two
+    /// machines answer for one address on the bridge: refused, naming both.
+    private func checkMACs(_ plan: StartPlan) throws(BerthError) {
+        let fixed = plan.interfaces.compactMap { interface in interface.mac.map { (interface.index, MACAddress.format($0)) } }
+        guard !fixed.isEmpty else { return }
+        for other in ContainerInventory.list(lxcpath: container.paths.lxcpath) where other.name != container.name {
+            guard let text = try? FileSystem.readText(other.paths.config).lowercased(),
+                  fixed.contains(where: { text.contains($0.1) }),
+                  let config = try? other.loadConfig(), other.state != .stopped else { continue }
+            for (index, mac) in fixed where config.networks.contains(where: { $0.hwaddr?.lowercased() == mac }) {
+                throw BerthError(.busy, "\(container.paths.config): lxc.net.\(index).hwaddr: MAC address \(mac) is already used by the running container \(other.name)")
+            }
+        }
     }
 }

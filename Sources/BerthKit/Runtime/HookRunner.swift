@@ -19,41 +19,64 @@ public struct HookRunner {
     /// (`/` for the start hook, which runs inside the container). `extra` adds variables.
     public func run(_ stage: HookStage, rootfsMount: String? = nil, extra: [String] = []) throws(BerthError) {
         guard let commands = plan.hooks[stage] else { return }
+        let environment = baseEnvironment(rootfsMount: rootfsMount) + ["LXC_HOOK_TYPE=\(stage.rawValue)", "LXC_HOOK_SECTION=lxc"] + extra
+        for command in commands {
+            let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) lxc \(stage.rawValue)"
+            try execute(script, label: "\(stage.rawValue) hook '\(command)'", environment: environment)
+        }
+    }
+
+    /// Runs `lxc.net.N.script.up` or `.down` (`direction`) as LXC does: `SCRIPT NAME net up|down
+    /// TYPE HOSTIF` with `LXC_NET_TYPE`, `LXC_NET_PARENT` and `LXC_NET_PEER` set.
+    func runNetworkScript(_ interface: InterfacePlan, direction: String, hostInterface: String) throws(BerthError) {
+        let commands = direction == "up" ? interface.scriptsUp : interface.scriptsDown
+        guard !commands.isEmpty else { return }
+        let environment = baseEnvironment(rootfsMount: nil) + [
+            "LXC_HOOK_TYPE=\(direction)", "LXC_HOOK_SECTION=net", "LXC_NET_TYPE=\(interface.kind.rawValue)",
+            "LXC_NET_PARENT=\(interface.link ?? "")", "LXC_NET_PEER=\(interface.kind == .veth ? hostInterface : "")",
+        ]
+        for command in commands {
+            let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) net \(direction) \(interface.kind.rawValue) \(hostInterface)"
+            try execute(script, label: "lxc.net.\(interface.index).script.\(direction) '\(command)'", environment: environment)
+        }
+    }
+
+    private func baseEnvironment(rootfsMount: String?) -> [String] {
         let host = ProcessEnvironment.current
-        var environment = [
+        return [
             "PATH=\(host["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
             "LXC_NAME=\(plan.name)", "LXC_CONFIG_FILE=\(plan.configPath)",
             "LXC_ROOTFS_MOUNT=\(rootfsMount ?? plan.rootfs)", "LXC_ROOTFS_PATH=\(plan.rootfs)",
             "LXC_SRC_NAME=\(plan.name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR",
-            "LXC_HOOK_VERSION=\(plan.hookVersion)", "LXC_HOOK_TYPE=\(stage.rawValue)", "LXC_HOOK_SECTION=lxc",
-            "LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")",
-        ]
-        environment += plan.hookEnvironment + extra
-        for command in commands {
-            let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) lxc \(stage.rawValue)"
-            var fds: [Int32] = [-1, -1]
-            try syscall("pipe", "hook") { pipe(&fds) }
-            for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            let pid = CStringArray(["/bin/sh", "-c", script]).withPointers { argv in
-                CStringArray(environment).withPointers { envp in
-                    berth_spawn("/bin/sh", argv, envp, nil, -1, -1, fds[1])
-                }
+            "LXC_HOOK_VERSION=\(plan.hookVersion)", "LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")",
+        ] + plan.hookEnvironment
+    }
+
+    /// Runs `sh -c script` and waits; a failure names `label`, the status and the last line the
+    /// program wrote to standard error.
+    private func execute(_ script: String, label: String, environment: [String]) throws(BerthError) {
+        var fds: [Int32] = [-1, -1]
+        try syscall("pipe", "hook") { pipe(&fds) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let pid = CStringArray(["/bin/sh", "-c", script]).withPointers { argv in
+            CStringArray(environment).withPointers { envp in
+                berth_spawn("/bin/sh", argv, envp, nil, -1, -1, fds[1])
             }
-            close(fds[1])
-            guard pid > 0 else {
-                close(fds[0])
-                throw BerthError.system("running \(stage.rawValue) hook", command, currentErrno)
-            }
-            let errorText = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self)
+        }
+        close(fds[1])
+        guard pid > 0 else {
             close(fds[0])
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            let signal = status & 0x7f, code = (status >> 8) & 0xff
-            if signal != 0 || code != 0 {
-                let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(code)"
-                let said = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
-                throw BerthError(.system, "\(stage.rawValue) hook '\(command)' \(how)\(said)")
-            }
+            throw BerthError.system("running", label, currentErrno)
+        }
+        let errorText = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self)
+        close(fds[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f, code = (status >> 8) & 0xff
+        if signal != 0 || code != 0 {
+            let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(code)"
+            let said = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
+            throw BerthError(.system, "\(label) \(how)\(said)")
         }
     }
 }

@@ -60,6 +60,10 @@ public struct StartPlan: Sendable {
     public let hookVersion: Int
     /// True for berth-execute: the child stays as a tiny init and runs `initArgv` under it.
     public let tinyInit: Bool
+    /// The `lxc.net.N` interfaces made for the container (none when it keeps or shares a
+    /// network namespace).
+    public let interfaces: [InterfacePlan]
+    public let managedBridge: ManagedBridge?
 
     /// AppArmor and SELinux: Berth does not confine containers with either yet. Where the kernel
     /// has the LSM, or where the config asks for confinement the kernel cannot give, the start
@@ -112,7 +116,7 @@ public struct StartPlan: Sendable {
     /// command line) replace `lxc.init.cmd`.
     public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
                 environment callerEnvironment: [String: String] = ProcessEnvironment.current,
-                layout: CgroupLayout = .current()) throws(BerthError) {
+                layout: CgroupLayout = .current(), managedBridge: ManagedBridge? = nil) throws(BerthError) {
         func origin(_ key: String) -> String {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
@@ -178,9 +182,9 @@ public struct StartPlan: Sendable {
         if namespaces.contains(.user) {
             throw BerthError(.unsupported, "\(origin("lxc.idmap")): user namespaces (lxc.idmap) are not supported yet")
         }
-        for network in config.networks where !["empty", "none"].contains(network.type ?? "") {
-            throw BerthError(.unsupported, "\(origin("lxc.net.\(network.index).type")): network type '\(network.type ?? "(unset)")' is not supported yet (empty and none are)")
-        }
+        let interfaces = try InterfacePlan.plans(config, origin: origin)
+        self.interfaces = namespaces.contains(.net) ? interfaces : []
+        self.managedBridge = managedBridge
         self.namespaces = namespaces
 
         // Init.

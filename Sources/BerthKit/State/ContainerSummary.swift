@@ -28,8 +28,12 @@ public struct ContainerSummary: Sendable {
         unprivileged = config?.isUnprivileged ?? false
         interfaces = config?.networks.compactMap { nic in nic.type == "veth" ? nic.value("veth.pair") ?? nic.link : nic.link } ?? []
         // Addresses are those the running container has; a stopped one has none.
-        ipv4 = []
-        ipv6 = []
+        if let pid, state == .running || state == .frozen {
+            (ipv4, ipv6) = ContainerAddresses.read(pid: pid)
+        } else {
+            ipv4 = []
+            ipv6 = []
+        }
     }
 
     public var json: JSONValue {

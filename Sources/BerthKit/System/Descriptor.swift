@@ -78,4 +78,10 @@ public enum Descriptor {
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
     }
+
+    /// True when `fd` has data (or end of file) to read within `milliseconds`.
+    public static func isReadable(_ fd: Int32, milliseconds: Int32 = 100) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, milliseconds) > 0
+    }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# network.sh - start and stop -k of a container with a veth on a bridge, Berth beside LXC, in one run.
+#
+#   Benchmarks/network.sh [-r RUNS] [-p PREFIX ...]
+#
+# Both toolkits get one busybox container in a private lxcpath under /tmp with the same network:
+# a veth on a bridge this script makes (bbench<pid>, 10.210.0.1/24, no NAT), a static address
+# and the interface up. Each round times `start` (returns once RUNNING) and `stop -k`, and checks
+# the container got its address. The bridge and the containers are removed at exit, also on
+# Ctrl-C. The installed tools are used (`make install`; LXC from apt-get install lxc). Prints
+# "op prefix median_ms min_ms max_ms" per op, then the Berth/LXC ratio of the medians.
+#
+# Some VMs stack a read-only devpts over /dev/pts, on which lxc-start cannot set up its console;
+# the script then runs itself again in a private mount namespace without that mount.
+set -euo pipefail
+export LC_ALL=C
+
+runs=20
+prefixes=()
+while getopts "r:p:h" opt; do
+    case "$opt" in
+        r) runs=$OPTARG ;;
+        p) prefixes+=("$OPTARG") ;;
+        *) sed -n '2,14p' "$0"; exit 2 ;;
+    esac
+done
+[ "${#prefixes[@]}" -gt 0 ] || prefixes=(lxc- berth-)
+[ "$(id -u)" = 0 ] || { echo "network.sh: run as root" >&2; exit 1; }
+
+if [ -z "${NETWORK_SH_UNSHARED:-}" ] && awk '$2 == "/dev/pts" && $4 ~ /^ro/' /proc/mounts | grep -q .; then
+    export NETWORK_SH_UNSHARED=1
+    exec unshare -m --propagation private bash -c 'umount /dev/pts && exec "$0" "$@"' "$0" "$@"
+fi
+
+work=$(mktemp -d /tmp/berth-netbench-XXXXXX)
+bridge="bbench$$"
+cleanup() {
+    for prefix in "${prefixes[@]}"; do
+        "${prefix}stop" -P "$work/$prefix" -n bench -k >/dev/null 2>&1 || true
+        "${prefix}destroy" -P "$work/$prefix" -n bench -f >/dev/null 2>&1 || true
+    done
+    ip link del "$bridge" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip link add "$bridge" type bridge
+ip addr add 10.210.0.1/24 dev "$bridge"
+ip link set "$bridge" up
+cat > "$work/net.conf" <<CONF
+lxc.net.0.type = veth
+lxc.net.0.link = $bridge
+lxc.net.0.flags = up
+lxc.net.0.hwaddr = 10:66:6a:xx:xx:xx
+lxc.net.0.ipv4.address = 10.210.0.2/24
+CONF
+
+declare -A median
+for prefix in "${prefixes[@]}"; do
+    path="$work/$prefix"
+    mkdir -p "$path"
+    "${prefix}create" -P "$path" -n bench -t busybox -f "$work/net.conf" >/dev/null 2>&1
+    : > "$work/$prefix.start"; : > "$work/$prefix.stop"
+    for ((i = 0; i < runs; i++)); do
+        t0=${EPOCHREALTIME/./}
+        "${prefix}start" -P "$path" -n bench -d
+        t1=${EPOCHREALTIME/./}
+        "${prefix}info" -P "$path" -n bench -i | grep -q 10.210.0.2 || { echo "network.sh: ${prefix}start gave no address" >&2; exit 1; }
+        t2=${EPOCHREALTIME/./}
+        "${prefix}stop" -P "$path" -n bench -k
+        t3=${EPOCHREALTIME/./}
+        echo $(( t1 - t0 )) >> "$work/$prefix.start"
+        echo $(( t3 - t2 )) >> "$work/$prefix.stop"
+        # The next start must not find the last run's host end still going away.
+        for _ in $(seq 100); do [ -z "$(ip -o link show master "$bridge")" ] && break; sleep 0.01; done
+    done
+    for op in start stop; do
+        read -r med min max < <(sort -n "$work/$prefix.$op" | awk '{a[NR]=$1} END {
+            m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
+            printf "%.2f %.2f %.2f\n", m/1000, a[1]/1000, a[NR]/1000 }')
+        printf '%-6s %-7s %8s %8s %8s\n' "$op" "$prefix" "$med" "$min" "$max"
+        median[$prefix.$op]=$med
+    done
+done
+if [ -n "${median[lxc-.start]:-}" ] && [ -n "${median[berth-.start]:-}" ]; then
+    for op in start stop; do
+        awk -v op="$op" -v a="${median[berth-.$op]}" -v b="${median[lxc-.$op]}" 'BEGIN { printf "ratio %-6s berth/lxc %.2f\n", op, a / b }'
+    done
+fi

@@ -1,0 +1,77 @@
+/// Hands a new container on the managed bridge a free static IPv4 address from the bridge's
+/// subnet, at create time, so its network works with no DHCP server.
+///
+/// An address is taken when any container config in the lxcpath (also the hidden staging
+/// directories of creates under way) names it. The choice and the first write of the new
+/// container's staging config happen under one lock per lxcpath, so two creates at once never
+/// pick the same address.
+struct AddressAllocator {
+    let bridge: ManagedBridge
+    let lxcpaths: [String]
+
+    /// The interfaces of `document` that need an address: veths on the bridge without one.
+    func needs(_ document: ConfigDocument) -> [Int] {
+        var indexes: [Int] = []
+        for line in document.lines {
+            guard case .entry(let key, let value) = line.content, value == "veth",
+                  let (index, suffix) = ConfigKeyTable.networkIndex(key), suffix == "type" else { continue }
+            if document.values("lxc.net.\(index).link").last == bridge.name, document.values("lxc.net.\(index).ipv4.address").isEmpty {
+                indexes.append(index)
+            }
+        }
+        return indexes
+    }
+
+    /// Takes the allocation lock of `lxcpath`; hold it until the config with the new address is
+    /// on disk.
+    static func lock(_ lxcpath: String) throws(BerthError) -> FileLock {
+        try FileLock.acquire(Path.join(lxcpath, ".berth-addresses.lock"), timeout: 30, what: "the address allocation of \(lxcpath)")
+    }
+
+    /// Writes `ipv4.address` (and `ipv4.gateway = auto` unless set) into each interface of
+    /// `document` that needs one. Call under `lock`.
+    func assign(_ document: inout ConfigDocument) throws(BerthError) {
+        let wanted = needs(document)
+        guard !wanted.isEmpty else { return }
+        var used = takenAddresses()
+        used.insert(bridge.ipv4.bytes)
+        let network = zip(bridge.ipv4.bytes, IPAddress.mask(bridge.ipv4.prefix)).map { $0 & $1 }
+        let size = UInt32(1) << UInt32(32 - bridge.ipv4.prefix)
+        let base = network.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        for index in wanted {
+            var chosen: [UInt8]?
+            // .1 upwards, skipping the network and broadcast addresses.
+            for offset in 1..<(size - 1) {
+                let value = base + offset
+                let candidate = [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+                if !used.contains(candidate) {
+                    chosen = candidate
+                    break
+                }
+            }
+            guard let chosen else {
+                throw BerthError(.busy, "no free address left in \(IPAddress.formatIPv4(network))/\(bridge.ipv4.prefix) on \(bridge.name) (berth.net.ipv4); set lxc.net.\(index).ipv4.address by hand")
+            }
+            used.insert(chosen)
+            document.set("lxc.net.\(index).ipv4.address", "\(IPAddress.formatIPv4(chosen))/\(bridge.ipv4.prefix)")
+            if document.values("lxc.net.\(index).ipv4.gateway").isEmpty { document.set("lxc.net.\(index).ipv4.gateway", "auto") }
+        }
+    }
+
+    /// Every IPv4 address named in a container config (or a staging config) of the lxcpaths.
+    func takenAddresses() -> Set<[UInt8]> {
+        var taken = Set<[UInt8]>()
+        for lxcpath in lxcpaths {
+            for name in (try? FileSystem.list(lxcpath)) ?? [] {
+                let file = Path.join(Path.join(lxcpath, name), "config")
+                guard let text = try? FileSystem.readText(file) else { continue }
+                for line in ConfigParser.parse(text, file: file) {
+                    guard case .entry(let key, let value) = line.content, key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
+                          let parsed = IPAddress.parseCIDR(value, ipv6: false) else { continue }
+                    taken.insert(parsed.address)
+                }
+            }
+        }
+        return taken
+    }
+}

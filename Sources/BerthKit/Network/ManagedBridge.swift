@@ -1,0 +1,66 @@
+/// The bridge Berth looks after (`berthbr0` unless `/etc/berth/berth.conf` says otherwise): a
+/// start whose veth names it creates it when it is missing, with the address and subnet of
+/// `berth.net.ipv4` (and `berth.net.ipv6`), and create hands each new container on it a free
+/// static address from that subnet. Berth adds no NAT and no route to the outside.
+public struct ManagedBridge: Sendable, Equatable {
+    public static let defaultName = "berthbr0"
+    public static let defaultIPv4 = "10.0.13.1/24"
+
+    public let name: String
+    /// The bridge's own address and the subnet's prefix.
+    public let ipv4: InterfacePlan.Address
+    public let ipv6: InterfacePlan.Address?
+
+    public init(name: String = defaultName, ipv4: InterfacePlan.Address, ipv6: InterfacePlan.Address? = nil) {
+        self.name = name
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+    }
+
+    /// From `berth.net.bridge`, `berth.net.ipv4` and `berth.net.ipv6`; `where` names the file and
+    /// line for errors.
+    static func parse(name: String?, ipv4: String?, ipv6: String?, where origin: (String) -> String) throws(BerthError) -> ManagedBridge? {
+        let bridgeName = name ?? defaultName
+        if bridgeName.isEmpty { return nil }  // `berth.net.bridge =` turns the managed bridge off
+        if let problem = ValueKind.interfaceName.check(bridgeName) {
+            throw BerthError(.invalidConfig, "\(origin("berth.net.bridge")): \(problem)")
+        }
+        guard let v4 = IPAddress.parseCIDR(ipv4 ?? defaultIPv4, ipv6: false), v4.prefix <= 30 else {
+            throw BerthError(.invalidConfig, "\(origin("berth.net.ipv4")): '\(ipv4 ?? "")' is not ADDRESS/PREFIX with a prefix of at most 30")
+        }
+        var v6: InterfacePlan.Address?
+        if let ipv6 {
+            guard let parsed = IPAddress.parseCIDR(ipv6, ipv6: true) else {
+                throw BerthError(.invalidConfig, "\(origin("berth.net.ipv6")): '\(ipv6)' is not an IPv6 ADDRESS/PREFIX")
+            }
+            v6 = InterfacePlan.Address(bytes: parsed.address, prefix: parsed.prefix, broadcast: nil)
+        }
+        return ManagedBridge(name: bridgeName, ipv4: InterfacePlan.Address(bytes: v4.address, prefix: v4.prefix, broadcast: v4.broadcast), ipv6: v6)
+    }
+
+    /// Makes the bridge when it is missing and returns its index. Two starts may race to make
+    /// it: the loser finds it made and uses it.
+    func ensure(_ host: NetworkControl) throws(BerthError) -> Int32 {
+        if let existing = try host.link(named: name) { return existing.index }
+        do throws(BerthError) { try host.createBridge(name) } catch {
+            guard error.errno == .fileExists else { throw error }
+        }
+        guard let made = try host.link(named: name) else {
+            throw BerthError(.system, "the bridge \(name) vanished right after it was made")
+        }
+        do throws(BerthError) {
+            try host.addAddress(made.index, family: 2, bytes: ipv4.bytes, prefix: UInt8(ipv4.prefix), broadcast: ipv4.broadcast, "adding \(IPAddress.formatIPv4(ipv4.bytes)) to \(name)")
+        } catch {
+            guard error.errno == .fileExists else { throw error }
+        }
+        if let ipv6 {
+            do throws(BerthError) {
+                try host.addAddress(made.index, family: 10, bytes: ipv6.bytes, prefix: UInt8(ipv6.prefix), broadcast: nil, "adding \(IPAddress.formatIPv6(ipv6.bytes)) to \(name)")
+            } catch {
+                guard error.errno == .fileExists else { throw error }
+            }
+        }
+        try host.change(made.index, up: true, "bringing \(name) up")
+        return made.index
+    }
+}

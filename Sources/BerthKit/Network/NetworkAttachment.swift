@@ -1,0 +1,246 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A running container's interfaces, from the monitor's side: made on the host and in the
+/// container's network namespace after clone, and given back when the container ends.
+///
+/// Veth peers and macvlans are created directly inside the container's namespace with their
+/// final names, so nothing is ever renamed inside and nothing can clash with the host's names.
+/// The container's namespace is held open until `detach`, so a phys device can be moved back to
+/// the host after init is gone; veth pairs and macvlans die with the namespace, in the kernel's
+/// background cleanup. A reboot deletes the old host ends first (`releaseHostEnds`), so the new
+/// boot can take their names.
+final class NetworkAttachment {
+    let interfaces: [InterfacePlan]
+    let containerName: String
+    let bridge: ManagedBridge?
+    let scripts: (InterfacePlan, String, String) throws(BerthError) -> Void
+    private var netns: Int32 = -1
+    private var hostNetns: Int32 = -1
+    private var hostEnds: [(index: Int32, name: String)] = []
+    private var returns: [(inside: String, host: String)] = []
+    private var scriptsRun: [(InterfacePlan, String)] = []
+
+    /// `scripts(interface, "up"|"down", hostInterface)` runs `lxc.net.N.script.*`.
+    init(interfaces: [InterfacePlan], containerName: String, bridge: ManagedBridge?,
+         scripts: @escaping (InterfacePlan, String, String) throws(BerthError) -> Void) {
+        self.interfaces = interfaces
+        self.containerName = containerName
+        self.bridge = bridge
+        self.scripts = scripts
+    }
+
+    /// Sets up every interface for the container whose init is `pid` (in its own network
+    /// namespace). On failure what was made stays recorded for `detach` and `releaseHostEnds`.
+    func attach(pid: pid_t) throws(BerthError) {
+        netns = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
+        guard netns >= 0 else { throw BerthError.system("open", "/proc/\(pid)/ns/net", currentErrno) }
+        hostNetns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
+        guard hostNetns >= 0 else { throw BerthError.system("open", "/proc/self/ns/net", currentErrno) }
+        let host = try NetworkControl.host()
+        let hostLinks = try host.links()
+        for interface in interfaces {
+            guard let mac = interface.mac, let clash = hostLinks.first(where: { $0.mac == mac }) else { continue }
+            throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+        }
+
+        var hostNames: [Int: String] = [:]
+        for interface in interfaces {
+            let n = interface.index
+            switch interface.kind {
+            case .empty:
+                continue
+            case .veth:
+                var bridgeIndex: Int32?
+                if let link = interface.link {
+                    if let found = hostLinks.first(where: { $0.name == link }) {
+                        guard found.kind == "bridge" || found.kind == "openvswitch" else {
+                            throw BerthError(.invalidConfig, "lxc.net.\(n).link: host interface '\(link)' is not a bridge (it is \(found.kind ?? "a plain device")); a veth is attached to a bridge")
+                        }
+                        bridgeIndex = found.index
+                    } else if let bridge, bridge.name == link {
+                        bridgeIndex = try bridge.ensure(host)
+                    } else {
+                        throw BerthError(.notFound, "lxc.net.\(n).link: the bridge '\(link)' does not exist on the host")
+                    }
+                }
+                let hostName = try createVeth(interface, host: host, bridge: bridgeIndex)
+                hostNames[n] = hostName
+                for route in interface.hostRoutes {
+                    try host.addRoute(family: route.bytes.count == 4 ? 2 : 10, destination: route.bytes, prefix: UInt8(route.prefix),
+                                      gateway: nil, index: hostEnds[hostEnds.count - 1].index, "lxc.net.\(n).veth route on \(hostName)")
+                }
+            case .macvlan:
+                let parent = try hostLink(interface, hostLinks)
+                try host.createMacvlan(name: interface.name, parent: parent.index, mode: interface.macvlanMode, mac: interface.mac,
+                                       mtu: interface.mtu, namespace: netns)
+                hostNames[n] = parent.name
+            case .phys:
+                let device = try hostLink(interface, hostLinks)
+                try host.change(device.index, name: interface.name, namespace: netns, "lxc.net.\(n): moving \(device.name) into the container")
+                returns.append((interface.name, device.name))
+                hostNames[n] = device.name
+            }
+            try scripts(interface, "up", hostNames[n] ?? "")
+            scriptsRun.append((interface, hostNames[n] ?? ""))
+        }
+        try configureInside(host: host)
+    }
+
+    /// The host's interface `lxc.net.N.link` names, or an error naming the key.
+    private func hostLink(_ interface: InterfacePlan, _ links: [NetworkControl.Link]) throws(BerthError) -> NetworkControl.Link {
+        let link = interface.link ?? ""
+        guard let found = links.first(where: { $0.name == link }) else {
+            throw BerthError(.notFound, "lxc.net.\(interface.index).link: the host has no interface '\(link)'")
+        }
+        return found
+    }
+
+    /// The veth pair; returns the host end's name. A fixed name (`veth.pair`) that is taken is
+    /// waited for a moment: the host end of this container's previous run may still be going
+    /// away.
+    private func createVeth(_ interface: InterfacePlan, host: NetworkControl, bridge: Int32?) throws(BerthError) -> String {
+        let name = interface.vethPair ?? Self.randomVethName()
+        var attempts = 0
+        while true {
+            do throws(BerthError) {
+                try host.createVeth(host: name, bridge: bridge, mtu: interface.mtu, peer: interface.name, peerMAC: interface.mac, peerNamespace: netns)
+                break
+            } catch {
+                attempts += 1
+                guard error.errno == .fileExists, interface.vethPair != nil, attempts < 200 else {
+                    if error.errno == .fileExists, interface.vethPair != nil {
+                        throw BerthError(.alreadyExists, "lxc.net.\(interface.index).veth.pair: the host already has an interface named \(name)")
+                    }
+                    throw BerthError(error.code, "lxc.net.\(interface.index): \(error.message)", errno: error.errno)
+                }
+                usleep(5_000)
+            }
+        }
+        guard let made = try host.link(named: name) else { throw BerthError(.system, "veth \(name) vanished right after it was made") }
+        hostEnds.append((made.index, name))
+        try host.change(made.index, up: true, "bringing \(name) up")
+        return name
+    }
+
+    /// Inside the container: loopback up, addresses, links up, then the default routes (a
+    /// route needs its link up).
+    private func configureInside(host: NetworkControl) throws(BerthError) {
+        let inside = try NetworkControl.inNamespace(netns)
+        let links = try inside.links()
+        if let loopback = links.first(where: { $0.name == "lo" }) { try inside.change(loopback.index, up: true, "bringing lo up") }
+        var indexes: [Int: Int32] = [:]
+        for interface in interfaces where interface.kind != .empty {
+            let n = interface.index
+            guard let link = try inside.link(named: interface.name) else {
+                throw BerthError(.system, "lxc.net.\(n): \(interface.name) is missing in the container")
+            }
+            indexes[n] = link.index
+            if interface.kind == .phys, interface.mac != nil || interface.mtu != nil {
+                try inside.change(link.index, mtu: interface.mtu, mac: interface.mac, "lxc.net.\(n): setting \(interface.name)'s MAC/MTU")
+            }
+            for address in interface.ipv4 {
+                try inside.addAddress(link.index, family: 2, bytes: address.bytes, prefix: UInt8(address.prefix), broadcast: address.broadcast,
+                                      "lxc.net.\(n).ipv4.address \(IPAddress.formatIPv4(address.bytes))/\(address.prefix)")
+            }
+            for address in interface.ipv6 {
+                try inside.addAddress(link.index, family: 10, bytes: address.bytes, prefix: UInt8(address.prefix), broadcast: nil,
+                                      "lxc.net.\(n).ipv6.address \(IPAddress.formatIPv6(address.bytes))/\(address.prefix)")
+            }
+            if interface.up { try inside.change(link.index, up: true, "lxc.net.\(n): bringing \(interface.name) up") }
+        }
+        for interface in interfaces {
+            guard let index = indexes[interface.index] else { continue }
+            if let gateway = interface.ipv4Gateway {
+                try addDefaultRoute(gateway, family: 2, interface, index: index, inside: inside, host: host)
+            }
+            if let gateway = interface.ipv6Gateway {
+                try addDefaultRoute(gateway, family: 10, interface, index: index, inside: inside, host: host)
+            }
+        }
+    }
+
+    private func addDefaultRoute(_ gateway: InterfacePlan.Gateway, family: UInt8, _ interface: InterfacePlan, index: Int32,
+                                 inside: NetworkControl, host: NetworkControl) throws(BerthError) {
+        let key = "lxc.net.\(interface.index).\(family == 2 ? "ipv4" : "ipv6").gateway"
+        var via: [UInt8]?
+        switch gateway {
+        case .dev:
+            via = nil
+        case .address(let bytes):
+            via = bytes
+        case .auto:
+            let own = family == 2 ? interface.ipv4 : interface.ipv6
+            guard let link = interface.link, let bridge = try host.link(named: link) else {
+                throw BerthError(.invalidConfig, "\(key): auto needs the bridge's address, but there is no bridge")
+            }
+            let candidates = try host.addresses(family: family).filter { $0.index == bridge.index }
+            // The bridge address in the container's own subnet, else its first one.
+            let pick = candidates.first { address in own.contains { IPAddress.contains(network: $0.bytes, prefix: $0.prefix, address.bytes) } }
+                ?? candidates.first { family == 2 || $0.bytes[0] != 0xfe }
+            guard let pick else { throw BerthError(.invalidConfig, "\(key): auto, but the bridge \(link) has no \(family == 2 ? "IPv4" : "IPv6") address") }
+            via = pick.bytes
+        }
+        let own = family == 2 ? interface.ipv4 : interface.ipv6
+        if let via, !own.contains(where: { IPAddress.contains(network: $0.bytes, prefix: $0.prefix, via) }) {
+            // A gateway outside the interface's subnets is reached on the link itself.
+            try inside.addRoute(family: family, destination: via, prefix: UInt8(via.count * 8), gateway: nil, index: index, "\(key): on-link route to the gateway")
+        }
+        try inside.addRoute(family: family, destination: [], prefix: 0, gateway: via, index: index, "\(key): default route")
+    }
+
+    /// Gives back what the container had: `script.down`, phys devices moved back to the host
+    /// under their own names, and the hold on the namespace released (veth and macvlan devices
+    /// end with it). Returns what could not be done, for the log.
+    func detach() -> [String] {
+        var problems: [String] = []
+        for (interface, hostName) in scriptsRun.reversed() {
+            do throws(BerthError) { try scripts(interface, "down", hostName) } catch { problems.append(error.message) }
+        }
+        scriptsRun = []
+        if !returns.isEmpty, netns >= 0, hostNetns >= 0 {
+            do throws(BerthError) {
+                let inside = try NetworkControl.inNamespace(netns)
+                for (insideName, hostName) in returns {
+                    guard let link = try inside.link(named: insideName) else {
+                        problems.append("phys device \(hostName) (\(insideName) in the container) is gone")
+                        continue
+                    }
+                    // Down first: it left the host down and the container may have brought it up.
+                    try? inside.change(link.index, up: false, "taking \(insideName) down")
+                    try inside.change(link.index, name: hostName, namespace: hostNetns, "moving \(insideName) back to the host as \(hostName)")
+                }
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        returns = []
+        if netns >= 0 { close(netns) }
+        if hostNetns >= 0 { close(hostNetns) }
+        netns = -1
+        hostNetns = -1
+        return problems
+    }
+
+    /// Deletes the host ends of the veths that still exist (by index and name, so a new
+    /// interface of the same name is never touched). Each costs an RCU grace period.
+    func releaseHostEnds() {
+        guard !hostEnds.isEmpty else { return }
+        if let host = try? NetworkControl.host(), let links = try? host.links() {
+            for end in hostEnds where links.contains(where: { $0.index == end.index && $0.name == end.name }) {
+                try? host.delete(end.index, "deleting \(end.name)")
+            }
+        }
+        hostEnds = []
+    }
+
+    /// The host end's name when `veth.pair` is not set: `veth` and six random characters.
+    static func randomVethName() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        var generator = SystemRandomNumberGenerator()
+        return "veth" + String((0..<6).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+}

@@ -1,0 +1,270 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// Host interfaces a test makes (bridges, veth pairs): deleted at the end, also when the test
+/// fails. Names are short and random so that tests never meet the host's own interfaces.
+final class TestLinks {
+    let box: Sandbox
+    let tag = String(UUID().uuidString.prefix(6)).lowercased()
+    private var made: [String] = []
+
+    init(_ box: Sandbox) { self.box = box }
+
+    /// Runs a shell command on the host; fails the test when it fails.
+    @discardableResult
+    func sh(_ command: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let result = try box.run(executable: "/bin/sh", ["-c", command])
+        try #require(result.status == 0, "\(command): \(result.stderr)", sourceLocation: sourceLocation)
+        return result.stdout
+    }
+
+    func bridge(_ suffix: String, _ addresses: [String]) throws -> String {
+        let name = "bt\(tag)\(suffix)"
+        try sh("ip link add \(name) type bridge")
+        made.append(name)
+        // nodad: the test's IPv6 address is usable at once, as Berth's static ones are.
+        for address in addresses { try sh("ip addr add \(address) dev \(name)\(address.contains(":") ? " nodad" : "")") }
+        try sh("ip link set \(name) up")
+        return name
+    }
+
+    /// A veth pair on the host, both ends up: `(a, b)`.
+    func vethPair(_ suffix: String) throws -> (String, String) {
+        let a = "vt\(tag)\(suffix)a", b = "vt\(tag)\(suffix)b"
+        try sh("ip link add \(a) type veth peer name \(b)")
+        made.append(a)
+        try sh("ip link set \(a) up && ip link set \(b) up")
+        return (a, b)
+    }
+
+    /// The host's interface names now.
+    func names() throws -> [String] {
+        try sh("ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1").split(separator: "\n").map(String.init)
+    }
+
+    /// The interfaces enslaved to `bridge`.
+    func ports(of bridge: String) throws -> [String] {
+        try sh("ip -o link show master \(bridge) | awk -F': ' '{print $2}' | cut -d@ -f1").split(separator: "\n").map(String.init)
+    }
+
+    /// Waits up to two seconds for `condition` (veth teardown finishes after stop returns).
+    func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<200 {
+            if try condition() { return true }
+            usleep(10_000)
+        }
+        return try condition()
+    }
+
+    deinit {
+        for name in made.reversed() { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(name) 2>/dev/null"]) }
+    }
+}
+
+/// Real interfaces: veth pairs on a bridge the test makes, macvlan, phys, empty and none, the
+/// managed bridge and its address allocation, and bad network configs that leave nothing.
+/// Every address pinged is inside a namespace the test made (or the test's own bridge).
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct NetworkTests {
+    /// Creates container `name` with the given lxc.net lines.
+    func create(_ box: Sandbox, _ name: String, _ lines: [String]) throws {
+        let file = box.root + "/\(name).conf"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let created = try box.run("create", ["-n", name, "-t", "busybox", "-f", file])
+        try #require(created.status == 0, "\(created.stderr)")
+    }
+
+    func attach(_ box: Sandbox, _ name: String, _ command: String) throws -> RunResult {
+        try box.run("attach", ["-n", name, "--", "/bin/sh", "-c", command])
+    }
+
+    @Test func vethOnBridgeWithStaticAddresses() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let bridge = try links.bridge("b", ["10.201.0.1/24", "fd01:201::1/64"])
+        for (name, host) in [("n1", 2), ("n2", 3)] {
+            try create(box, name, ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.flags = up",
+                                   "lxc.net.0.hwaddr = 10:66:6a:xx:xx:xx", "lxc.net.0.ipv4.address = 10.201.0.\(host)/24",
+                                   "lxc.net.0.ipv4.gateway = auto", "lxc.net.0.ipv6.address = fd01:201::\(host)/64",
+                                   "lxc.net.0.veth.pair = vt\(links.tag)\(name)"])
+            let started = try box.run("start", ["-n", name])
+            try #require(started.status == 0, "\(started.stderr)")
+        }
+        #expect(Set(try links.ports(of: bridge)) == ["vt\(links.tag)n1", "vt\(links.tag)n2"])
+
+        // Inside: the address with the right broadcast (LXC 5.0.2 writes 0.0.0.255), the
+        // default route through the bridge, and the MAC the create fixed.
+        let inside = try attach(box, "n1", "ip -4 addr show eth0; ip route; cat /sys/class/net/eth0/address")
+        #expect(inside.stdout.contains("inet 10.201.0.2/24 brd 10.201.0.255"), "\(inside.stdout)")
+        #expect(inside.stdout.contains("default via 10.201.0.1 dev eth0"), "\(inside.stdout)")
+        let config = try String(contentsOfFile: box.lxcpath + "/n1/config", encoding: .utf8)
+        let mac = try #require(config.split(separator: "\n").first { $0.hasPrefix("lxc.net.0.hwaddr") }?.split(separator: " ").last)
+        #expect(!mac.contains("x") && inside.stdout.hasSuffix("\(mac)\n"))
+
+        // Host and container, and container and container, both ways, IPv4 and IPv6.
+        #expect(try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.201.0.2"]).status == 0)
+        #expect(try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "fd01:201::3"]).status == 0)
+        #expect(try attach(box, "n1", "ping -c1 -W2 10.201.0.1").status == 0)
+        #expect(try attach(box, "n1", "ping -c1 -W2 10.201.0.3").status == 0)
+        #expect(try attach(box, "n2", "ping -c1 -W2 fd01:201::2").status == 0)
+
+        // berth-info -i and berth-ls -f read the addresses from the container.
+        let shown = try box.run("info", ["-n", "n1", "-iH"]).stdout
+        #expect(shown == "10.201.0.2\nfd01:201::2\n", "\(shown)")
+        let listed = try box.run("ls", ["-f", "--format", "json"]).stdout
+        #expect(listed.contains("\"ipv4\":[\"10.201.0.3\"]") && listed.contains("\"ipv6\":[\"fd01:201::3\"]"), "\(listed)")
+
+        // Stop: the host ends go; a quick restart reuses the fixed host name.
+        #expect(try box.run("stop", ["-n", "n1", "-k"]).status == 0)
+        #expect(try links.eventually { try !links.names().contains("vt\(links.tag)n1") }, "host end left after stop")
+        #expect(try box.run("start", ["-n", "n1"]).status == 0)
+        #expect(try box.run("stop", ["-n", "n1", "-k"]).status == 0)
+        #expect(try box.run("start", ["-n", "n1"]).status == 0)
+        #expect(try attach(box, "n1", "ping -c1 -W2 10.201.0.3").status == 0)
+
+        // A monitor killed outright: the kernel takes the pair with the namespace.
+        let monitor = try #require(box.monitorPID("n2"))
+        kill(monitor, SIGKILL)
+        #expect(try links.eventually { try !links.names().contains("vt\(links.tag)n2") }, "host end left after the monitor died")
+        #expect(links.eventually { box.monitorPID("n2") == nil })
+        for name in ["n1", "n2"] {
+            _ = try box.run("stop", ["-n", name, "-k"])
+            let emptied = try links.eventually { try links.ports(of: bridge).isEmpty }
+            #expect(emptied)
+            box.expectClean(name)
+        }
+    }
+
+    @Test func macvlanEmptyAndNone() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let (parent, _) = try links.vethPair("m")
+        for (name, host) in [("mv1", 1), ("mv2", 2)] {
+            try create(box, name, ["lxc.net.0.type = macvlan", "lxc.net.0.link = \(parent)", "lxc.net.0.macvlan.mode = bridge",
+                                   "lxc.net.0.flags = up", "lxc.net.0.ipv4.address = 10.202.0.\(host)/24"])
+            let started = try box.run("start", ["-n", name])
+            try #require(started.status == 0, "\(started.stderr)")
+        }
+        #expect(try attach(box, "mv1", "ping -c1 -W2 10.202.0.2").status == 0)
+        #expect(try attach(box, "mv2", "cat /sys/class/net/eth0/type; ls /sys/class/net").stdout == "1\neth0\nlo\n")
+
+        try create(box, "e1", ["lxc.net.0.type = empty"])
+        try create(box, "o1", ["lxc.net.0.type = none"])
+        for name in ["e1", "o1"] { #expect(try box.run("start", ["-n", name]).status == 0) }
+        #expect(try attach(box, "e1", "ls /sys/class/net; cat /sys/class/net/lo/operstate").stdout == "lo\nunknown\n")
+        // none: the host's network namespace.
+        let hostNetns = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        let pid = try box.run("info", ["-n", "o1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") == hostNetns)
+        #expect(try box.run("info", ["-n", "o1", "-iH"]).stdout == "", "no host addresses shown as the container's")
+
+        for name in ["mv1", "mv2", "e1", "o1"] {
+            #expect(try box.run("stop", ["-n", name, "-k"]).status == 0)
+            box.expectClean(name)
+        }
+        #expect(try links.eventually { try links.sh("ip -o link show type macvlan").isEmpty || !links.sh("ip -o link show type macvlan").contains(parent) })
+    }
+
+    @Test func physDeviceMovedInAndReturned() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let (device, peer) = try links.vethPair("p")
+        // script.up / script.down run on the host with LXC's arguments and variables.
+        let log = box.root + "/scripts.log"
+        let script = try box.template("net-script", "echo \"$* $LXC_NET_TYPE $LXC_NET_PARENT\" >> \(log)")
+        try create(box, "p1", ["lxc.net.0.type = phys", "lxc.net.0.link = \(device)", "lxc.net.0.name = eth3",
+                               "lxc.net.0.flags = up", "lxc.net.0.ipv4.address = 10.203.0.2/24",
+                               "lxc.net.0.script.up = \(script)", "lxc.net.0.script.down = \(script)"])
+        try links.sh("ip addr add 10.203.0.1/24 dev \(peer)")
+        let started = try box.run("start", ["-n", "p1"])
+        try #require(started.status == 0, "\(started.stderr)")
+        #expect(try !links.names().contains(device), "moved into the container")
+        #expect(try attach(box, "p1", "ls /sys/class/net").stdout == "eth3\nlo\n")
+        #expect(try attach(box, "p1", "ping -c1 -W2 10.203.0.1").status == 0)
+        #expect(try box.run("stop", ["-n", "p1", "-k"]).status == 0)
+        #expect(try links.names().contains(device), "given back under its own name when the container stopped")
+        box.expectClean("p1")
+        let ran = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(ran == "p1 net up phys \(device) phys \(device)\np1 net down phys \(device) phys \(device)\n", "\(ran)")
+    }
+
+    @Test func managedBridgeAndAddressAllocation() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let bridge = "bt\(links.tag)m"
+        try "berth.net.bridge = \(bridge)\nberth.net.ipv4 = 10.204.0.1/24\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        let defaults = try String(contentsOfFile: repositoryRoot + "/config/default.conf", encoding: .utf8)
+        try defaults.replacingOccurrences(of: "berthbr0", with: bridge).write(toFile: box.configDirectory + "/default.conf", atomically: true, encoding: .utf8)
+        defer { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(bridge) 2>/dev/null"]) }
+
+        // Six creates at once: six different addresses.
+        let names = (1...6).map { "a\($0)" }
+        let running = try names.map { try box.start("create", ["-n", $0, "-t", "busybox"]) }
+        for process in running { #expect(try box.finish(process).status == 0) }
+        var addresses: [String] = []
+        for name in names {
+            let config = try String(contentsOfFile: box.lxcpath + "/\(name)/config", encoding: .utf8)
+            let line = try #require(config.split(separator: "\n").first { $0.hasPrefix("lxc.net.0.ipv4.address = ") })
+            addresses.append(String(line.dropFirst("lxc.net.0.ipv4.address = ".count)))
+            #expect(config.contains("lxc.net.0.ipv4.gateway = auto"))
+        }
+        #expect(Set(addresses).count == 6, "\(addresses)")
+        #expect(addresses.allSatisfy { $0.hasPrefix("10.204.0.") && $0.hasSuffix("/24") && $0 != "10.204.0.1/24" })
+
+        // The first start makes the bridge with its address; the containers reach it and each other.
+        #expect(try !links.names().contains(bridge))
+        for name in ["a1", "a2"] {
+            let started = try box.run("start", ["-n", name])
+            try #require(started.status == 0, "\(started.stderr)")
+        }
+        #expect(try links.sh("ip -4 -o addr show \(bridge)").contains("10.204.0.1/24"))
+        let other = addresses[1].split(separator: "/")[0]
+        #expect(try attach(box, "a1", "ping -c1 -W2 10.204.0.1 && ping -c1 -W2 \(other)").status == 0)
+        for name in ["a1", "a2"] { #expect(try box.run("stop", ["-n", name, "-k"]).status == 0) }
+        // A later create does not take an address a stopped container has.
+        #expect(try box.run("create", ["-n", "a7", "-t", "busybox"]).status == 0)
+        let seventh = try String(contentsOfFile: box.lxcpath + "/a7/config", encoding: .utf8)
+        #expect(!addresses.contains { seventh.contains("ipv4.address = \($0)") })
+    }
+
+    @Test func badNetworkConfigsLeaveNothing() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let bridge = try links.bridge("x", ["10.205.0.1/24"])
+        let before = try links.names()
+
+        // A link that does not exist: named, nothing made.
+        try create(box, "b1", ["lxc.net.0.type = veth", "lxc.net.0.link = nosuchbr0", "lxc.net.0.flags = up"])
+        let missing = try box.run("start", ["-n", "b1"])
+        #expect(missing.status != 0 && missing.stderr.contains("lxc.net.0.link") && missing.stderr.contains("nosuchbr0"), "\(missing.stderr)")
+        #expect(try links.names() == before)
+        box.expectClean("b1")
+
+        // A bad address and a name too long: refused when the config is read, naming the key.
+        let badAddress = box.root + "/bad.conf"
+        try "lxc.net.0.type = veth\nlxc.net.0.ipv4.address = 10.205.0.300/24\n".write(toFile: badAddress, atomically: true, encoding: .utf8)
+        let refused = try box.run("create", ["-n", "b2", "-t", "busybox", "-f", badAddress])
+        #expect(refused.status != 0 && refused.stderr.contains("lxc.net.0.ipv4.address") && refused.stderr.contains("10.205.0.300"), "\(refused.stderr)")
+        #expect(!box.entries().contains("b2"))
+        let long = try box.run("start", ["-n", "b1", "-s", "lxc.net.0.name=averyveryverylongname"])
+        #expect(long.status != 0 && long.stderr.contains("longer than 15"), "\(long.stderr)")
+
+        // A MAC the host has, and one a running container has.
+        let hostMAC = try links.sh("cat /sys/class/net/\(bridge)/address").trimmingCharacters(in: .whitespacesAndNewlines)
+        try create(box, "b3", ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.hwaddr = \(hostMAC)"])
+        let clash = try box.run("start", ["-n", "b3"])
+        #expect(clash.status != 0 && clash.stderr.contains(hostMAC) && clash.stderr.contains(bridge), "\(clash.stderr)")
+        box.expectClean("b3")
+        try create(box, "b4", ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.hwaddr = 10:66:6a:01:02:03"])
+        try create(box, "b5", ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.hwaddr = 10:66:6a:01:02:03"])
+        #expect(try box.run("start", ["-n", "b4"]).status == 0)
+        let twice = try box.run("start", ["-n", "b5"])
+        #expect(twice.status != 0 && twice.stderr.contains("10:66:6a:01:02:03") && twice.stderr.contains("b4"), "\(twice.stderr)")
+        #expect(try box.run("stop", ["-n", "b4", "-k"]).status == 0)
+        let settled = try links.eventually { try links.names() == before }
+        let left = try links.names()
+        #expect(settled, "interfaces left: \(left)")
+        for name in ["b1", "b3", "b4", "b5"] { box.expectClean(name) }
+    }
+}
