@@ -18,7 +18,7 @@ public struct InfoCommand: BerthTool {
     @OptionGroup var container: NameOption
     @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Print this config key's value (repeatable).", valueName: "KEY"))
     var config: [String] = []
-    @Flag(name: [.customShort("i"), .long], help: "Show the IP addresses.") var ips = false
+    @Flag(name: [.customShort("i"), .long], help: "Show the IP addresses the container has (loopback and IPv6 link-local left out); with -H only the addresses, one per line.") var ips = false
     @Flag(name: [.customShort("s"), .long], help: "Show the state.") var state = false
     @Flag(name: [.customShort("p"), .long], help: "Show the PID of init.") var pid = false
     @Flag(name: [.customShort("S"), .long], help: "Show resource use.") var stats = false
