@@ -22,6 +22,22 @@ struct AddressAllocator {
         return indexes
     }
 
+    /// The interfaces of `document` that are veths on the bridge with an address in its subnet
+    /// (a clone's, which must not be shared with its source).
+    func addressed(_ document: ConfigDocument) -> [Int] {
+        var indexes: [Int] = []
+        for line in document.lines {
+            guard case .entry(let key, let value) = line.content, value == "veth",
+                  let (index, suffix) = ConfigKeyTable.networkIndex(key), suffix == "type",
+                  document.values("lxc.net.\(index).link").last == bridge.name else { continue }
+            let inSubnet = document.values("lxc.net.\(index).ipv4.address").contains { text in
+                IPAddress.parseCIDR(text, ipv6: false).map { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0.address) } ?? false
+            }
+            if inSubnet { indexes.append(index) }
+        }
+        return indexes
+    }
+
     /// Takes the allocation lock of `lxcpath`; hold it until the config with the new address is
     /// on disk.
     static func lock(_ lxcpath: String) throws(BerthError) -> FileLock {
@@ -59,17 +75,27 @@ struct AddressAllocator {
     }
 
     /// Every IPv4 address named in a container config (or a staging config) of the lxcpaths.
+    /// A create that publishes while the directory is read renames its staging directory away
+    /// between the listing and the read; the pass is then made again.
     func takenAddresses() -> Set<[UInt8]> {
         var taken = Set<[UInt8]>()
         for lxcpath in lxcpaths {
-            for name in (try? FileSystem.list(lxcpath)) ?? [] {
-                let file = Path.join(Path.join(lxcpath, name), "config")
-                guard let text = try? FileSystem.readText(file) else { continue }
-                for line in ConfigParser.parse(text, file: file) {
-                    guard case .entry(let key, let value) = line.content, key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
-                          let parsed = IPAddress.parseCIDR(value, ipv6: false) else { continue }
-                    taken.insert(parsed.address)
+            for _ in 0..<20 {
+                var moved = false
+                for name in (try? FileSystem.list(lxcpath)) ?? [] {
+                    let directory = Path.join(lxcpath, name)
+                    let file = Path.join(directory, "config")
+                    guard let text = try? FileSystem.readText(file) else {
+                        if !FileSystem.exists(directory) { moved = true }
+                        continue
+                    }
+                    for line in ConfigParser.parse(text, file: file) {
+                        guard case .entry(let key, let value) = line.content, key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
+                              let parsed = IPAddress.parseCIDR(value, ipv6: false) else { continue }
+                        taken.insert(parsed.address)
+                    }
                 }
+                if !moved { break }
             }
         }
         return taken
