@@ -5,7 +5,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/btrfs.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,6 +26,58 @@ int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
     // number works on every kernel since 3.15, which is older than anything Berth supports.
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_NOREPLACE);
 }
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+int berth_rename_exchange(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
+    return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_EXCHANGE);
+}
+
+int berth_ficlone(int dst_fd, int src_fd) {
+    return ioctl(dst_fd, FICLONE, src_fd);
+}
+
+int berth_is_btrfs(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return -1;
+    return fs.f_type == BTRFS_SUPER_MAGIC;
+}
+
+int berth_btrfs_subvolume(int dir_fd, const char *name, int source_fd) {
+    if (strlen(name) >= BTRFS_SUBVOL_NAME_MAX) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (source_fd < 0) {
+        struct btrfs_ioctl_vol_args args;
+        memset(&args, 0, sizeof args);
+        strncpy(args.name, name, sizeof args.name - 1);
+        return ioctl(dir_fd, BTRFS_IOC_SUBVOL_CREATE, &args);
+    }
+    struct btrfs_ioctl_vol_args_v2 args;
+    memset(&args, 0, sizeof args);
+    args.fd = source_fd;
+    strncpy(args.name, name, sizeof args.name - 1);
+    return ioctl(dir_fd, BTRFS_IOC_SNAP_CREATE_V2, &args);
+}
+
+int berth_btrfs_delete_subvolume(int dir_fd, const char *name) {
+    struct btrfs_ioctl_vol_args args;
+    memset(&args, 0, sizeof args);
+    if (strlen(name) >= sizeof args.name) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strncpy(args.name, name, sizeof args.name - 1);
+    return ioctl(dir_fd, BTRFS_IOC_SNAP_DESTROY, &args);
+}
+
+ssize_t berth_llistxattr(const char *path, char *list, size_t size) { return llistxattr(path, list, size); }
+ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size) { return lgetxattr(path, name, value, size); }
+int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size) { return lsetxattr(path, name, value, size, 0); }
 
 pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
                   int stdin_fd, int stdout_fd, int stderr_fd) {

@@ -179,11 +179,25 @@ public enum FileSystem {
         }
         defer { close(output) }
         var remaining = Int(st.st_size)
+        var buffer: [UInt8] = []
         while remaining > 0 {
             let n = berth_copy_file_range(input, output, remaining)
             if n < 0 {
                 if currentErrno == .interrupted { continue }
-                throw BerthError.system("copy_file_range", "\(source) to \(destination)", currentErrno)
+                // Between two filesystems the kernel may refuse; then copy through a buffer.
+                guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else {
+                    throw BerthError.system("copy_file_range", "\(source) to \(destination)", currentErrno)
+                }
+                if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: 1 << 16) }
+                let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, remaining)) }
+                if got < 0 && errno == EINTR { continue }
+                guard got > 0 else {
+                    if got < 0 { throw BerthError.system("read", source, currentErrno) }
+                    break
+                }
+                try writeAll(output, Array(buffer[0..<got]), destination)
+                remaining -= got
+                continue
             }
             if n == 0 { break }
             remaining -= n
@@ -228,6 +242,11 @@ public enum FileSystem {
             try syscall("unlink", path) { unlink(path) }
             return
         }
+        // A btrfs subvolume (a btrfs container's rootfs) goes with one ioctl, contents and all.
+        if BtrfsVolume.isSubvolume(path) {
+            try BtrfsVolume.delete(path)
+            return
+        }
         let fd = try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         let place = TreePlace(device: st.st_dev, mountID: mountID(fd, ""))
         try removeContents(of: fd, path: path, place: place)
@@ -266,7 +285,14 @@ public enum FileSystem {
             var st = stat()
             try syscall("fstatat", child) { fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) }
             if kind(of: st.st_mode) == .directory {
-                guard TreePlace(device: st.st_dev, mountID: mountID(fd, name)) == place else {
+                let childPlace = TreePlace(device: st.st_dev, mountID: mountID(fd, name))
+                // A btrfs subvolume inside the tree: another device on the same mount.
+                if childPlace.device != place.device, childPlace.mountID != nil, childPlace.mountID == place.mountID,
+                   UInt(st.st_ino) == BtrfsVolume.subvolumeRootInode {
+                    try syscall("deleting the btrfs subvolume", child) { berth_btrfs_delete_subvolume(fd, name) }
+                    continue
+                }
+                guard childPlace == place else {
                     throw BerthError(.busy, "refusing to remove \(child): another filesystem is mounted there; unmount it first", errno: .resourceBusy)
                 }
                 let childFD = try syscall("openat", child) {

@@ -24,6 +24,38 @@ extern "C" {
 /// Returns 0, or -1 with errno set.
 int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
+/// renameat2(2) with RENAME_EXCHANGE: swaps two paths in one step.
+/// Why C: as berth_rename_noreplace. A restore swaps the finished copy with the container it
+/// replaces, so at every moment one complete container carries the name.
+/// Returns 0, or -1 with errno set.
+int berth_rename_exchange(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+
+/// ioctl(FICLONE): makes `dst_fd` share all of `src_fd`'s data blocks (a reflink) on
+/// filesystems that can (btrfs, xfs). Why C: ioctl is variadic, which Swift cannot call.
+/// Returns 0, or -1 with errno set (EOPNOTSUPP, EXDEV, EINVAL where reflinks are impossible).
+int berth_ficlone(int dst_fd, int src_fd);
+
+/// Whether the file open at `fd` lives on btrfs (fstatfs f_type BTRFS_SUPER_MAGIC).
+/// Why C: the magic number and struct statfs layout come from kernel headers. Returns 1, 0, or
+/// -1 with errno set.
+int berth_is_btrfs(int fd);
+
+/// Creates the btrfs subvolume `name` in the directory `dir_fd`, or, with `source_fd` >= 0, a
+/// snapshot of the subvolume open at `source_fd` (BTRFS_IOC_SUBVOL_CREATE /
+/// BTRFS_IOC_SNAP_CREATE_V2). Why C: ioctl is variadic and its argument structs come from
+/// <linux/btrfs.h>; no btrfs-progs process is needed. Returns 0, or -1 with errno set.
+int berth_btrfs_subvolume(int dir_fd, const char *name, int source_fd);
+
+/// Deletes the btrfs subvolume `name` in the directory `dir_fd` (BTRFS_IOC_SNAP_DESTROY), with
+/// whatever it holds. Why C: as berth_btrfs_subvolume. Returns 0, or -1 with errno set.
+int berth_btrfs_delete_subvolume(int dir_fd, const char *name);
+
+/// llistxattr, lgetxattr and lsetxattr (extended attributes of a path, not following a final
+/// symlink). Why C: <sys/xattr.h> is not part of Swift's Glibc module. Return as the libc calls.
+ssize_t berth_llistxattr(const char *path, char *list, size_t size);
+ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size);
+int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size);
+
 /// fork + exec of a helper program (templates, hooks) that dies with its parent.
 /// Why C: between fork() and exec() only async-signal-safe calls are allowed, and the child
 /// needs prctl(PR_SET_PDEATHSIG), which is variadic and not imported by Swift; posix_spawn
