@@ -43,6 +43,7 @@ extension Sandbox {
         for _ in 0..<200 where monitorPID(name) != nil { usleep(10_000) }
         #expect(monitorPID(name) == nil, "monitor left running", sourceLocation: sourceLocation)
         #expect(payloadCgroups(name).isEmpty, "cgroups left: \(payloadCgroups(name))", sourceLocation: sourceLocation)
-        #expect(MountTable.mounts(under: root).isEmpty, "mounts left", sourceLocation: sourceLocation)
+        // (A test may have put the lxcpath itself on a filesystem of its own.)
+        #expect(MountTable.mounts(under: root).filter { $0 != lxcpath }.isEmpty, "mounts left", sourceLocation: sourceLocation)
     }
 }

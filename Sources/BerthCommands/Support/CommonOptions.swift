@@ -32,6 +32,9 @@ public struct NameOption: ParsableArguments {
 
     public init() {}
 
+    /// True when `-n` was given.
+    var isGiven: Bool { name != nil }
+
     /// The validated name from `-n` or the positional argument.
     func resolve(positional: String?) throws(BerthError) -> ContainerName {
         guard let text = name ?? positional else {

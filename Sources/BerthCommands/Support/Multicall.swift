@@ -16,7 +16,8 @@ public enum Multicall {
         CreateCommand.self, DestroyCommand.self, ListCommand.self, InfoCommand.self,
         CheckConfigCommand.self, StartCommand.self, StopCommand.self, AttachCommand.self,
         ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self, FreezeCommand.self,
-        UnfreezeCommand.self, CgroupCommand.self, TopCommand.self,
+        UnfreezeCommand.self, CgroupCommand.self, TopCommand.self, CopyCommand.self, CloneCommand.self,
+        SnapshotCommand.self,
     ]
 
     /// The tool a name selects: `berth-ls` or `ls`.

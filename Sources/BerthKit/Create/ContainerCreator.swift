@@ -25,11 +25,27 @@ public struct ContainerCreator {
     public func create(_ request: CreateRequest) throws(BerthError) -> Container {
         // Everything that can be checked without touching the disk is checked first, so that
         // bad input makes nothing at all.
-        guard ["dir", "best"].contains(request.backingStore) else {
-            let known = ["overlay", "overlayfs", "aufs", "btrfs", "lvm", "zfs", "loop", "rbd"].contains(request.backingStore)
-            throw BerthError(known ? .unsupported : .invalidArgument,
-                             known ? "backing store '\(request.backingStore)' is not available for berth-create yet; use -B dir (overlay clones: berth-copy -s)"
-                                   : "unknown backing store '\(request.backingStore)' (dir, best)")
+        // dir, btrfs (a subvolume; the lxcpath must be on btrfs), or best: btrfs where the
+        // lxcpath is on btrfs, else dir. Overlay needs a lower layer: it is made by cloning.
+        var useBtrfs = false
+        switch request.backingStore {
+        case "dir": break
+        case "best": useBtrfs = BtrfsVolume.isBtrfs(FileSystem.isDirectory(request.lxcpath) ? request.lxcpath : Path.parent(request.lxcpath))
+        case "btrfs":
+            guard FileSystem.isDirectory(request.lxcpath) || FileSystem.isDirectory(Path.parent(request.lxcpath)),
+                  BtrfsVolume.isBtrfs(FileSystem.isDirectory(request.lxcpath) ? request.lxcpath : Path.parent(request.lxcpath)) else {
+                throw BerthError(.unsupported, "-B btrfs: \(request.lxcpath) is not on a btrfs filesystem")
+            }
+            useBtrfs = true
+        case "overlay", "overlayfs", "aufs":
+            throw BerthError(.unsupported, "-B \(request.backingStore) needs a container to layer on: create it with -B dir, then clone it with berth-copy -s -B overlay")
+        case "lvm", "zfs", "loop", "rbd", "nbd":
+            throw BerthError(.unsupported, "backing store '\(request.backingStore)' is not supported (dir, btrfs, best)")
+        default:
+            throw BerthError(.invalidArgument, "unknown backing store '\(request.backingStore)' (dir, btrfs, best)")
+        }
+        if useBtrfs && request.rootfsDirectory != nil {
+            throw BerthError(.invalidArgument, "--dir and -B btrfs exclude each other: a btrfs rootfs is a subvolume in the container's directory")
         }
         let template = try Template.resolve(request.template, templateDirectory: system.templateDirectory)
         let busybox = template == .busybox ? try BusyboxTemplate(arguments: request.templateArguments) : nil
@@ -62,7 +78,9 @@ public struct ContainerCreator {
         do throws(BerthError) {
             try FileSystem.makeDirectory(staging, mode: 0o770)
             let rootfs = rootfsDirectory ?? Path.join(staging, "rootfs")
-            if !FileSystem.exists(rootfs) {
+            if useBtrfs {
+                try BtrfsVolume.create(rootfs)
+            } else if !FileSystem.exists(rootfs) {
                 try FileSystem.makeDirectories(Path.parent(rootfs))
                 try FileSystem.makeDirectory(rootfs, mode: 0o755)
                 madeRootfsDirectory = rootfsDirectory != nil
@@ -79,7 +97,7 @@ public struct ContainerCreator {
             document.rewriteValues { key, value in
                 key.hasSuffix(".hwaddr") && value.lowercased().contains("x") ? MACAddress.expand(value) : nil
             }
-            document.set("lxc.rootfs.path", "dir:\(finalRootfs)")
+            document.set("lxc.rootfs.path", "\(useBtrfs ? "btrfs" : "dir"):\(finalRootfs)")
             document.set("lxc.uts.name", request.name.value)
             // -s values go in before the template runs, so it sees them (the debian template
             // configures the guest's network from lxc.net.0).

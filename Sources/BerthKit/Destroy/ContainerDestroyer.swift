@@ -68,6 +68,8 @@ public struct ContainerDestroyer {
 
     /// Drops `clone` from its origin's `lxc_snapshots`.
     func removeDependent(_ clone: Container, from origin: Container) throws(BerthError) {
+        let lock = try FileLock.acquire(Path.join(origin.paths.directory, ".lxc_snapshots.lock"), timeout: 30, what: "the clone list of \(origin.name)")
+        defer { lock.release() }
         let file = origin.paths.dependents
         guard FileSystem.exists(file) else { return }
         let lines = try FileSystem.readText(file).split(separator: "\n").map(String.init)

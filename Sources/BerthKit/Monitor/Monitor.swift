@@ -43,6 +43,10 @@ public final class Monitor {
     private var ring: ConsoleRing
     private var consoleLog: ConsoleLog?
     private var watchers: [Int32] = []
+    /// Connections holding the container frozen (`hold`); it thaws when the last one closes,
+    /// unless it was frozen before the first hold.
+    private var holders: [Int32] = []
+    private var frozenBeforeHold = false
     private var stopWaiters: [Int32] = []
     private var stopRequested = false
     private var rebootRequested = false
@@ -304,6 +308,9 @@ public final class Monitor {
             let watcherBase = fds.count
             let polledWatchers = watchers
             for watcher in polledWatchers { fds.append(pollfd(fd: watcher, events: Int16(POLLIN), revents: 0)) }
+            let holderBase = fds.count
+            let polledHolders = holders
+            for holder in polledHolders { fds.append(pollfd(fd: holder, events: Int16(POLLIN), revents: 0)) }
 
             let ready = poll(&fds, nfds_t(fds.count), -1)
             if ready < 0 { if errno == EINTR { continue } else { return } }
@@ -325,6 +332,9 @@ public final class Monitor {
             }
             for fd in gone where watchers.contains(fd) { close(fd) }
             watchers.removeAll { gone.contains($0) }
+            // Likewise a holder: readable means it is done (or died); the last one thaws.
+            let released = polledHolders.enumerated().filter { fds[holderBase + $0.offset].revents != 0 }.map(\.element)
+            if !released.isEmpty { releaseHolds(released) }
             if fds[1].revents != 0 { accept() }
             if fds[0].revents != 0, handleSignals() { return }
         }
@@ -413,7 +423,18 @@ public final class Monitor {
         // Before the socket closes: once it is gone a new start may begin, and it must find
         // nothing of this run.
         monitorCgroup.leave()
+        for fd in holders { close(fd) }
+        holders = []
         close(listenFD)
+        // An ephemeral container is gone before its stop is answered (the socket is closed, so
+        // the destroy sees it STOPPED).
+        if plan.ephemeral, let name = try? ContainerName(plan.name) {
+            do throws(BerthError) {
+                try ContainerDestroyer().destroy(Container(lxcpath: plan.lxcpath, name: name), force: false, withSnapshots: true)
+            } catch {
+                options.log("destroying the ephemeral container \(plan.name): \(error.message)")
+            }
+        }
         for waiter in stopWaiters { close(waiter) }
         stopWaiters = []
         consoleLog?.close()
@@ -496,6 +517,24 @@ public final class Monitor {
                 Descriptor.writeAll(fd, "err \(error.message)\n")
             }
             close(fd)
+        case .hold:
+            guard state == .running || state == .frozen else {
+                Descriptor.writeAll(fd, "err the container is \(state.rawValue), not RUNNING\n")
+                close(fd)
+                return
+            }
+            do throws(BerthError) {
+                if holders.isEmpty { frozenBeforeHold = state == .frozen }
+                if state == .running {
+                    try CgroupFreezer(cgroup: cgroup).set(frozen: true)
+                    setState(.frozen)
+                }
+                holders.append(fd)
+                Descriptor.writeAll(fd, "ok\n")
+            } catch {
+                Descriptor.writeAll(fd, "err \(error.message)\n")
+                close(fd)
+            }
         case .halt:
             thawForStop()
             let sig = haltSignal()
@@ -542,8 +581,18 @@ public final class Monitor {
         }
     }
 
+    private func releaseHolds(_ released: [Int32]) {
+        for fd in released { close(fd) }
+        holders.removeAll { released.contains($0) }
+        guard holders.isEmpty, !frozenBeforeHold, state == .frozen else { return }
+        try? CgroupFreezer(cgroup: cgroup).set(frozen: false)
+        setState(.running)
+    }
+
     /// A frozen container cannot act on a signal (on v1 not even die of SIGKILL): thaw it first.
     private func thawForStop() {
+        for fd in holders { close(fd) }
+        holders = []
         guard state == .frozen else { return }
         try? CgroupFreezer(cgroup: cgroup).set(frozen: false)
         setState(.running)

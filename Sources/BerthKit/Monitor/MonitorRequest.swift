@@ -12,6 +12,9 @@ public enum MonitorRequest: Equatable, Sendable {
     /// `freeze` / `thaw`: freeze or thaw every process of the container (state FROZEN).
     case freeze
     case thaw
+    /// `hold`: freeze for as long as this connection stays open (a snapshot or copy of a running
+    /// container); the monitor thaws when the client closes it or dies. `ok` once FROZEN.
+    case hold
     /// `reboot`: send the reboot signal to init; the monitor starts the container again.
     case reboot
     /// `stop`: kill init with the stop signal; the connection closes once everything is cleaned.
@@ -31,6 +34,7 @@ public enum MonitorRequest: Equatable, Sendable {
         case .halt: return "halt"
         case .freeze: return "freeze"
         case .thaw: return "thaw"
+        case .hold: return "hold"
         case .reboot: return "reboot"
         case .stop: return "stop"
         case .watch: return "watch"
@@ -49,6 +53,7 @@ public enum MonitorRequest: Equatable, Sendable {
         case "halt": self = .halt
         case "freeze": self = .freeze
         case "thaw": self = .thaw
+        case "hold": self = .hold
         case "reboot": self = .reboot
         case "stop": self = .stop
         case "watch": self = .watch

@@ -82,7 +82,15 @@ struct ContainerSetup {
         let hooks = HookRunner(plan: plan)
         try hooks.run(.preMount)
         try step("mounting the rootfs \(plan.rootfs)") { () throws(BerthError) in
-            try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
+            if let overlay = plan.overlay {
+                // The work directory is made on demand: a clone of a clone copies no work dir.
+                try FileSystem.makeDirectories(overlay.work, mode: 0o700)
+                if !FileSystem.isDirectory(plan.rootfs) { try FileSystem.makeDirectory(plan.rootfs, mode: 0o755) }
+                let options = try overlay.mountOptions()
+                try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
+            } else {
+                try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
+            }
         }
         let root = try RootfsMounter(rootfs: plan.rootfs)
         if plan.autodev { try mountDev(root) }

@@ -14,6 +14,8 @@ public struct StartPlan: Sendable {
     public let configPath: String
     /// The directory that becomes the container's `/`.
     public let rootfs: String
+    /// For an overlay rootfs: the layers mounted on `rootfs` (in the container's mount namespace).
+    public let overlay: OverlayLayers?
     public let hostname: String
     public let namespaces: NamespaceSet
     /// `lxc.namespace.share.NAME = TARGET`: namespaces joined instead of made. TARGET is a
@@ -64,6 +66,8 @@ public struct StartPlan: Sendable {
     /// network namespace).
     public let interfaces: [InterfacePlan]
     public let managedBridge: ManagedBridge?
+    /// `lxc.ephemeral = 1`: the container is destroyed when it stops.
+    public let ephemeral: Bool
 
     /// AppArmor and SELinux: Berth does not confine containers with either yet. Where the kernel
     /// has the LSM, or where the config asks for confinement the kernel cannot give, the start
@@ -137,17 +141,31 @@ public struct StartPlan: Sendable {
         lxcpath = container.paths.lxcpath
         configPath = container.paths.config
 
-        // Rootfs: dir only until the storage backends land.
+        // Rootfs: a directory (dir, btrfs subvolume), or overlay layers mounted on the
+        // container's rootfs directory.
         guard let spec = config.rootfs else {
             throw BerthError(.invalidConfig, "\(container.paths.config): lxc.rootfs.path is not set; there is no root filesystem to start")
         }
-        guard spec.backend == "dir" else {
-            throw BerthError(.unsupported, "\(origin("lxc.rootfs.path")): the '\(spec.backend)' backing store cannot be started yet (only dir)")
+        switch spec.backend {
+        case "dir", "btrfs":
+            guard FileSystem.isDirectory(spec.path) else {
+                throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the root filesystem \(spec.path) does not exist or is not a directory")
+            }
+            rootfs = spec.path
+            overlay = nil
+        case "overlay":
+            guard let layers = OverlayLayers(spec) else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.rootfs.path")): expected overlay:LOWER:UPPER with two absolute paths, got '\(spec.text)'")
+            }
+            for (what, path) in [("lower", layers.lower), ("upper", layers.upper)] where !FileSystem.isDirectory(path) {
+                throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the overlay's \(what) directory \(path) does not exist")
+            }
+            _ = try layers.mountOptions()
+            rootfs = container.paths.defaultRootfs
+            overlay = layers
+        default:
+            throw BerthError(.unsupported, "\(origin("lxc.rootfs.path")): the '\(spec.backend)' backing store is not supported (dir, overlay, btrfs)")
         }
-        guard FileSystem.isDirectory(spec.path) else {
-            throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the root filesystem \(spec.path) does not exist or is not a directory")
-        }
-        rootfs = spec.path
         hostname = config.utsName ?? container.name.value
 
         // Namespaces: LXC's defaults, then lxc.namespace.clone / keep.
@@ -185,6 +203,7 @@ public struct StartPlan: Sendable {
         let interfaces = try InterfacePlan.plans(config, origin: origin)
         self.interfaces = namespaces.contains(.net) ? interfaces : []
         self.managedBridge = managedBridge
+        ephemeral = flag("lxc.ephemeral", default: false)
         self.namespaces = namespaces
 
         // Init.
