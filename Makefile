@@ -43,8 +43,10 @@ install: build
 	install -m 0755 templates/* $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(DATADIR)/examples/cron.d
+	install -m 0644 config/cron.d/berth-snapshot $(DESTDIR)$(DATADIR)/examples/cron.d/
 	@# An admin's edited config stays; the shipped one lands beside it as FILE.dist.
-	@for file in config/*; do \
+	@for file in config/*.conf; do \
 		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
 		if [ -e $$target ] && ! cmp -s $$file $$target; then \
 			install -m 0644 $$file $$target.dist; \
@@ -63,7 +65,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 	for page in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$page); done
 	for page in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$page); done
-	@for file in config/*; do \
+	@for file in config/*.conf; do \
 		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
 		if cmp -s $$file $$target; then rm -f $$target; else [ ! -e $$target ] || echo "left $$target (edited)"; fi; \
 		rm -f $$target.dist; \
@@ -86,6 +88,7 @@ install-check:
 	$$bin/berth-ls --version; \
 	test -x $$stage/usr/share/berth/templates/berth-debian; \
 	test -f $$stage/etc/berth/default.conf; \
+	test -f $$stage/usr/share/berth/examples/cron.d/berth-snapshot; \
 	test -f $$stage/usr/share/man/man5/berth.container.conf.5; \
 	BERTH_BIN_DIR=$$bin $(SWIFT) test --skip-build --filter BerthIntegrationTests
 

@@ -9,7 +9,8 @@ public struct CloneCommand: BerthTool {
         discussion: """
             The interface of lxc-clone, which LXC removed in 3.0, kept for scripts and guides \
             that use it: berth-clone [-s] [-B overlay|aufs|btrfs|dir] ORIG NEW does what \
-            berth-copy -n ORIG -N NEW [-s] [-B TYPE] does. -o/-n name the containers as flags.
+            berth-copy -n ORIG -N NEW [-s] [-B TYPE] does. --orig ORIG and -n NEW name the containers \
+            as flags.
             """,
         version: BerthVersion.string
     )
@@ -22,7 +23,8 @@ public struct CloneCommand: BerthTool {
     var keepName = false
     @Flag(name: [.customShort("M"), .customLong("keepmac")], help: "Keep the MAC addresses.")
     var keepMAC = false
-    @Option(name: [.customShort("o"), .customLong("orig")], help: ArgumentHelp("The container to clone.", valueName: "ORIG"))
+    // lxc-clone's -o ORIG would clash with every tool's -o LOGFILE: --orig only.
+    @Option(name: [.customLong("orig")], help: ArgumentHelp("The container to clone.", valueName: "ORIG"))
     var origFlag: String?
     @Option(name: [.customShort("n"), .customLong("new")], help: ArgumentHelp("The clone's name.", valueName: "NEW"))
     var newFlag: String?

@@ -23,7 +23,7 @@ public struct CreateCommand: BerthTool {
     var template: String?
     @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Start from this config file instead of the default config.", valueName: "FILE"))
     var config: String?
-    @Option(name: [.customShort("B"), .customLong("bdev")], help: ArgumentHelp("Backing store: dir (default) or best.", valueName: "TYPE"))
+    @Option(name: [.customShort("B"), .customLong("bdev")], help: ArgumentHelp("Backing store: dir (default), btrfs (a subvolume; the lxcpath must be on btrfs) or best (btrfs where possible, else dir). Overlay containers are made with berth-copy -s.", valueName: "TYPE"))
     var backingStore: String = "dir"
     @Option(name: .customLong("dir"), help: ArgumentHelp("Put the rootfs in this directory.", valueName: "DIR"))
     var rootfsDirectory: String?
