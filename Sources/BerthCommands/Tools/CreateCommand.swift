@@ -29,6 +29,10 @@ public struct CreateCommand: BerthTool {
     var rootfsDirectory: String?
     @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE in the new config (repeatable).", valueName: "KEY=VALUE"))
     var define: [String] = []
+    @Flag(name: .customLong("unprivileged"), help: "Run the container in a user namespace: lxc.idmap from root's range in /etc/subuid and /etc/subgid (else 100000 65536).")
+    var unprivileged = false
+    @Flag(name: .customLong("shift-ids"), help: "Also chown the rootfs into the user namespace's host range, for filesystems without idmapped mounts.")
+    var shiftIDs = false
     @OptionGroup var common: CommonOptions
     @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
     var positionalName: String?
@@ -49,6 +53,8 @@ public struct CreateCommand: BerthTool {
         request.backingStore = backingStore
         request.rootfsDirectory = rootfsDirectory
         request.overrides = define
+        request.unprivileged = unprivileged
+        request.shiftIDs = shiftIDs
         let creator = ContainerCreator(system: context.system, warn: context.warn, info: context.progress)
         let made = try creator.create(request)
         context.logger.info("created \(made.name) in \(context.lxcpath)")

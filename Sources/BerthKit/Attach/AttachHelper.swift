@@ -77,6 +77,12 @@ struct AttachHelper {
                 _ = berth_capbset_drop(cap)
             }
         }
+        if namespaces.contains(.user) {
+            // Entering the user namespace keeps the host's ids, which it does not map: take its
+            // root's first (groups before the uid, which would forbid them after).
+            _ = setgroups(0, nil)
+            if setgid(0) != 0 || setuid(0) != 0 { fail("becoming root of the container's user namespace: \(String(cString: strerror(errno)))") }
+        }
         let home = options.uid == 0 ? "/root" : "/"
         if chdir(home) != 0 { _ = chdir("/") }
         if options.gid != 0 || options.uid != 0 {

@@ -105,6 +105,12 @@ public struct ContainerCreator {
             for (key, value) in overrides {
                 if ConfigKeyTable.lookup(key)?.multiplicity == .list { document.append(key, value) } else { document.set(key, value) }
             }
+            if request.unprivileged && document.values("lxc.idmap").isEmpty {
+                let uids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subuid"))
+                let gids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subgid"))
+                document.append("lxc.idmap", "u 0 \(uids.start) \(uids.count)")
+                document.append("lxc.idmap", "g 0 \(gids.start) \(gids.count)")
+            }
             let configPath = Path.join(staging, "config")
             // A veth on the managed bridge gets a free address; the allocation lock is held
             // until this container's staging config names it, where other creates look.
@@ -132,6 +138,14 @@ public struct ContainerCreator {
                 try runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals)
             }
 
+            if request.shiftIDs {
+                let maps = try IDMap.parse(document.values("lxc.idmap"), origin: "lxc.idmap")
+                guard let uid = IDMap.host(0, .uid, in: maps), let gid = IDMap.host(0, .gid, in: maps) else {
+                    throw BerthError(.invalidArgument, "--shift-ids needs an lxc.idmap (or --unprivileged)")
+                }
+                info("Shifting the rootfs's owners to host uid \(uid) / gid \(gid)")
+                try OwnershipShift.shift(rootfs, uidBase: uid, gidBase: gid)
+            }
             // External templates write the staging paths they were given; they must name the
             // container's real place.
             var written = ConfigDocument(text: try FileSystem.readText(configPath), file: configPath)

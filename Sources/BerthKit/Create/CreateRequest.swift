@@ -14,6 +14,11 @@ public struct CreateRequest: Sendable {
     public var rootfsDirectory: String?
     /// `-s KEY=VALUE`, applied after the template.
     public var overrides: [String] = []
+    /// `--unprivileged`: a user namespace (lxc.idmap from /etc/subuid and /etc/subgid).
+    public var unprivileged = false
+    /// `--shift-ids`: also chown the rootfs into that range (for filesystems without idmapped
+    /// mounts).
+    public var shiftIDs = false
 
     public init(name: ContainerName, lxcpath: String, template: String) {
         self.name = name

@@ -68,6 +68,10 @@ public struct HostCheck: Sendable {
             namespace("Time namespace", "time", "CONFIG_TIME_NS", required: false),
             Item(name: "User namespace", verdict: FileSystem.exists("/proc/self/ns/user") && (maxUserNS ?? 1) > 0 ? .enabled : .missing,
                  required: false, detail: maxUserNS.map { "max_user_namespaces=\($0)" }),
+            Item(name: "Idmapped mounts", verdict: kernelAtLeast(release, 5, 12) ? .enabled : .missing, required: false,
+                 detail: "unprivileged containers see a root-owned rootfs as their own where its filesystem supports them (ext4, btrfs, xfs, tmpfs...); else berth-create --shift-ids"),
+            Item(name: "Subordinate ids for root", verdict: .enabled, required: false,
+                 detail: { let r = SubordinateIDs.range(for: "root", file: "/etc/subuid"); return "berth-create --unprivileged maps 0-65535 to \(r.start)-\(r.start + r.count - 1)" }()),
         ], notes: [])
 
         var cgroupNotes = ["Cgroup layout: \(layout.kind.rawValue)"]
@@ -130,6 +134,13 @@ public struct HostCheck: Sendable {
 
         return HostCheck(kernelRelease: release, kernelConfigSource: kconfig?.source, cgroupLayout: layout,
                          sections: [namespaces, cgroups, misc, tools])
+    }
+
+    /// True when the release `6.18.0-x` is at least `major.minor`.
+    static func kernelAtLeast(_ release: String, _ major: Int, _ minor: Int) -> Bool {
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard parts.count == 2 else { return false }
+        return parts[0] > major || (parts[0] == major && parts[1] >= minor)
     }
 
     static func tool(_ title: String, _ candidates: [String]) -> Item {

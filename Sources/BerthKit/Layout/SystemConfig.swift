@@ -20,6 +20,8 @@ public struct SystemConfig: Sendable {
     public var defaultConfig: String
     /// Where templates are looked up.
     public var templateDirectory: String
+    /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
+    public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
     /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
     public var managedBridge: ManagedBridge? = try? ManagedBridge.parse(name: nil, ipv4: nil, ipv6: nil, where: { $0 })
 

@@ -27,6 +27,17 @@ final class ConsolePort {
         Descriptor.setNonBlocking(ptx)
     }
 
+    /// A pty pair made in the container (a user namespace's own devpts): its controlling side
+    /// and the monitor's hold on its other side, received from the container's first process.
+    init(adopting ptx: Int32, hold: Int32) {
+        self.ptx = ptx
+        ptyHold = hold
+        ptyPath = ""
+        _ = fcntl(ptx, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(hold, F_SETFD, FD_CLOEXEC)
+        Descriptor.setNonBlocking(ptx)
+    }
+
     func resize(rows: Int, cols: Int) {
         guard rows > 0, cols > 0 else { return }
         _ = berth_set_winsize(ptx, UInt16(clamping: rows), UInt16(clamping: cols))

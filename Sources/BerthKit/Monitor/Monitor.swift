@@ -171,7 +171,9 @@ public final class Monitor {
     }
 
     private func spawn(_ hooks: HookRunner) throws(BerthError) {
-        if plan.hasConsole && !options.inheritStdio {
+        // In a user namespace the container makes its terminals itself (see ContainerSetup).
+        let ownTerminals = !plan.idmap.isEmpty
+        if plan.hasConsole && !options.inheritStdio && !ownTerminals {
             let port = try ConsolePort()
             if options.foregroundConsole {
                 var rows: UInt16 = 0, cols: UInt16 = 0
@@ -179,7 +181,12 @@ public final class Monitor {
             }
             console = port
         }
-        for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) }
+        if !ownTerminals { for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) } }
+        if !plan.idmap.isEmpty {
+            // The container's root must get through the container's directory (0770) to its
+            // rootfs: the directory's group becomes the container root's group, as LXC does.
+            _ = chown(paths.directory, UInt32.max, plan.rootGID)
+        }
 
         var pair: [Int32] = [-1, -1]
         try syscall("socketpair", "sync") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
@@ -229,6 +236,8 @@ public final class Monitor {
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
+        // The child waits for its user namespace's maps before it does anything in it.
+        if !plan.idmap.isEmpty { try mapUsers(pid, sync: pair[0]) }
         // Interfaces are made while the child builds its root filesystem: both only need the
         // namespaces clone made, and neither waits for the other.
         if !plan.interfaces.isEmpty {
@@ -246,6 +255,7 @@ public final class Monitor {
             }
         }
 
+        if ownTerminals { try receiveTerminals(pair[0]) }
         switch Descriptor.readLine(pair[0]) {
         case "ready"?: break
         case let line? where line.hasPrefix("error "): throw BerthError(.system, String(line.dropFirst(6)))
@@ -261,6 +271,63 @@ public final class Monitor {
         // Under berth-execute's tiny init a command that is done at once (`/bin/true`) is a
         // success, and the tiny init never fails to settle: nothing to wait for.
         if !plan.tinyInit { try waitUntilSettled() }
+    }
+
+    /// The console and ttys the container made in its own devpts: `pty` and `hold` messages
+    /// with their descriptors, in order (console first), until the child says something else,
+    /// which is left for the caller... so it reads exactly as many terminals as it expects.
+    private func receiveTerminals(_ sync: Int32) throws(BerthError) {
+        let count = (plan.hasConsole && !options.inheritStdio ? 1 : 0) + plan.ttyCount
+        for index in 0..<count {
+            guard let (first, ptx) = Descriptor.readLineWithDescriptor(sync) else {
+                throw BerthError(.system, "the container's first process died while it was being set up")
+            }
+            if first.hasPrefix("error ") { throw BerthError(.system, String(first.dropFirst(6))) }
+            guard first == "pty", let ptx, let (second, hold) = Descriptor.readLineWithDescriptor(sync), second == "hold", let hold else {
+                throw BerthError(.system, "the container sent no terminal (got '\(first)')")
+            }
+            let port = ConsolePort(adopting: ptx, hold: hold)
+            if index == 0 && plan.hasConsole && !options.inheritStdio {
+                if options.foregroundConsole {
+                    var rows: UInt16 = 0, cols: UInt16 = 0
+                    if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
+                }
+                console = port
+            } else {
+                ttys.append(port)
+            }
+        }
+    }
+
+    /// Writes the container's uid and gid maps, and, when the rootfs on disk belongs to the
+    /// host's root rather than to the container's (not shifted), makes an idmapped copy of its
+    /// mount for the child to use as its root; then tells the child (`mapped`, with that mount's
+    /// descriptor attached).
+    private func mapUsers(_ pid: pid_t, sync: Int32) throws(BerthError) {
+        for (kind, file) in [(IDMap.Kind.uid, "uid_map"), (.gid, "gid_map")] {
+            let path = "/proc/\(pid)/\(file)"
+            let fd = try syscall("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
+            defer { close(fd) }
+            // One write: the kernel takes a map whole, and only once.
+            let text = Array(IDMap.procText(plan.idmap, kind).utf8)
+            let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard written == text.count else { throw BerthError.system("writing", "\(path) (lxc.idmap)", currentErrno) }
+        }
+        var idmapped: Int32 = -1
+        defer { if idmapped >= 0 { close(idmapped) } }
+        var st = stat()
+        try syscall("stat", plan.rootfs) { stat(plan.rootfs, &st) }
+        if st.st_uid != plan.rootUID {
+            let userns = try syscall("open", "/proc/\(pid)/ns/user") { open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC) }
+            defer { close(userns) }
+            idmapped = berth_idmapped_tree(plan.rootfs, userns)
+            guard idmapped >= 0 else {
+                throw BerthError(.unsupported, "the rootfs \(plan.rootfs) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
+            }
+        }
+        let message = Array("mapped\n".utf8)
+        let sent = message.withUnsafeBytes { berth_send_with_fd(sync, $0.baseAddress, $0.count, idmapped) }
+        guard sent == message.count else { throw BerthError.system("sending", "the user namespace's maps to the container", currentErrno) }
     }
 
     /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,

@@ -65,6 +65,12 @@ struct ContainerSetup {
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
         try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
+        // In a user namespace: wait for the monitor to write its maps, then become its root
+        // (the joining above still ran as the host's root, which owns the cgroup files).
+        var idmappedRoot: Int32 = -1
+        if !plan.idmap.isEmpty {
+            idmappedRoot = try step("entering the user namespace") { () throws(BerthError) -> Int32 in try becomeNamespaceRoot() }
+        }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
                 try syscall("unshare", "CLONE_NEWCGROUP") { berth_unshare(Int32(NamespaceSet.cgroup.rawValue)) }
@@ -88,6 +94,9 @@ struct ContainerSetup {
                 if !FileSystem.isDirectory(plan.rootfs) { try FileSystem.makeDirectory(plan.rootfs, mode: 0o755) }
                 let options = try overlay.mountOptions()
                 try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
+            } else if idmappedRoot >= 0 {
+                try syscall("move_mount (idmapped rootfs)", plan.rootfs) { berth_attach_mount(idmappedRoot, plan.rootfs) }
+                close(idmappedRoot)
             } else {
                 try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
             }
@@ -127,6 +136,20 @@ struct ContainerSetup {
         try execInit()
     }
 
+    /// Reads `mapped` (and the idmapped rootfs mount, if the monitor made one) from the
+    /// monitor, then takes uid and gid 0 of the new user namespace. Returns that mount, or -1.
+    private func becomeNamespaceRoot() throws(BerthError) -> Int32 {
+        guard let (line, received) = Descriptor.readLineWithDescriptor(sync) else {
+            throw BerthError(.system, "the monitor went away before it mapped the user namespace")
+        }
+        guard line == "mapped" else { throw BerthError(.system, "unexpected word from the monitor: \(line)") }
+        // Groups first: once the uid is no longer the host's root, setgroups would be refused.
+        try syscall("setgroups", "[]") { setgroups(0, nil) }
+        try syscall("setgid", "0") { setgid(0) }
+        try syscall("setuid", "0") { setuid(0) }
+        return received ?? -1
+    }
+
     // MARK: /dev
 
     private func mountDev(_ root: RootfsMounter) throws(BerthError) {
@@ -140,7 +163,12 @@ struct ContainerSetup {
     private func populateDev(_ root: RootfsMounter) throws(BerthError) {
         try step("populating /dev") { () throws(BerthError) in
             for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
-                try root.makeDevice("dev/" + name, major: major, minor: minor)
+                if plan.idmap.isEmpty {
+                    try root.makeDevice("dev/" + name, major: major, minor: minor)
+                } else {
+                    // A user namespace may not make device nodes: the host's are bound instead.
+                    try root.mount("/dev/" + name, on: "dev/" + name, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+                }
             }
             for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
                 try root.symlink(target, at: "dev/" + name)
@@ -157,11 +185,41 @@ struct ContainerSetup {
             try root.create("dev/ptmx", file: true)
             try root.mount("/proc/self/fd/\(try ptmxSource(root))", on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
         }
+        if !plan.idmap.isEmpty {
+            try allocateTerminals(root)
+            return
+        }
         if let consolePty {
             try root.mount(consolePty, on: "dev/console", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
         }
         for (index, pty) in ttyPtys.enumerated() {
             try root.mount(pty, on: "dev/tty\(index + 1)", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+        }
+    }
+
+    /// In a user namespace the host's ptys are not the container root's to open (and on some
+    /// hosts cannot even be given to it): the console and the ttys come from the container's
+    /// own devpts instead. Each pty is bound onto /dev/console or /dev/ttyN, and both its sides
+    /// go to the monitor (`pty`, then `hold`, each with its descriptor), which relays them.
+    private func allocateTerminals(_ root: RootfsMounter) throws(BerthError) {
+        guard plan.autodev else {
+            throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
+        }
+        let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
+        for target in targets {
+            var ptx: Int32 = -1
+            var name = [CChar](repeating: 0, count: 4096)
+            let ptmx = plan.rootfs + "/dev/pts/ptmx"
+            try syscall("open", ptmx) { berth_open_pty(ptmx, &ptx, &name, name.count) }
+            let ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let pty = try syscall("open", ptyPath) { open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC) }
+            try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            for (word, fd) in [("pty", ptx), ("hold", pty)] {
+                let message = Array("\(word)\n".utf8)
+                let sent = message.withUnsafeBytes { berth_send_with_fd(sync, $0.baseAddress, $0.count, fd) }
+                close(fd)
+                guard sent == message.count else { throw BerthError.system("sending", "the \(target) pty to the monitor", currentErrno) }
+            }
         }
     }
 
@@ -242,16 +300,18 @@ struct ContainerSetup {
         // Init gets its own session, with the console as its controlling terminal.
         _ = setsid()
         if !inheritStdio {
-            let path = consolePty != nil ? "/dev/console" : "/dev/null"
+            let hasConsole = consolePty != nil || (!plan.idmap.isEmpty && plan.hasConsole)
+            let path = hasConsole ? "/dev/console" : "/dev/null"
             let fd = open(path, O_RDWR)
             guard fd >= 0 else { throw BerthError.system("opening", path + " in the container", currentErrno) }
             for target in Int32(0)...2 { dup2(fd, target) }
             if fd > 2 { close(fd) }
-            if consolePty != nil { _ = berth_set_controlling_tty(0) }
+            if hasConsole { _ = berth_set_controlling_tty(0) }
         }
         var environment = plan.environment
-        if !ttyPtys.isEmpty {
-            environment.append("container_ttys=" + (1...ttyPtys.count).map { "tty\($0)" }.joined(separator: " "))
+        let ttyCount = plan.idmap.isEmpty ? ttyPtys.count : plan.ttyCount
+        if ttyCount > 0 {
+            environment.append("container_ttys=" + (1...ttyCount).map { "tty\($0)" }.joined(separator: " "))
         }
         // Seccomp last among the privileged steps but before dropping to lxc.init.uid: loading
         // a filter without no_new_privs needs CAP_SYS_ADMIN, which a non-root init lacks.

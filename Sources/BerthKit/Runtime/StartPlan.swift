@@ -68,6 +68,11 @@ public struct StartPlan: Sendable {
     public let managedBridge: ManagedBridge?
     /// `lxc.ephemeral = 1`: the container is destroyed when it stops.
     public let ephemeral: Bool
+    /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
+    /// of the container's root.
+    public let idmap: [IDMap]
+    public var rootUID: UInt32 { IDMap.host(0, .uid, in: idmap) ?? 0 }
+    public var rootGID: UInt32 { IDMap.host(0, .gid, in: idmap) ?? 0 }
 
     /// AppArmor and SELinux: Berth does not confine containers with either yet. Where the kernel
     /// has the LSM, or where the config asks for confinement the kernel cannot give, the start
@@ -198,7 +203,15 @@ public struct StartPlan: Sendable {
         }
         self.shares = shares
         if namespaces.contains(.user) {
-            throw BerthError(.unsupported, "\(origin("lxc.idmap")): user namespaces (lxc.idmap) are not supported yet")
+            idmap = try IDMap.parse(config.values("lxc.idmap"), origin: origin("lxc.idmap"))
+            if overlay != nil {
+                throw BerthError(.unsupported, "\(origin("lxc.idmap")): an overlay rootfs in a user namespace is not supported; use a dir or btrfs copy (berth-copy without -s)")
+            }
+            if !shares.isEmpty {
+                throw BerthError(.unsupported, "\(origin("lxc.idmap")): lxc.namespace.share.* cannot be combined with a user namespace")
+            }
+        } else {
+            idmap = []
         }
         let interfaces = try InterfacePlan.plans(config, origin: origin)
         self.interfaces = namespaces.contains(.net) ? interfaces : []

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CBerthLinux
 
 /// Reading and writing raw file descriptors (sockets, pipes, ptys) without Foundation.
 public enum Descriptor {
@@ -83,5 +84,24 @@ public enum Descriptor {
     public static func isReadable(_ fd: Int32, milliseconds: Int32 = 100) -> Bool {
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, milliseconds) > 0
+    }
+
+    /// One line from a Unix socket, read a byte at a time with recvmsg so that a descriptor sent
+    /// along (SCM_RIGHTS) is received, not dropped. nil at end of file.
+    public static func readLineWithDescriptor(_ socket: Int32) -> (line: String, descriptor: Int32?)? {
+        var bytes: [UInt8] = []
+        var received: Int32?
+        var byte: UInt8 = 0
+        while true {
+            var fd: Int32 = -1
+            let n = berth_recv_with_fd(socket, &byte, 1, &fd)
+            if fd >= 0 { received = fd }
+            guard n == 1 else {
+                if let received { close(received) }
+                return nil
+            }
+            if byte == UInt8(ascii: "\n") { return (String(decoding: bytes, as: UTF8.self), received) }
+            bytes.append(byte)
+        }
     }
 }

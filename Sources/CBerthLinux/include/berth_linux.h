@@ -56,6 +56,18 @@ ssize_t berth_llistxattr(const char *path, char *list, size_t size);
 ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size);
 int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size);
 
+/// A detached copy of the directory tree at `path` (open_tree(OPEN_TREE_CLONE)), idmapped
+/// through the user namespace `userns_fd` (mount_setattr(MOUNT_ATTR_IDMAP)): a file stored
+/// as uid N is seen as the host uid that N maps to in that namespace (0 on disk: the container's
+/// root), and the container's writes are stored unshifted. Why C: open_tree and mount_setattr have no glibc wrappers, the raw syscall(2) is
+/// variadic, and struct mount_attr comes from <linux/mount.h>. Returns the mount's descriptor
+/// (close-on-exec), or -1 with errno set (EINVAL where the filesystem cannot be idmapped).
+int berth_idmapped_tree(const char *path, int userns_fd);
+
+/// move_mount(2) of the detached mount `fd` onto `target`. Why C: no glibc wrapper, and the
+/// raw syscall(2) is variadic. Returns 0, or -1 with errno set.
+int berth_attach_mount(int fd, const char *target);
+
 /// fork + exec of a helper program (templates, hooks) that dies with its parent.
 /// Why C: between fork() and exec() only async-signal-safe calls are allowed, and the child
 /// needs prctl(PR_SET_PDEATHSIG), which is variadic and not imported by Swift; posix_spawn

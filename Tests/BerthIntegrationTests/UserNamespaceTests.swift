@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// Containers in user namespaces (lxc.idmap), started by root: an idmapped rootfs, a
+/// chown-shifted one, and what their root can and cannot do on the host's files.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct UserNamespaceTests {
+    @Test func idmappedContainerRootIsAnUnprivilegedHostUser() throws {
+        let box = try Sandbox()
+        // A host file only the host's root may read, bound into the container.
+        let secret = box.root + "/secret"
+        try "host secret\n".write(toFile: secret, atomically: true, encoding: .utf8)
+        chmod(secret, 0o600)
+        try box.ok("create", ["-n", "u1", "-t", "busybox", "--unprivileged",
+                              "-s", "lxc.mount.entry=\(secret) root/secret none bind,create=file 0 0"])
+        let config = box.text(box.lxcpath + "/u1/config") ?? ""
+        #expect(config.contains("lxc.idmap = u 0 ") && config.contains("lxc.idmap = g 0 "))
+        // The rootfs stays owned by the host's root on disk: it is idmapped at start.
+        #expect(try box.sh("stat -c %u '\(box.lxcpath)/u1/rootfs/bin/busybox'") == "0\n")
+        try box.ok("start", ["-n", "u1"])
+        let pid = try box.ok("info", ["-n", "u1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let uids = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().map(String.init) ?? []
+        #expect(uids.count == 4 && uids.allSatisfy { (UInt32($0) ?? 0) >= 100_000 }, "init's host uids: \(uids)")
+
+        // Inside: root, owning its rootfs; the host's file is out of reach, also for writing.
+        let inside = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c", """
+            id -u; stat -c %u /bin/busybox; cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //'
+            cat /root/secret 2>/dev/null && echo READ; echo x >> /root/secret 2>/dev/null && echo WROTE
+            echo made > /root/mine; stat -c %u /root/secret
+            """])
+        #expect(inside.status == 0, "\(inside.stderr)")
+        let lines = inside.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "0" && lines.dropFirst().first == "0", "\(lines)")
+        #expect(lines.dropFirst(2).first?.hasPrefix("0 ") == true, "\(lines)")
+        #expect(!inside.stdout.contains("READ") && !inside.stdout.contains("WROTE"), "the host's root-only file was reachable: \(lines)")
+        #expect(lines.last == "65534", "the host's root is nobody inside: \(lines)")
+        #expect(try String(contentsOfFile: secret, encoding: .utf8) == "host secret\n")
+        // What the container's root writes is stored as the host's root (the idmapped mount
+        // maps it back), so the rootfs stays consistent on disk.
+        #expect(try box.sh("stat -c %u '\(box.lxcpath)/u1/rootfs/root/mine'") == "0\n")
+
+        // A fresh proc is allowed in its own pid namespace, but the host's knobs are not its.
+        let proc = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c",
+            "mkdir -p /tmp/p && mount -t proc proc /tmp/p && (echo b > /tmp/p/sysrq-trigger) 2>/dev/null; echo $?; (echo 1 > /tmp/p/sys/kernel/sysrq) 2>/dev/null; echo $?"])
+        #expect(proc.stdout == "1\n1\n", "\(proc.stdout) \(proc.stderr)")
+        // Devices: no new nodes, the bound ones work.
+        let dev = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c", "mknod /tmp/sda b 8 0 2>/dev/null && echo MADE; echo ok > /dev/null && echo null"])
+        #expect(dev.stdout == "null\n", "\(dev.stdout)")
+
+        try box.ok("stop", ["-n", "u1", "-k"])
+        box.expectClean("u1")
+        try box.ok("destroy", ["-n", "u1"])
+    }
+
+    @Test func shiftedRootfsAndBadMaps() throws {
+        let box = try Sandbox()
+        try box.ok("create", ["-n", "s1", "-t", "busybox", "--unprivileged", "--shift-ids"])
+        #expect(try box.sh("stat -c %u:%g '\(box.lxcpath)/s1/rootfs/bin/busybox'") == "100000:100000\n")
+        #expect(try box.sh("stat -c %a '\(box.lxcpath)/s1/rootfs/bin/busybox'") == "755\n")
+        try box.ok("start", ["-n", "s1"])
+        #expect(try box.ok("attach", ["-n", "s1", "--", "/bin/sh", "-c", "id -u; touch /root/f; stat -c %u /root/f"]).stdout == "0\n0\n")
+        #expect(try box.sh("stat -c %u '\(box.lxcpath)/s1/rootfs/root/f'") == "100000\n")
+        try box.ok("stop", ["-n", "s1", "-k"])
+        box.expectClean("s1")
+
+        // Maps without the container's root, or overlapping: refused naming the key.
+        for (maps, message) in [(["u 1 200000 100", "g 0 200000 65536"], "no uid mapping"),
+                                (["u 0 200000 65536", "u 10 300000 10", "g 0 200000 65536"], "overlap")] {
+            let file = box.root + "/maps.conf"
+            let kept = (box.text(box.lxcpath + "/s1/config") ?? "").split(separator: "\n").filter { !$0.hasPrefix("lxc.idmap") }
+            try ((kept.map(String.init) + maps.map { "lxc.idmap = \($0)" }).joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let refused = try box.run("start", ["-n", "s1", "-f", file])
+            #expect(refused.status != 0 && refused.stderr.contains("lxc.idmap") && refused.stderr.contains(message), "\(refused.stderr)")
+            box.expectClean("s1")
+        }
+    }
+}
