@@ -273,9 +273,9 @@ public final class Monitor {
         if !plan.tinyInit { try waitUntilSettled() }
     }
 
-    /// The console and ttys the container made in its own devpts: `pty` and `hold` messages
-    /// with their descriptors, in order (console first), until the child says something else,
-    /// which is left for the caller... so it reads exactly as many terminals as it expects.
+    /// The console and ttys the container made in its own devpts: a `pty` and a `hold` message
+    /// with their descriptors for each, console first. Exactly as many as the plan has are
+    /// read, so the child's `ready` stays for the caller.
     private func receiveTerminals(_ sync: Int32) throws(BerthError) {
         let count = (plan.hasConsole && !options.inheritStdio ? 1 : 0) + plan.ttyCount
         for index in 0..<count {
