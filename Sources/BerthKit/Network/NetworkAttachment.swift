@@ -135,7 +135,8 @@ final class NetworkAttachment {
         var indexes: [Int: Int32] = [:]
         for interface in interfaces where interface.kind != .empty {
             let n = interface.index
-            guard let link = try inside.link(named: interface.name) else {
+            // One dump serves every interface: all were made before this runs.
+            guard let link = links.first(where: { $0.name == interface.name }) else {
                 throw BerthError(.system, "lxc.net.\(n): \(interface.name) is missing in the container")
             }
             indexes[n] = link.index

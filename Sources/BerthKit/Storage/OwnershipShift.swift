@@ -18,14 +18,7 @@ enum OwnershipShift {
     }
 
     private static func walk(_ dirFD: Int32, _ path: String, uidBase: UInt32, gidBase: UInt32) throws(BerthError) {
-        let listing = dup(dirFD)
-        guard listing >= 0, let dir = fdopendir(listing) else {
-            if listing >= 0 { close(listing) }
-            throw BerthError.system("opendir", path, currentErrno)
-        }
-        let names = FileSystem.entries(of: dir).map(\.name)
-        closedir(dir)
-        for name in names {
+        for name in try FileSystem.names(inDirectory: dirFD, path: path) {
             let child = "\(path)/\(name)"
             var st = stat()
             try syscall("lstat", child) { fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) }

@@ -49,14 +49,7 @@ struct TreeCopier {
     }
 
     private mutating func copyContents(_ sourceFD: Int32, _ source: String, _ destinationFD: Int32, _ destination: String) throws(BerthError) {
-        let listing = dup(sourceFD)
-        guard listing >= 0, let dir = fdopendir(listing) else {
-            if listing >= 0 { close(listing) }
-            throw BerthError.system("opendir", source, currentErrno)
-        }
-        let names = FileSystem.entries(of: dir).map(\.name)
-        closedir(dir)
-        for name in names {
+        for name in try FileSystem.names(inDirectory: sourceFD, path: source) {
             let from = "\(source)/\(name)", to = "\(destination)/\(name)"
             var st = stat()
             try syscall("lstat", from) { fstatat(sourceFD, name, &st, AT_SYMLINK_NOFOLLOW) }
@@ -128,7 +121,7 @@ struct TreeCopier {
                 } else if errno == EINTR {
                     continue
                 } else if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) {
-                    try copyByReading(input, output, remaining, path)
+                    try FileSystem.copyByReading(input, output, count: remaining, path)
                     remaining = 0
                 } else {
                     throw BerthError.system("copy_file_range", path, currentErrno)
@@ -138,21 +131,6 @@ struct TreeCopier {
         }
         // A file that ends in a hole gets its length.
         try syscall("ftruncate", path) { ftruncate(output, size) }
-    }
-
-    private func copyByReading(_ input: Int32, _ output: Int32, _ count: Int, _ path: String) throws(BerthError) {
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        var remaining = count
-        while remaining > 0 {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, remaining)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                if n < 0 { throw BerthError.system("read", path, currentErrno) }
-                return
-            }
-            try FileSystem.writeAll(output, Array(buffer[0..<n]), path)
-            remaining -= n
-        }
     }
 
     /// Owner, then mode (chown clears setuid bits), then extended attributes (a file capability

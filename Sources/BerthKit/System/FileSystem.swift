@@ -179,7 +179,6 @@ public enum FileSystem {
         }
         defer { close(output) }
         var remaining = Int(st.st_size)
-        var buffer: [UInt8] = []
         while remaining > 0 {
             let n = berth_copy_file_range(input, output, remaining)
             if n < 0 {
@@ -188,16 +187,8 @@ public enum FileSystem {
                 guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else {
                     throw BerthError.system("copy_file_range", "\(source) to \(destination)", currentErrno)
                 }
-                if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: 1 << 16) }
-                let got = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, remaining)) }
-                if got < 0 && errno == EINTR { continue }
-                guard got > 0 else {
-                    if got < 0 { throw BerthError.system("read", source, currentErrno) }
-                    break
-                }
-                try writeAll(output, Array(buffer[0..<got]), destination)
-                remaining -= got
-                continue
+                try copyByReading(input, output, count: remaining, destination)
+                break
             }
             if n == 0 { break }
             remaining -= n
@@ -210,6 +201,35 @@ public enum FileSystem {
         guard let dir = opendir(path) else { throw BerthError.system("opendir", path, currentErrno) }
         defer { closedir(dir) }
         return entries(of: dir).map(\.name)
+    }
+
+    /// The names in the directory open at `fd` (which stays open and usable), for tree walks
+    /// that go on using `fd` for *at() calls.
+    static func names(inDirectory fd: Int32, path: String) throws(BerthError) -> [String] {
+        let listing = dup(fd)
+        guard listing >= 0, let dir = fdopendir(listing) else {
+            if listing >= 0 { close(listing) }
+            throw BerthError.system("opendir", path, currentErrno)
+        }
+        defer { closedir(dir) }
+        return entries(of: dir).map(\.name)
+    }
+
+    /// Copies `count` bytes from `input` to `output` through a buffer, from their current
+    /// offsets: for when the kernel cannot copy between the two filesystems itself.
+    static func copyByReading(_ input: Int32, _ output: Int32, count: Int, _ path: String) throws(BerthError) {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var remaining = count
+        while remaining > 0 {
+            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, remaining)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if n < 0 { throw BerthError.system("read", path, currentErrno) }
+                return
+            }
+            try writeAll(output, Array(buffer[0..<n]), path)
+            remaining -= n
+        }
     }
 
     /// The names in an open directory, and whether each may be a directory: readdir's d_type
