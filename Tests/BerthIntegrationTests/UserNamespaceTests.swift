@@ -51,6 +51,18 @@ struct UserNamespaceTests {
 
         try box.ok("stop", ["-n", "u1", "-k"])
         box.expectClean("u1")
+
+        // An overlay clone of it runs in the same kind of user namespace, its layers idmapped:
+        // a deletion is a whiteout in its upper layer, the origin is untouched.
+        try box.ok("copy", ["-n", "u1", "-N", "u2", "-s"])
+        try box.ok("start", ["-n", "u2"])
+        let clone = try box.ok("attach", ["-n", "u2", "--", "/bin/sh", "-c", "id -u; rm /bin/vi; ls /bin/vi 2>/dev/null || echo gone; echo c > /root/c; stat -c %u /root/c"])
+        #expect(clone.stdout == "0\ngone\n0\n", "\(clone.stdout)")
+        #expect(FileManager.default.fileExists(atPath: box.lxcpath + "/u1/rootfs/bin/vi"))
+        #expect(try box.sh("stat -c '%F %u' '\(box.lxcpath)/u2/overlay/delta/bin/vi'") == "character special file 0\n")
+        try box.ok("stop", ["-n", "u2", "-k"])
+        box.expectClean("u2")
+        try box.ok("destroy", ["-n", "u2"])
         try box.ok("destroy", ["-n", "u1"])
     }
 

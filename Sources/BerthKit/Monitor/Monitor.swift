@@ -313,21 +313,31 @@ public final class Monitor {
             let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             guard written == text.count else { throw BerthError.system("writing", "\(path) (lxc.idmap)", currentErrno) }
         }
-        var idmapped: Int32 = -1
-        defer { if idmapped >= 0 { close(idmapped) } }
+        // The trees to idmap: the rootfs, or an overlay's lower layer and the directory holding
+        // its upper and work directories (overlayfs takes idmapped layers).
+        let trees = plan.overlay.map { [$0.lower, Path.parent($0.upper)] } ?? [plan.rootfs]
+        var idmapped: [Int32] = []
+        defer { for fd in idmapped { close(fd) } }
         var st = stat()
-        try syscall("stat", plan.rootfs) { stat(plan.rootfs, &st) }
+        try syscall("stat", trees[0]) { stat(trees[0], &st) }
         if st.st_uid != plan.rootUID {
             let userns = try syscall("open", "/proc/\(pid)/ns/user") { open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC) }
             defer { close(userns) }
-            idmapped = berth_idmapped_tree(plan.rootfs, userns)
-            guard idmapped >= 0 else {
-                throw BerthError(.unsupported, "the rootfs \(plan.rootfs) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
+            for tree in trees {
+                let fd = berth_idmapped_tree(tree, userns)
+                guard fd >= 0 else {
+                    throw BerthError(.unsupported, "\(tree) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
+                }
+                idmapped.append(fd)
             }
         }
-        let message = Array("mapped\n".utf8)
-        let sent = message.withUnsafeBytes { berth_send_with_fd(sync, $0.baseAddress, $0.count, idmapped) }
-        guard sent == message.count else { throw BerthError.system("sending", "the user namespace's maps to the container", currentErrno) }
+        // `mapped` carries the first idmapped tree; an overlay's second follows as `upper`.
+        for (index, word) in ["mapped", "upper"].enumerated() where index == 0 || idmapped.count > 1 {
+            let message = Array("\(word)\n".utf8)
+            let fd = index < idmapped.count ? idmapped[index] : -1
+            let sent = message.withUnsafeBytes { berth_send_with_fd(sync, $0.baseAddress, $0.count, fd) }
+            guard sent == message.count else { throw BerthError.system("sending", "the user namespace's maps to the container", currentErrno) }
+        }
     }
 
     /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,

@@ -67,9 +67,9 @@ struct ContainerSetup {
         try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
         // In a user namespace: wait for the monitor to write its maps, then become its root
         // (the joining above still ran as the host's root, which owns the cgroup files).
-        var idmappedRoot: Int32 = -1
+        var idmapped: [Int32] = []
         if !plan.idmap.isEmpty {
-            idmappedRoot = try step("entering the user namespace") { () throws(BerthError) -> Int32 in try becomeNamespaceRoot() }
+            idmapped = try step("entering the user namespace") { () throws(BerthError) -> [Int32] in try becomeNamespaceRoot() }
         }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
@@ -92,11 +92,25 @@ struct ContainerSetup {
                 // The work directory is made on demand: a clone of a clone copies no work dir.
                 try FileSystem.makeDirectories(overlay.work, mode: 0o700)
                 if !FileSystem.isDirectory(plan.rootfs) { try FileSystem.makeDirectory(plan.rootfs, mode: 0o755) }
-                let options = try overlay.mountOptions()
+                var options = try overlay.mountOptions()
+                if idmapped.count == 2 {
+                    // overlayfs only takes layers mounted in this mount namespace: the idmapped
+                    // trees are attached first, the upper one over its own directory and the
+                    // lower one over this container's rootfs directory (the lower layer may lie
+                    // in another container's directory, which this root cannot enter). The
+                    // overlay then covers the rootfs directory it was given as its lower layer.
+                    try syscall("move_mount (idmapped upper layer)", Path.parent(overlay.upper)) { berth_attach_mount(idmapped[1], Path.parent(overlay.upper)) }
+                    try syscall("move_mount (idmapped lower layer)", plan.rootfs) { berth_attach_mount(idmapped[0], plan.rootfs) }
+                    options = try OverlayLayers(lower: plan.rootfs, upper: overlay.upper).mountOptions()
+                }
+                // In a user namespace overlayfs keeps its own marks in user.* xattrs (trusted.*
+                // is the host's).
+                if !plan.idmap.isEmpty { options += ",userxattr" }
                 try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
-            } else if idmappedRoot >= 0 {
-                try syscall("move_mount (idmapped rootfs)", plan.rootfs) { berth_attach_mount(idmappedRoot, plan.rootfs) }
-                close(idmappedRoot)
+                for fd in idmapped { close(fd) }
+            } else if let root = idmapped.first {
+                try syscall("move_mount (idmapped rootfs)", plan.rootfs) { berth_attach_mount(root, plan.rootfs) }
+                close(root)
             } else {
                 try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
             }
@@ -136,18 +150,26 @@ struct ContainerSetup {
         try execInit()
     }
 
-    /// Reads `mapped` (and the idmapped rootfs mount, if the monitor made one) from the
-    /// monitor, then takes uid and gid 0 of the new user namespace. Returns that mount, or -1.
-    private func becomeNamespaceRoot() throws(BerthError) -> Int32 {
-        guard let (line, received) = Descriptor.readLineWithDescriptor(sync) else {
+    /// Reads `mapped` (with the idmapped rootfs mount, if the monitor made one; for an overlay
+    /// its lower layer, then `upper` with the directory of its upper and work directories) from
+    /// the monitor, then takes uid and gid 0 of the new user namespace. Returns those mounts.
+    private func becomeNamespaceRoot() throws(BerthError) -> [Int32] {
+        guard let (line, first) = Descriptor.readLineWithDescriptor(sync) else {
             throw BerthError(.system, "the monitor went away before it mapped the user namespace")
         }
         guard line == "mapped" else { throw BerthError(.system, "unexpected word from the monitor: \(line)") }
+        var received = first.map { [$0] } ?? []
+        if plan.overlay != nil, !received.isEmpty {
+            guard let (word, upper) = Descriptor.readLineWithDescriptor(sync), word == "upper", let upper else {
+                throw BerthError(.system, "the monitor sent no idmapped upper layer")
+            }
+            received.append(upper)
+        }
         // Groups first: once the uid is no longer the host's root, setgroups would be refused.
         try syscall("setgroups", "[]") { setgroups(0, nil) }
         try syscall("setgid", "0") { setgid(0) }
         try syscall("setuid", "0") { setuid(0) }
-        return received ?? -1
+        return received
     }
 
     // MARK: /dev

@@ -204,9 +204,6 @@ public struct StartPlan: Sendable {
         self.shares = shares
         if namespaces.contains(.user) {
             idmap = try IDMap.parse(config.values("lxc.idmap"), origin: origin("lxc.idmap"))
-            if overlay != nil {
-                throw BerthError(.unsupported, "\(origin("lxc.idmap")): an overlay rootfs in a user namespace is not supported; use a dir or btrfs copy (berth-copy without -s)")
-            }
             if !shares.isEmpty {
                 throw BerthError(.unsupported, "\(origin("lxc.idmap")): lxc.namespace.share.* cannot be combined with a user namespace")
             }
