@@ -77,6 +77,11 @@ struct UserNamespaceTests {
         try box.ok("stop", ["-n", "s1", "-k"])
         box.expectClean("s1")
 
+        // Another user may not start containers yet: refused saying so, nothing made.
+        let asNobody = try box.run(executable: "/bin/su", ["nobody", "-s", "/bin/sh", "-c", "'\(binDirectory)/berth-start' -P '\(box.lxcpath)' -n s1"])
+        #expect(asNobody.status != 0 && asNobody.stderr.contains("needs root"), "\(asNobody.stderr)")
+        box.expectClean("s1")
+
         // Maps without the container's root, or overlapping: refused naming the key.
         for (maps, message) in [(["u 1 200000 100", "g 0 200000 65536"], "no uid mapping"),
                                 (["u 0 200000 65536", "u 10 300000 10", "g 0 200000 65536"], "overlap")] {
