@@ -45,6 +45,11 @@ struct UserNamespaceTests {
         let proc = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c",
             "mkdir -p /tmp/p && mount -t proc proc /tmp/p && (echo b > /tmp/p/sysrq-trigger) 2>/dev/null; echo $?; (echo 1 > /tmp/p/sys/kernel/sysrq) 2>/dev/null; echo $?"])
         #expect(proc.stdout == "1\n1\n", "\(proc.stdout) \(proc.stderr)")
+        // Its cgroup is delegated: it may make child cgroups (as systemd does), which go when it
+        // stops; its limits are not its to change.
+        let cgroups = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c",
+            "mkdir /sys/fs/cgroup/pids/inner && echo made; echo 5 > /sys/fs/cgroup/pids/inner/pids.max && echo limited; echo max > /sys/fs/cgroup/pids/pids.max 2>/dev/null || echo refused"])
+        #expect(cgroups.stdout == "made\nlimited\nrefused\n", "\(cgroups.stdout) \(cgroups.stderr)")
         // Devices: no new nodes, the bound ones work.
         let dev = try box.run("attach", ["-n", "u1", "--", "/bin/sh", "-c", "mknod /tmp/sda b 8 0 2>/dev/null && echo MADE; echo ok > /dev/null && echo null"])
         #expect(dev.stdout == "null\n", "\(dev.stdout)")

@@ -170,11 +170,25 @@ public struct PayloadCgroup: Sendable {
         for directory in directories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "\(pid)") }
     }
 
-    /// Removes the directories. The kernel refuses (EBUSY) while exiting tasks are still being
-    /// released, so each removal is retried for up to a second.
+    /// Gives the container's root the cgroup (for a user namespace): the directories and the
+    /// files that make and fill child cgroups become its own, so an init such as systemd can
+    /// manage its subtree, as LXC delegates it. The limits stay the host's.
+    public func delegate(uid: UInt32, gid: UInt32) throws(BerthError) {
+        for directory in directories {
+            try syscall("chown", directory) { chown(directory, uid, gid) }
+            for file in ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control", "cgroup.clone_children", "notify_on_release"] {
+                let path = Path.join(directory, file)
+                if FileSystem.exists(path) { try syscall("chown", path) { chown(path, uid, gid) } }
+            }
+        }
+    }
+
+    /// Removes the directories, and the child cgroups the container made in them (deepest
+    /// first). The kernel refuses (EBUSY) while exiting tasks are still being released, so each
+    /// removal is retried for up to a second.
     public func remove() throws(BerthError) {
         var failures: [String] = []
-        for directory in directories where FileSystem.isDirectory(directory) {
+        for directory in directories.flatMap(PayloadCgroup.subtree) where FileSystem.isDirectory(directory) {
             var attempt = 0
             while rmdir(directory) != 0 {
                 let err = currentErrno
@@ -213,6 +227,14 @@ public struct PayloadCgroup: Sendable {
             }
         }
         if directories.allSatisfy({ PayloadCgroup.processes(in: $0).isEmpty }) { try? remove() }
+    }
+
+    /// `directory` and the cgroups below it, deepest first (the order rmdir needs).
+    static func subtree(_ directory: String) -> [String] {
+        let children = ((try? FileSystem.list(directory)) ?? []).map { Path.join(directory, $0) }.filter {
+            FileSystem.kind($0) == .directory
+        }
+        return children.flatMap(subtree) + [directory]
     }
 
     static func processes(in directory: String) -> [String] {

@@ -154,7 +154,10 @@ public final class Monitor {
         try cgroup.create()
         // Limits before init exists: nothing of the container ever runs unlimited. Device rules
         // wait until the child has populated /dev (mknod is itself a device access), see spawn.
-        do throws(BerthError) { try cgroup.apply(plan.cgroupWrites.filter { $0.controller != "devices" }) } catch {
+        do throws(BerthError) {
+            try cgroup.apply(plan.cgroupWrites.filter { $0.controller != "devices" })
+            if !plan.idmap.isEmpty { try cgroup.delegate(uid: plan.rootUID, gid: plan.rootGID) }
+        } catch {
             try? cgroup.remove()
             throw error
         }
