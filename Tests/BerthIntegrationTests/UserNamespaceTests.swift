@@ -82,14 +82,6 @@ struct UserNamespaceTests {
         try box.ok("stop", ["-n", "s1", "-k"])
         box.expectClean("s1")
 
-        // Another user may not start containers yet: refused saying so, nothing made.
-        // (A copy of the tool in the sandbox: the tools' own directory may be closed to others.)
-        let tool = box.root + "/berth-start"
-        try box.sh("cp -L '\(binDirectory)/berth-start' '\(tool)' && chmod 755 '\(tool)'")
-        let asNobody = try box.run(executable: "/bin/su", ["nobody", "-s", "/bin/sh", "-c", "'\(tool)' -P '\(box.lxcpath)' -n s1"])
-        #expect(asNobody.status != 0 && asNobody.stderr.contains("needs root"), "\(asNobody.stderr)")
-        box.expectClean("s1")
-
         // Maps without the container's root, or overlapping: refused naming the key.
         for (maps, message) in [(["u 1 200000 100", "g 0 200000 65536"], "no uid mapping"),
                                 (["u 0 200000 65536", "u 10 300000 10", "g 0 200000 65536"], "overlap")] {
@@ -100,5 +92,55 @@ struct UserNamespaceTests {
             #expect(refused.status != 0 && refused.stderr.contains("lxc.idmap") && refused.stderr.contains(message), "\(refused.stderr)")
             box.expectClean("s1")
         }
+    }
+
+    @Test func aUserWithSubordinateIdsRunsItsOwnContainer() throws {
+        let box = try Sandbox()
+        var generator = SystemRandomNumberGenerator()
+        let user = "bt" + String(UInt32.random(in: 0..<0xffffff, using: &generator), radix: 16)
+        let added = 3_000_000 + 65_536 * Int.random(in: 0..<200, using: &generator)
+        let home = box.root + "/home"
+        // useradd may give the user a range itself (SUB_UID_MIN); one more is added either way,
+        // and the container takes the first the files list.
+        try box.sh("useradd -M -d '\(home)' -s /bin/sh \(user) && usermod --add-subuids \(added)-\(added + 65_535) --add-subgids \(added)-\(added + 65_535) \(user)")
+        defer { _ = try? box.run(executable: "/bin/sh", ["-c", "usermod --del-subuids \(added)-\(added + 65_535) --del-subgids \(added)-\(added + 65_535) \(user); userdel \(user)"]) }
+        let base = try #require(Int(try box.sh("grep '^\(user):' /etc/subuid | head -1 | cut -d: -f2").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try box.sh("grep '^\(user):' /etc/subgid | head -1 | cut -d: -f2") == "\(base)\n", "the test assumes the same first uid and gid range")
+        // The tools, where the user can run them (the build's directory may be closed).
+        try box.sh("mkdir -p '\(home)' '\(box.root)/bin' && chown \(user) '\(home)' && cp -L '\(binDirectory)/berth' '\(box.root)/bin/berth' && chmod 755 '\(box.root)/bin/berth' && for t in create start attach stop destroy ls info copy; do ln -s berth '\(box.root)/bin/berth-'$t; done")
+        func asUser(_ command: String) throws -> RunResult {
+            try box.run(executable: "/bin/su", [user, "-s", "/bin/sh", "-c", "export HOME='\(home)' PATH='\(box.root)/bin':/usr/bin:/bin; \(command)"])
+        }
+        let lxcpath = home + "/.local/share/berth"
+
+        let created = try asUser("berth-create -n mine -t busybox")
+        try #require(created.status == 0, "\(created.stderr)")
+        let config = box.text(lxcpath + "/mine/config") ?? ""
+        #expect(config.contains("lxc.idmap = u 0 \(base) 65536") && config.contains("lxc.idmap = g 0 \(base) 65536"), "\(config)")
+        // Its files belong to the container's root, that is to the user's first subordinate id.
+        #expect(try box.sh("stat -c %u:%g '\(lxcpath)/mine/rootfs/bin/busybox' '\(lxcpath)/mine/config'") == "\(base):\(base)\n\(try box.sh("id -u \(user)").trimmingCharacters(in: .whitespacesAndNewlines)):\(try box.sh("id -g \(user)").trimmingCharacters(in: .whitespacesAndNewlines))\n")
+
+        let started = try asUser("berth-start -n mine")
+        try #require(started.status == 0, "\(started.stderr)")
+        let pid = try asUser("berth-info -n mine -pH").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        #expect(status.contains("Uid:\t\(base)\t\(base)\t\(base)\t\(base)"), "init runs as the first subordinate id")
+        let inside = try asUser("berth-attach -n mine -- /bin/sh -c 'id -u; hostname; ls /sys/class/net'")
+        #expect(inside.stdout == "0\nmine\nlo\n", "\(inside.stdout) \(inside.stderr)")
+        #expect(try asUser("berth-ls -f").stdout.contains("mine RUNNING"))
+
+        // What needs root on the host is refused saying so: a veth, copies.
+        let veth = try asUser("berth-stop -n mine -k && berth-start -n mine -s lxc.net.0.type=veth")
+        #expect(veth.status != 0 && veth.stderr.contains("needs root"), "\(veth.stderr)")
+        let copy = try asUser("berth-copy -n mine -N other")
+        #expect(copy.status != 0 && copy.stderr.contains("need root"), "\(copy.stderr)")
+
+        #expect(try asUser("berth-start -n mine && berth-destroy -n mine -f").status == 0)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: lxcpath)) ?? []).filter { !$0.hasPrefix(".") }.isEmpty)
+        #expect(Sandbox.processes { $0.contains("[berth monitor] \(lxcpath)") }.isEmpty)
+
+        // A user without subordinate ids is told what to ask for.
+        let nobody = try box.run(executable: "/bin/su", ["nobody", "-s", "/bin/sh", "-c", "export HOME=/tmp; '\(box.root)/bin/berth-create' -P '\(box.root)/nobody' -n x -t busybox"])
+        #expect(nobody.status != 0 && nobody.stderr.contains("usermod --add-subuids"), "\(nobody.stderr)")
     }
 }

@@ -75,7 +75,8 @@ public struct Attacher {
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
         let noNewPrivs = config.flag("lxc.no_new_privs")
-        let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
+        // A user's own container has no cgroup (see StartPlan.cgroupless).
+        let cgroup = geteuid() == 0 ? PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath) : .none()
         let helper = fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {

@@ -45,6 +45,19 @@ public struct PayloadCgroup: Sendable {
         directories = v1 + (v2Directory.map { [$0] } ?? [])
     }
 
+    /// No cgroup at all: a container of a user other than root, who has no delegated cgroup to
+    /// make one in. Every operation over its (no) directories does nothing.
+    public static func none(layout: CgroupLayout = .current()) -> PayloadCgroup {
+        PayloadCgroup(directories: [], layout: layout, v1Directories: [], v2Directory: nil)
+    }
+
+    private init(directories: [String], layout: CgroupLayout, v1Directories: [String], v2Directory: String?) {
+        self.directories = directories
+        self.layout = layout
+        self.v1Directories = v1Directories
+        self.v2Directory = v2Directory
+    }
+
     /// The directory holding `controller`'s files, or nil when the host does not have it.
     public func directory(for controller: String) -> String? {
         switch layout.location(of: controller) {

@@ -48,6 +48,18 @@ public struct ContainerCreator {
             throw BerthError(.invalidArgument, "--dir and -B btrfs exclude each other: a btrfs rootfs is a subvolume in the container's directory")
         }
         let template = try Template.resolve(request.template, templateDirectory: system.templateDirectory)
+        // A user other than root makes unprivileged containers only, from the ids delegated to
+        // it, and with the built-in template (its files are handed to the container's root in
+        // a user namespace).
+        let userMaps = geteuid() == 0 ? nil : try ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory)
+        if userMaps != nil {
+            guard template == .busybox || template == .none else {
+                throw BerthError(.unsupported, "as a user other than root, only -t busybox and -t none are supported for now")
+            }
+            guard request.backingStore == "dir" || request.backingStore == "best", request.rootfsDirectory == nil else {
+                throw BerthError(.unsupported, "as a user other than root, containers are made with -B dir in the container's directory")
+            }
+        }
         let busybox = template == .busybox ? try BusyboxTemplate(arguments: request.templateArguments) : nil
         if template == .none && !request.templateArguments.isEmpty {
             throw BerthError(.invalidArgument, "-t none takes no template arguments")
@@ -105,7 +117,9 @@ public struct ContainerCreator {
             for (key, value) in overrides {
                 if ConfigKeyTable.lookup(key)?.multiplicity == .list { document.append(key, value) } else { document.set(key, value) }
             }
-            if request.unprivileged && document.values("lxc.idmap").isEmpty {
+            if let userMaps, document.values("lxc.idmap").isEmpty {
+                for map in userMaps { document.append("lxc.idmap", "\(map.kind == .uid ? "u" : "g") \(map.inside) \(map.outside) \(map.count)") }
+            } else if request.unprivileged && document.values("lxc.idmap").isEmpty {
                 let uids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subuid"))
                 let gids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subgid"))
                 document.append("lxc.idmap", "u 0 \(uids.start) \(uids.count)")
@@ -138,6 +152,16 @@ public struct ContainerCreator {
                 try runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals)
             }
 
+            if userMaps != nil {
+                // The rootfs was made by this user; in the container's user namespace (this
+                // user's own id seen as 65536 there) its files become the container root's.
+                let maps = try IDMap.parse(document.values("lxc.idmap"), origin: "lxc.idmap")
+                try UserNamespaceRunner.run(maps) { () throws(BerthError) in
+                    try OwnershipShift.reassign(rootfs, uid: (65_536, 0), gid: (65_536, 0))
+                }
+                // Its root must get through this directory (the user's, 0770) to the rootfs.
+                try FileSystem.setMode(staging, 0o771)
+            }
             if request.shiftIDs {
                 let maps = try IDMap.parse(document.values("lxc.idmap"), origin: "lxc.idmap")
                 guard let uid = IDMap.host(0, .uid, in: maps), let gid = IDMap.host(0, .gid, in: maps) else {
@@ -212,13 +236,33 @@ public struct ContainerCreator {
     /// loss). Only called under the container lock, so no live create owns them.
     func sweepLeftovers(_ paths: ContainerPaths) {
         let names = (try? FileSystem.list(paths.lxcpath)) ?? []
-        for name in names where name.hasPrefix(paths.stagingPrefix) || name.hasPrefix(paths.removalPrefix) {
-            try? FileSystem.removeTree(Path.join(paths.lxcpath, name))
+        let doomed = names.filter { $0.hasPrefix(paths.stagingPrefix) || $0.hasPrefix(paths.removalPrefix) }.map { Path.join(paths.lxcpath, $0) }
+        guard !doomed.isEmpty else { return }
+        // A user's leftovers hold files of its subordinate ids: removed in a user namespace.
+        if geteuid() != 0, let maps = try? ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory) {
+            try? UserNamespaceRunner.run(maps) { () throws(BerthError) in for path in doomed { try? FileSystem.removeTree(path) } }
+        } else {
+            for path in doomed { try? FileSystem.removeTree(path) }
         }
     }
 
     func emptyDirectory(_ dir: String) {
         for name in (try? FileSystem.list(dir)) ?? [] { try? FileSystem.removeTree(Path.join(dir, name)) }
+    }
+}
+
+extension ContainerCreator {
+    /// The uid and gid ranges /etc/subuid and /etc/subgid delegate to the calling user, as
+    /// container ids 0-65535; an error saying what to ask the administrator for when there are
+    /// none.
+    static func delegatedMaps(subordinateDirectory: String) throws(BerthError) -> [IDMap] {
+        let uid = getuid()
+        let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)"
+        guard let uids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subuid")),
+              let gids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subgid")) else {
+            throw BerthError(.unsupported, "no subordinate ids for \(name) in \(subordinateDirectory)/subuid and subgid: a container of a user other than root needs 65536 of each (an administrator runs: usermod --add-subuids 200000-265535 --add-subgids 200000-265535 \(name))")
+        }
+        return [IDMap(kind: .uid, inside: 0, outside: uids.start, count: uids.count), IDMap(kind: .gid, inside: 0, outside: gids.start, count: gids.count)]
     }
 }
 

@@ -61,7 +61,13 @@ public struct ContainerDestroyer {
         let doomed = Path.join(paths.lxcpath, paths.removalPrefix + String(getpid()))
         try FileSystem.rename(paths.directory, to: doomed)
         for tree in trees.dropFirst() { try FileSystem.removeTree(tree) }
-        try FileSystem.removeTree(doomed)
+        if geteuid() != 0, let maps = try? IDMap.parse(config?.values("lxc.idmap") ?? [], origin: "lxc.idmap"), !maps.isEmpty {
+            // A user's container holds files of its root's ids, which only that root may
+            // remove: the removal runs in the container's user namespace.
+            try UserNamespaceRunner.run(maps) { () throws(BerthError) in try FileSystem.removeTree(doomed) }
+        } else {
+            try FileSystem.removeTree(doomed)
+        }
         lock.releaseAndRemove()
         info("Destroyed container \(container.name)")
     }

@@ -28,10 +28,15 @@ public struct SystemConfig: Sendable {
     /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
     /// that names the file and line.
     public static func load(environment: [String: String] = ProcessEnvironment.current) throws(BerthError) -> SystemConfig {
-        let directory = environment["BERTH_CONFIG_DIR"] ?? "/etc/berth"
+        // A user other than root has its own settings and containers, as LXC's users do:
+        // ~/.config/berth and ~/.local/share/berth (or the XDG directories).
+        let home = environment["HOME"] ?? "/"
+        let asUser = geteuid() != 0
+        let directory = environment["BERTH_CONFIG_DIR"]
+            ?? (asUser ? Path.join(environment["XDG_CONFIG_HOME"] ?? Path.join(home, ".config"), "berth") : "/etc/berth")
         var result = SystemConfig(
             configDirectory: directory,
-            lxcpath: defaultLXCPath,
+            lxcpath: asUser ? Path.join(environment["XDG_DATA_HOME"] ?? Path.join(home, ".local/share"), "berth") : defaultLXCPath,
             defaultConfig: Path.join(directory, "default.conf"),
             templateDirectory: environment["BERTH_TEMPLATE_DIR"] ?? installedTemplateDirectory()
         )

@@ -68,7 +68,7 @@ public final class Monitor {
         self.options = options
         listenFD = fd
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
-        cgroup = PayloadCgroup(name: plan.name, lxcpath: plan.lxcpath)
+        cgroup = plan.cgroupless ? .none() : PayloadCgroup(name: plan.name, lxcpath: plan.lxcpath)
         monitorCgroup = MonitorCgroup(name: plan.name, lxcpath: plan.lxcpath, layout: cgroup.layout)
     }
 
@@ -107,7 +107,7 @@ public final class Monitor {
             if let policy = plan.seccomp { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) }
             // The monitor's own cgroup before booting: what it does for the container is
             // accounted apart. Not fatal: the monitor can work from the caller's cgroup.
-            do throws(BerthError) { try monitorCgroup.enter() } catch {
+            do throws(BerthError) { if !plan.cgroupless { try monitorCgroup.enter() } } catch {
                 options.log("berth monitor: running in the caller's cgroup: \(error.message)")
             }
             try boot()
@@ -188,7 +188,8 @@ public final class Monitor {
         if !plan.idmap.isEmpty {
             // The container's root must get through the container's directory (0770) to its
             // rootfs: the directory's group becomes the container root's group, as LXC does.
-            _ = chown(paths.directory, UInt32.max, plan.rootGID)
+            // (A user's own container directory is made 0771 by berth-create instead.)
+            if geteuid() == 0 { _ = chown(paths.directory, UInt32.max, plan.rootGID) }
         }
 
         var pair: [Int32] = [-1, -1]
@@ -307,15 +308,7 @@ public final class Monitor {
     /// mount for the child to use as its root; then tells the child (`mapped`, with that mount's
     /// descriptor attached).
     private func mapUsers(_ pid: pid_t, sync: Int32) throws(BerthError) {
-        for (kind, file) in [(IDMap.Kind.uid, "uid_map"), (.gid, "gid_map")] {
-            let path = "/proc/\(pid)/\(file)"
-            let fd = try syscall("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
-            defer { close(fd) }
-            // One write: the kernel takes a map whole, and only once.
-            let text = Array(IDMap.procText(plan.idmap, kind).utf8)
-            let written = text.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard written == text.count else { throw BerthError.system("writing", "\(path) (lxc.idmap)", currentErrno) }
-        }
+        try IDMapWriter.write(pid: pid, plan.idmap)
         // The trees to idmap: the rootfs, or an overlay's lower layer and the directory holding
         // its upper and work directories (overlayfs takes idmapped layers).
         let trees = plan.overlay.map { [$0.lower, Path.parent($0.upper)] } ?? [plan.rootfs]
@@ -502,7 +495,7 @@ public final class Monitor {
         watchers = []
         // Before the socket closes: once it is gone a new start may begin, and it must find
         // nothing of this run.
-        monitorCgroup.leave()
+        if !plan.cgroupless { monitorCgroup.leave() }
         for fd in holders { close(fd) }
         holders = []
         close(listenFD)

@@ -127,7 +127,7 @@ struct ContainerSetup {
                 throw BerthError(error.code, "mount entry '\(entry.source) \(entry.target)': \(error.message)")
             }
         }
-        if plan.autoMounts.cgroup != nil { try step("mounting cgroups") { () throws(BerthError) in try mountCgroups(root) } }
+        if plan.autoMounts.cgroup != nil && !plan.cgroupless { try step("mounting cgroups") { () throws(BerthError) in try mountCgroups(root) } }
         try hooks.run(.mount)
         if plan.autodev {
             try hooks.run(.autodev)

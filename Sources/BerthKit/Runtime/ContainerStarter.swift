@@ -40,11 +40,6 @@ public struct ContainerStarter {
 
     /// Starts the container. Returns the tool's exit status (for execute: the command's).
     public func start(warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
-        // Containers of non-root users need newuidmap/newgidmap and delegated cgroups, which
-        // Berth does not do yet: say so before the first step that would fail on it.
-        if geteuid() != 0 {
-            throw BerthError(.unsupported, "starting containers needs root for now (uid \(geteuid())): containers of unprivileged users (newuidmap, delegated cgroups) are not supported yet; as root, lxc.idmap or berth-create --unprivileged runs a container in a user namespace")
-        }
         let paths = container.paths
         if let config = extraConfig {
             guard FileSystem.isFile(config) else { throw BerthError(.notFound, "config file \(config) does not exist") }

@@ -72,6 +72,9 @@ public struct StartPlan: Sendable {
     /// of the container's root.
     public let idmap: [IDMap]
     public var rootUID: UInt32 { IDMap.host(0, .uid, in: idmap) ?? 0 }
+    /// Started by a user other than root: no cgroup (there is none delegated to make one in),
+    /// maps through newuidmap/newgidmap.
+    public let cgroupless: Bool
     public var rootGID: UInt32 { IDMap.host(0, .gid, in: idmap) ?? 0 }
 
     /// AppArmor and SELinux: Berth does not confine containers with either yet. Where the kernel
@@ -125,7 +128,8 @@ public struct StartPlan: Sendable {
     /// command line) replace `lxc.init.cmd`.
     public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
                 environment callerEnvironment: [String: String] = ProcessEnvironment.current,
-                layout: CgroupLayout = .current(), managedBridge: ManagedBridge? = nil) throws(BerthError) {
+                layout: CgroupLayout = .current(), managedBridge: ManagedBridge? = nil,
+                asRoot: Bool = geteuid() == 0) throws(BerthError) {
         func origin(_ key: String) -> String {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
@@ -285,6 +289,19 @@ public struct StartPlan: Sendable {
         // Cgroup limits, translated for this host's layout now, so that a key the host cannot
         // honour fails the start before anything is made.
         cgroupWrites = try CgroupTranslator(layout: layout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
+        // A user other than root: a user namespace, no cgroup, no host interfaces.
+        cgroupless = !asRoot
+        if !asRoot {
+            guard namespaces.contains(.user) else {
+                throw BerthError(.unsupported, "\(container.paths.config): a user other than root starts only containers with lxc.idmap (berth-create run by that user writes it from /etc/subuid)")
+            }
+            if let write = cgroupWrites.first {
+                throw BerthError(.unsupported, "\(write.origin): limits need a cgroup, and a user other than root has none delegated here; only root can set lxc.cgroup.* for now")
+            }
+            if let nic = interfaces.first(where: { $0.kind != .empty }) {
+                throw BerthError(.unsupported, "\(origin("lxc.net.\(nic.index).type")): a \(nic.kind.rawValue) interface needs root on the host; a user's container can have lxc.net.\(nic.index).type = empty or none")
+            }
+        }
 
         // Security. A config that never mentions lxc.cap.drop or lxc.cap.keep gets Berth's
         // default drops; one that does (even `lxc.cap.drop =`, which clears) decides itself.

@@ -40,6 +40,7 @@ public struct SnapshotManager {
     /// Takes a snapshot of `container`; returns its name (`snapN`). `comment` is the text of
     /// the comment file.
     public func create(_ container: Container, comment: String?) throws(BerthError) -> String {
+        try ContainerCopier.requireRoot("snapshots")
         let signals = SignalBlock()
         defer { signals.unblockAndRedeliver() }
         let lock = try lockContainer(container)
@@ -122,6 +123,7 @@ public struct SnapshotManager {
     /// Restores `snapshot` of `container`: over the container itself (nil or the same name), or
     /// as the new container `newName`.
     public func restore(_ container: Container, snapshot: String, as newName: ContainerName?) throws(BerthError) -> Container {
+        try ContainerCopier.requireRoot("snapshot restores")
         let source = try snapshotContainer(container, snapshot)
         if let newName, newName != container.name {
             var request = ContainerCopier.Request(source: source, newName: newName, newLxcpath: container.paths.lxcpath)

@@ -4,20 +4,34 @@ import Glibc
 import Musl
 #endif
 
-/// Moves a root filesystem's owners into a user namespace's host range (uid N becomes
-/// `uidBase + N`), for filesystems that cannot be idmapped: `berth-create --shift-ids`. Setuid
-/// and setgid bits, which chown clears, are put back; nothing is followed out of the tree.
+/// Changes the owners of everything in a root filesystem by a rule, without following anything
+/// out of the tree; setuid and setgid bits, which chown clears, are put back.
+///
+/// - `shift`: uid N becomes `uidBase + N` (`berth-create --shift-ids`, for filesystems that
+///   cannot be idmapped).
+/// - `reassign`: one owner becomes another (run inside a user namespace by a user's
+///   berth-create: the files the user made become the container root's).
 enum OwnershipShift {
     static func shift(_ root: String, uidBase: UInt32, gidBase: UInt32) throws(BerthError) {
+        // Already shifted ids (a second run) stay as they are.
+        try walk(root, uid: { $0 < uidBase ? uidBase + $0 : nil }, gid: { $0 < gidBase ? gidBase + $0 : nil })
+    }
+
+    static func reassign(_ root: String, uid: (from: UInt32, to: UInt32), gid: (from: UInt32, to: UInt32)) throws(BerthError) {
+        try walk(root, uid: { $0 == uid.from ? uid.to : nil }, gid: { $0 == gid.from ? gid.to : nil })
+    }
+
+    /// `uid`/`gid` give the new id, or nil to leave it.
+    private static func walk(_ root: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
         let fd = try syscall("open", root) { open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         defer { close(fd) }
         var st = stat()
         try syscall("stat", root) { fstat(fd, &st) }
-        try walk(fd, root, uidBase: uidBase, gidBase: gidBase)
-        try apply(AT_FDCWD, root, st, uidBase: uidBase, gidBase: gidBase)
+        try walk(fd, root, uid: uid, gid: gid)
+        try apply(AT_FDCWD, root, st, uid: uid, gid: gid)
     }
 
-    private static func walk(_ dirFD: Int32, _ path: String, uidBase: UInt32, gidBase: UInt32) throws(BerthError) {
+    private static func walk(_ dirFD: Int32, _ path: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
         for name in try FileSystem.names(inDirectory: dirFD, path: path) {
             let child = "\(path)/\(name)"
             var st = stat()
@@ -25,18 +39,16 @@ enum OwnershipShift {
             if FileSystem.kind(of: st.st_mode) == .directory {
                 let childFD = try syscall("open", child) { openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 defer { close(childFD) }
-                try walk(childFD, child, uidBase: uidBase, gidBase: gidBase)
+                try walk(childFD, child, uid: uid, gid: gid)
             }
-            try apply(dirFD, name, st, uidBase: uidBase, gidBase: gidBase, display: child)
+            try apply(dirFD, name, st, uid: uid, gid: gid, display: child)
         }
     }
 
-    private static func apply(_ dirFD: Int32, _ name: String, _ st: stat, uidBase: UInt32, gidBase: UInt32, display: String? = nil) throws(BerthError) {
-        // Already shifted (a second run) stays as it is.
-        guard st.st_uid < uidBase || st.st_gid < gidBase else { return }
-        let uid = st.st_uid < uidBase ? uidBase + st.st_uid : st.st_uid
-        let gid = st.st_gid < gidBase ? gidBase + st.st_gid : st.st_gid
-        try syscall("chown", display ?? name) { fchownat(dirFD, name, uid, gid, AT_SYMLINK_NOFOLLOW) }
+    private static func apply(_ dirFD: Int32, _ name: String, _ st: stat, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?, display: String? = nil) throws(BerthError) {
+        let newUID = uid(st.st_uid), newGID = gid(st.st_gid)
+        guard newUID != nil || newGID != nil else { return }
+        try syscall("chown", display ?? name) { fchownat(dirFD, name, newUID ?? st.st_uid, newGID ?? st.st_gid, AT_SYMLINK_NOFOLLOW) }
         if FileSystem.kind(of: st.st_mode) != .symlink, st.st_mode & (S_ISUID | S_ISGID) != 0 {
             try syscall("chmod", display ?? name) { fchmodat(dirFD, name, st.st_mode & 0o7777, 0) }
         }
