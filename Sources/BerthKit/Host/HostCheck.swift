@@ -130,6 +130,8 @@ public struct HostCheck: Sendable {
             tool("busybox (busybox template)", ["/usr/local/bin/busybox", "/usr/bin/busybox", "/bin/busybox", "/usr/sbin/busybox"]),
             tool("debootstrap (debian template)", ["/usr/sbin/debootstrap", "/usr/bin/debootstrap"]),
             tool("tar (local template)", ["/usr/bin/tar", "/bin/tar"]),
+            tool("newuidmap (containers of users other than root)", ["/usr/bin/newuidmap", "/bin/newuidmap"]),
+            tool("newgidmap (containers of users other than root)", ["/usr/bin/newgidmap", "/bin/newgidmap"]),
         ], notes: [])
 
         return HostCheck(kernelRelease: release, kernelConfigSource: kconfig?.source, cgroupLayout: layout,
