@@ -240,8 +240,17 @@ public final class Monitor {
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
-        // The child waits for its user namespace's maps before it does anything in it.
-        if !plan.idmap.isEmpty { try mapUsers(pid, sync: pair[0]) }
+        // The child waits for its user namespace's maps before it does anything in it. Its
+        // cgroups are joined for it first: their files belong to its root's ids (delegated),
+        // which it cannot reach as the host's root before the maps exist.
+        if !plan.idmap.isEmpty {
+            do throws(BerthError) {
+                try cgroup.join(pid: pid)
+                try mapUsers(pid, sync: pair[0])
+            } catch {
+                throw childFailure(pair[0]) ?? error
+            }
+        }
         // Interfaces are made while the child builds its root filesystem: both only need the
         // namespaces clone made, and neither waits for the other.
         if !plan.interfaces.isEmpty {
@@ -250,12 +259,7 @@ public final class Monitor {
             }
             network = attachment
             do throws(BerthError) { try attachment.attach(pid: pid) } catch {
-                // A child that failed on its own (and so took its namespace with it) says why;
-                // that is the error to report.
-                if Descriptor.isReadable(pair[0]), let line = Descriptor.readLine(pair[0]), line.hasPrefix("error ") {
-                    throw BerthError(.system, String(line.dropFirst(6)))
-                }
-                throw BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
+                throw childFailure(pair[0]) ?? BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
             }
         }
 
@@ -301,6 +305,13 @@ public final class Monitor {
                 ttys.append(port)
             }
         }
+    }
+
+    /// What the child said when it failed on its own (and so took its namespaces with it): the
+    /// error to report rather than the monitor's own failure that followed from it.
+    private func childFailure(_ sync: Int32) -> BerthError? {
+        guard Descriptor.isReadable(sync), let line = Descriptor.readLine(sync), line.hasPrefix("error ") else { return nil }
+        return BerthError(.system, String(line.dropFirst(6)))
     }
 
     /// Writes the container's uid and gid maps, and, when the rootfs on disk belongs to the

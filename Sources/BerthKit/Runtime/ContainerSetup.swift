@@ -64,9 +64,11 @@ struct ContainerSetup {
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
-        try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
-        // In a user namespace: wait for the monitor to write its maps, then become its root
-        // (the joining above still ran as the host's root, which owns the cgroup files).
+        // (In a user namespace the monitor has put this process into its cgroups.)
+        if plan.idmap.isEmpty {
+            try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
+        }
+        // In a user namespace: wait for the monitor to write its maps, then become its root.
         var idmapped: [Int32] = []
         if !plan.idmap.isEmpty {
             idmapped = try step("entering the user namespace") { () throws(BerthError) -> [Int32] in try becomeNamespaceRoot() }
