@@ -52,13 +52,11 @@ struct AttachHelper {
             // A pty of the container's own devpts, so the command's terminal exists inside the
             // container; the host side only ever relays bytes (no host terminal is handed in,
             // the TIOCSTI class of escape).
-            var ptx: Int32 = -1
-            var name = [CChar](repeating: 0, count: 128)
-            guard berth_open_pty("/dev/ptmx", &ptx, &name, name.count) == 0 else {
-                fail("opening a pty in the container: \(String(cString: strerror(errno)))")
+            let ptx: Int32, ptyPath: String
+            do throws(BerthError) { (ptx, ptyPath) = try Terminal.openPty("/dev/ptmx") } catch {
+                fail("opening a pty in the container: \(error.message)")
             }
             _ = setsid()
-            let ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let pty = open(ptyPath, O_RDWR)
             guard pty >= 0 else { fail("opening \(ptyPath) in the container: \(String(cString: strerror(errno)))") }
             var byte: UInt8 = 1

@@ -18,11 +18,7 @@ final class ConsolePort {
     var client: Int32?
 
     init() throws(BerthError) {
-        var fd: Int32 = -1
-        var name = [CChar](repeating: 0, count: 128)
-        try syscall("open", "/dev/ptmx") { berth_open_pty("/dev/ptmx", &fd, &name, name.count) }
-        ptx = fd
-        ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        (ptx, ptyPath) = try Terminal.openPty("/dev/ptmx")
         ptyHold = open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC)
         Descriptor.setNonBlocking(ptx)
     }

@@ -64,13 +64,12 @@ struct ContainerSetup {
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
-        // (In a user namespace the monitor has put this process into its cgroups.)
+        // In a user namespace the monitor has put this process into its cgroups; it waits for
+        // the monitor to write the maps, then becomes the namespace's root.
+        var idmapped: [Int32] = []
         if plan.idmap.isEmpty {
             try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
-        }
-        // In a user namespace: wait for the monitor to write its maps, then become its root.
-        var idmapped: [Int32] = []
-        if !plan.idmap.isEmpty {
+        } else {
             idmapped = try step("entering the user namespace") { () throws(BerthError) -> [Int32] in try becomeNamespaceRoot() }
         }
         if plan.namespaces.contains(.cgroup) {
@@ -231,11 +230,7 @@ struct ContainerSetup {
         }
         let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
         for target in targets {
-            var ptx: Int32 = -1
-            var name = [CChar](repeating: 0, count: 4096)
-            let ptmx = plan.rootfs + "/dev/pts/ptmx"
-            try syscall("open", ptmx) { berth_open_pty(ptmx, &ptx, &name, name.count) }
-            let ptyPath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let (ptx, ptyPath) = try Terminal.openPty(plan.rootfs + "/dev/pts/ptmx")
             let pty = try syscall("open", ptyPath) { open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC) }
             try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
             for (word, fd) in [("pty", ptx), ("hold", pty)] {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CBerthLinux
 
 /// Facts about the standard descriptors, so long steps can show progress on a terminal and stay
 /// quiet in a pipe or a cron job.
@@ -20,6 +21,15 @@ public enum Terminal {
     }
 
     /// Writes to standard error, unbuffered.
+    /// A new pty pair from the devpts instance of `ptmx`: its controlling side (unlocked) and
+    /// the path of its other side.
+    static func openPty(_ ptmx: String) throws(BerthError) -> (ptx: Int32, path: String) {
+        var ptx: Int32 = -1
+        var name = [CChar](repeating: 0, count: 4096)
+        try syscall("open", ptmx) { berth_open_pty(ptmx, &ptx, &name, name.count) }
+        return (ptx, String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+
     public static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
