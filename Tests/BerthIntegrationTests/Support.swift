@@ -35,6 +35,9 @@ final class Sandbox: @unchecked Sendable {
         lxcpath = root + "/lxc"
         configDirectory = root + "/etc"
         try FileManager.default.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
+        // The tests make privileged containers unless they ask otherwise (--unprivileged, or a
+        // berth.conf of their own); new containers are unprivileged by default.
+        try "berth.unprivileged = 0\n".write(toFile: configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
     }
 
     var environment: [String: String] {

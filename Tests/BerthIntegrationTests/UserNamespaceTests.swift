@@ -74,11 +74,13 @@ struct UserNamespaceTests {
     @Test func shiftedRootfsAndBadMaps() throws {
         let box = try Sandbox()
         try box.ok("create", ["-n", "s1", "-t", "busybox", "--unprivileged", "--shift-ids"])
-        #expect(try box.sh("stat -c %u:%g '\(box.lxcpath)/s1/rootfs/bin/busybox'") == "100000:100000\n")
+        let map = (box.text(box.lxcpath + "/s1/config") ?? "").split(separator: "\n").first { $0.hasPrefix("lxc.idmap = u 0 ") }
+        let base = try #require(map?.split(separator: " ").dropFirst(4).first.map(String.init))
+        #expect(try box.sh("stat -c %u:%g '\(box.lxcpath)/s1/rootfs/bin/busybox'") == "\(base):\(base)\n")
         #expect(try box.sh("stat -c %a '\(box.lxcpath)/s1/rootfs/bin/busybox'") == "755\n")
         try box.ok("start", ["-n", "s1"])
         #expect(try box.ok("attach", ["-n", "s1", "--", "/bin/sh", "-c", "id -u; touch /root/f; stat -c %u /root/f"]).stdout == "0\n0\n")
-        #expect(try box.sh("stat -c %u '\(box.lxcpath)/s1/rootfs/root/f'") == "100000\n")
+        #expect(try box.sh("stat -c %u '\(box.lxcpath)/s1/rootfs/root/f'") == "\(base)\n")
         try box.ok("stop", ["-n", "s1", "-k"])
         box.expectClean("s1")
 
@@ -142,5 +144,29 @@ struct UserNamespaceTests {
         // A user without subordinate ids is told what to ask for.
         let nobody = try box.run(executable: "/bin/su", ["nobody", "-s", "/bin/sh", "-c", "export HOME=/tmp; '\(box.root)/bin/berth-create' -P '\(box.root)/nobody' -n x -t busybox"])
         #expect(nobody.status != 0 && nobody.stderr.contains("usermod --add-subuids"), "\(nobody.stderr)")
+    }
+
+    @Test func newContainersAreUnprivilegedByDefault() throws {
+        let box = try Sandbox()
+        try FileManager.default.removeItem(atPath: box.configDirectory + "/berth.conf")  // the shipped default
+        try box.ok("create", ["-n", "d1", "-t", "busybox"])
+        try box.ok("create", ["-n", "p1", "-t", "busybox", "--privileged"])
+        let config = box.text(box.lxcpath + "/d1/config") ?? ""
+        let map = config.split(separator: "\n").first { $0.hasPrefix("lxc.idmap = u 0 ") }.map(String.init) ?? ""
+        // Root has no range in /etc/subuid here: its containers go above every range useradd
+        // hands out, and above every range the files name.
+        let start = UInt32(map.split(separator: " ").dropFirst(4).first ?? "") ?? 0
+        let rootHasRange = try box.sh("grep -c '^root:' /etc/subuid || true") != "0\n"
+        #expect(start >= 1_000_000_000 || rootHasRange, "\(map)")
+        #expect(!(box.text(box.lxcpath + "/p1/config") ?? "").contains("lxc.idmap"))
+
+        // The default container stops the fresh-proc escape; the privileged one cannot.
+        try box.ok("start", ["-n", "d1"])
+        let proc = try box.run("attach", ["-n", "d1", "--", "/bin/sh", "-c",
+            "mkdir -p /tmp/p && mount -t proc proc /tmp/p && (echo 1 > /tmp/p/sys/kernel/sysrq) 2>/dev/null; echo $?"])
+        #expect(proc.stdout == "1\n", "\(proc.stdout) \(proc.stderr)")
+        #expect(try box.ok("attach", ["-n", "d1", "--", "/bin/sh", "-c", "grep -c . /proc/self/uid_map; tr -s ' ' < /proc/self/uid_map | cut -d' ' -f2-3"]).stdout == "1\n0 \(start)\n")
+        try box.ok("stop", ["-n", "d1", "-k"])
+        box.expectClean("d1")
     }
 }

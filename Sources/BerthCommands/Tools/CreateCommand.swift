@@ -29,8 +29,10 @@ public struct CreateCommand: BerthTool {
     var rootfsDirectory: String?
     @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE in the new config (repeatable).", valueName: "KEY=VALUE"))
     var define: [String] = []
-    @Flag(name: .customLong("unprivileged"), help: "Run the container in a user namespace: lxc.idmap from root's range in /etc/subuid and /etc/subgid (else 100000 65536).")
+    @Flag(name: .customLong("unprivileged"), help: "Run the container in a user namespace (the default unless berth.conf sets berth.unprivileged = 0): lxc.idmap from root's range in /etc/subuid and /etc/subgid, else 65536 ids from 1000000000 up that no range there names.")
     var unprivileged = false
+    @Flag(name: .customLong("privileged"), help: "No user namespace: the container's root is the host's root (LXC's default).")
+    var privileged = false
     @Flag(name: .customLong("shift-ids"), help: "Also chown the rootfs into the user namespace's host range, for filesystems without idmapped mounts.")
     var shiftIDs = false
     @OptionGroup var common: CommonOptions
@@ -40,6 +42,10 @@ public struct CreateCommand: BerthTool {
     var templateArguments: [String] = []
 
     public init() {}
+
+    public func validate() throws {
+        if privileged && (unprivileged || shiftIDs) { throw ValidationError("--privileged excludes --unprivileged and --shift-ids") }
+    }
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-create", options: common)
@@ -54,6 +60,7 @@ public struct CreateCommand: BerthTool {
         request.rootfsDirectory = rootfsDirectory
         request.overrides = define
         request.unprivileged = unprivileged
+        request.privileged = privileged
         request.shiftIDs = shiftIDs
         let creator = ContainerCreator(system: context.system, warn: context.warn, info: context.progress)
         let made = try creator.create(request)

@@ -119,9 +119,10 @@ public struct ContainerCreator {
             }
             if let userMaps, document.values("lxc.idmap").isEmpty {
                 for map in userMaps { document.append("lxc.idmap", "\(map.kind == .uid ? "u" : "g") \(map.inside) \(map.outside) \(map.count)") }
-            } else if request.unprivileged && document.values("lxc.idmap").isEmpty {
-                let uids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subuid"))
-                let gids = SubordinateIDs.range(for: "root", file: Path.join(system.subordinateDirectory, "subgid"))
+            } else if (request.unprivileged || (system.unprivilegedByDefault && !request.privileged)) && document.values("lxc.idmap").isEmpty {
+                let subuid = Path.join(system.subordinateDirectory, "subuid"), subgid = Path.join(system.subordinateDirectory, "subgid")
+                let uids = SubordinateIDs.rootRange(file: subuid, avoiding: [subgid])
+                let gids = SubordinateIDs.rootRange(file: subgid, avoiding: [subuid])
                 document.append("lxc.idmap", "u 0 \(uids.start) \(uids.count)")
                 document.append("lxc.idmap", "g 0 \(gids.start) \(gids.count)")
             }

@@ -14,8 +14,11 @@ public struct CreateRequest: Sendable {
     public var rootfsDirectory: String?
     /// `-s KEY=VALUE`, applied after the template.
     public var overrides: [String] = []
-    /// `--unprivileged`: a user namespace (lxc.idmap from /etc/subuid and /etc/subgid).
+    /// `--unprivileged`: a user namespace (lxc.idmap from /etc/subuid and /etc/subgid), which is
+    /// also the default unless berth.conf says `berth.unprivileged = 0`.
     public var unprivileged = false
+    /// `--privileged`: no user namespace, whatever the default.
+    public var privileged = false
     /// `--shift-ids`: also chown the rootfs into that range (for filesystems without idmapped
     /// mounts).
     public var shiftIDs = false

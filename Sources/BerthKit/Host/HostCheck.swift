@@ -71,7 +71,7 @@ public struct HostCheck: Sendable {
             Item(name: "Idmapped mounts", verdict: kernelAtLeast(release, 5, 12) ? .enabled : .missing, required: false,
                  detail: "unprivileged containers see a root-owned rootfs as their own where its filesystem supports them (ext4, btrfs, xfs, tmpfs...); else berth-create --shift-ids"),
             Item(name: "Subordinate ids for root", verdict: .enabled, required: false,
-                 detail: { let r = SubordinateIDs.range(for: "root", file: "/etc/subuid"); return "berth-create --unprivileged maps 0-65535 to \(r.start)-\(r.start + r.count - 1)" }()),
+                 detail: { let r = SubordinateIDs.rootRange(file: "/etc/subuid", avoiding: ["/etc/subgid"]); return "new containers map 0-65535 to \(r.start)-\(r.start + r.count - 1)" }()),
         ], notes: [])
 
         var cgroupNotes = ["Cgroup layout: \(layout.kind.rawValue)"]

@@ -20,6 +20,9 @@ public struct SystemConfig: Sendable {
     public var defaultConfig: String
     /// Where templates are looked up.
     public var templateDirectory: String
+    /// `berth.unprivileged`: new containers get a user namespace unless created with
+    /// --privileged (on by default).
+    public var unprivilegedByDefault = true
     /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
     public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
     /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
@@ -46,8 +49,15 @@ public struct SystemConfig: Sendable {
         var net: [String: (value: String, line: Int)] = [:]
         for line in ConfigParser.parse(text, file: file) {
             if case .foreign = line.content, let (key, value) = ConfigParser.anyAssignment(line.raw), key.hasPrefix("berth.") {
+                if key == "berth.unprivileged" {
+                    guard value == "0" || value == "1" else {
+                        throw BerthError(.invalidConfig, "\(file):\(line.number): berth.unprivileged must be 0 or 1, not '\(value)'")
+                    }
+                    result.unprivilegedByDefault = value == "1"
+                    continue
+                }
                 guard ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6"].contains(key) else {
-                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.net.bridge, berth.net.ipv4, berth.net.ipv6)")
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.unprivileged, berth.net.bridge, berth.net.ipv4, berth.net.ipv6)")
                 }
                 net[key] = (value, line.number)
                 continue
