@@ -57,6 +57,23 @@ struct UserNamespaceTests {
         try box.ok("stop", ["-n", "u1", "-k"])
         box.expectClean("u1")
 
+        // Its init dies with a killed monitor, as a privileged one does (becoming the namespace's
+        // root clears the death signal; it must be armed again).
+        try box.ok("start", ["-n", "u1"])
+        let initPID = try box.ok("info", ["-n", "u1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        kill(try #require(box.monitorPID("u1")), SIGKILL)
+        var initGone = false
+        for _ in 0..<200 where !initGone {
+            initGone = !FileManager.default.fileExists(atPath: "/proc/\(initPID)/status")
+                || ((try? String(contentsOfFile: "/proc/\(initPID)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
+            if !initGone { usleep(10_000) }
+        }
+        #expect(initGone, "init \(initPID) outlived its monitor")
+        #expect(try box.run("info", ["-n", "u1", "-sH"]).stdout == "STOPPED\n")
+        try box.ok("start", ["-n", "u1"])
+        try box.ok("stop", ["-n", "u1", "-k"])
+        box.expectClean("u1")
+
         // An overlay clone of it runs in the same kind of user namespace, its layers idmapped:
         // a deletion is a whiteout in its upper layer, the origin is untouched.
         try box.ok("copy", ["-n", "u1", "-N", "u2", "-s"])

@@ -170,6 +170,9 @@ struct ContainerSetup {
         try syscall("setgroups", "[]") { setgroups(0, nil) }
         try syscall("setgid", "0") { setgid(0) }
         try syscall("setuid", "0") { setuid(0) }
+        // A change of credentials clears the death signal: armed again, or a killed monitor
+        // would leave this container running.
+        _ = berth_set_pdeathsig(SIGKILL)
         return received
     }
 
@@ -339,6 +342,8 @@ struct ContainerSetup {
             _ = setgroups(0, nil)
             try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }
             try step("setting init's user") { () throws(BerthError) in try syscall("setuid", "\(plan.initUID)") { setuid(plan.initUID) } }
+            // The new credentials cleared the death signal: armed again for init.
+            _ = berth_set_pdeathsig(SIGKILL)
         }
         try step("changing to lxc.init.cwd") { () throws(BerthError) in try syscall("chdir", plan.initCwd) { chdir(plan.initCwd) } }
         if plan.noNewPrivs {
