@@ -31,20 +31,11 @@ public struct MonitorClient: Sendable {
             close(fd)
             return nil  // the monitor went away between connect and write: it stopped
         }
-        // The reply line may carry a descriptor; read it with recvmsg, a byte at a time up to
-        // the newline so that console bytes after the line stay in the socket.
-        var bytes: [UInt8] = []
-        var passed: Int32?
-        var byte: UInt8 = 0
-        while true {
-            var got: Int32 = -1
-            let n = berth_recv_with_fd(fd, &byte, 1, &got)
-            if got >= 0 { passed = got }
-            if n <= 0 { break }
-            if byte == UInt8(ascii: "\n") { break }
-            bytes.append(byte)
-        }
-        let line = String(decoding: bytes, as: UTF8.self)
+        // The reply line may carry a descriptor; it is read a byte at a time up to the newline,
+        // so that console bytes after the line stay in the socket.
+        let reply = Descriptor.readLineWithDescriptor(fd)
+        let line = reply?.line ?? ""
+        let passed = reply?.descriptor
         if line.isEmpty {
             close(fd)
             if let passed { close(passed) }

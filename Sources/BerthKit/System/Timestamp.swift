@@ -11,8 +11,7 @@ public enum Timestamp {
         var now = time(nil)
         var parts = tm()
         gmtime_r(&now, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) UTC"
+        return format(parts, dateSeparator: "-") + " UTC"
     }
 
     /// `2026:11:23 22:59:33` in local time: LXC's snapshot `ts` format.
@@ -20,7 +19,11 @@ public enum Timestamp {
         var now = time(nil)
         var parts = tm()
         localtime_r(&now, &parts)
+        return format(parts, dateSeparator: ":")
+    }
+
+    private static func format(_ parts: tm, dateSeparator: String) -> String {
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900):\(two(parts.tm_mon + 1)):\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        return "\(parts.tm_year + 1900)\(dateSeparator)\(two(parts.tm_mon + 1))\(dateSeparator)\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 }
