@@ -26,10 +26,8 @@ done
 [ "${#prefixes[@]}" -gt 0 ] || prefixes=(lxc- berth-)
 [ "$(id -u)" = 0 ] || { echo "cgroup.sh: run as root" >&2; exit 1; }
 
-if [ -z "${CGROUP_SH_UNSHARED:-}" ] && awk '$2 == "/dev/pts" && $4 ~ /^ro/' /proc/mounts | grep -q .; then
-    export CGROUP_SH_UNSHARED=1
-    exec unshare -m --propagation private bash -c 'umount /dev/pts && exec "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "$0")/lib.sh"
+without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
 cleanup() {
@@ -67,9 +65,7 @@ for prefix in "${prefixes[@]}"; do
     done
     "${prefix}stop" -P "$path" -n bench -k >/dev/null
     for op in freeze unfreeze info_S info_s; do
-        read -r med min max < <(sort -n "$work/$prefix.$op" | awk '{a[NR]=$1} END {
-            m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-            printf "%.2f %.2f %.2f\n", m/1000, a[1]/1000, a[NR]/1000 }')
+        read -r med min max < <(summary_ms "$work/$prefix.$op")
         printf '%-9s %-7s %8s %8s %8s\n' "$op" "$prefix" "$med" "$min" "$max"
         median[$prefix.$op]=$med
     done

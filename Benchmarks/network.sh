@@ -27,10 +27,8 @@ done
 [ "${#prefixes[@]}" -gt 0 ] || prefixes=(lxc- berth-)
 [ "$(id -u)" = 0 ] || { echo "network.sh: run as root" >&2; exit 1; }
 
-if [ -z "${NETWORK_SH_UNSHARED:-}" ] && awk '$2 == "/dev/pts" && $4 ~ /^ro/' /proc/mounts | grep -q .; then
-    export NETWORK_SH_UNSHARED=1
-    exec unshare -m --propagation private bash -c 'umount /dev/pts && exec "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "$0")/lib.sh"
+without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-netbench-XXXXXX)
 bridge="bbench$$"
@@ -77,9 +75,7 @@ for prefix in "${prefixes[@]}"; do
         for _ in $(seq 100); do [ -z "$(ip -o link show master "$bridge")" ] && break; sleep 0.01; done
     done
     for op in start stop; do
-        read -r med min max < <(sort -n "$work/$prefix.$op" | awk '{a[NR]=$1} END {
-            m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-            printf "%.2f %.2f %.2f\n", m/1000, a[1]/1000, a[NR]/1000 }')
+        read -r med min max < <(summary_ms "$work/$prefix.$op")
         printf '%-6s %-7s %8s %8s %8s\n' "$op" "$prefix" "$med" "$min" "$max"
         median[$prefix.$op]=$med
     done

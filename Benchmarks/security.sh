@@ -20,10 +20,8 @@ while getopts "r:h" opt; do
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "security.sh: run as root" >&2; exit 1; }
-if [ -z "${SECURITY_SH_UNSHARED:-}" ] && awk '$2 == "/dev/pts" && $4 ~ /^ro/' /proc/mounts | grep -q .; then
-    export SECURITY_SH_UNSHARED=1
-    exec unshare -m --propagation private bash -c 'umount /dev/pts && exec "$0" "$@"' "$0" "$@"
-fi
+. "$(dirname "$0")/lib.sh"
+without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
 cases=(berth-default berth-none lxc-none lxc-common)
@@ -56,9 +54,7 @@ for c in "${cases[@]}"; do
         echo $(( t1 - t0 )) >> "$work/$c.times"
         "${prefix}stop" -P "$work/$c" -n bench -k >/dev/null
     done
-    read -r med min < <(sort -n "$work/$c.times" | awk '{a[NR]=$1} END {
-        m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-        printf "%.2f %.2f\n", m/1000, a[1]/1000 }')
+    read -r med min _ < <(summary_ms "$work/$c.times")
     printf '%-14s %8s %8s\n' "$c" "$med" "$min"
     median[$c]=$med
 done

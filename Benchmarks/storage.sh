@@ -31,6 +31,7 @@ while getopts "r:s:p:h" opt; do
 done
 [ "${#prefixes[@]}" -gt 0 ] || prefixes=(lxc- berth-)
 [ "$(id -u)" = 0 ] || { echo "storage.sh: run as root" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d /tmp/berth-storagebench-XXXXXX)
 cleanup() {
@@ -77,9 +78,7 @@ for prefix in "${prefixes[@]}"; do
             "${prefix}snapshot" -P "$path" -n "$base" -d snap0 >/dev/null 2>&1
         done
         for op in "${ops[@]}"; do
-            read -r med min max < <(sort -n "$work/$prefix.$base.$op" | awk '{a[NR]=$1} END {
-                m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
-                printf "%.2f %.2f %.2f\n", m/1000, a[1]/1000, a[NR]/1000 }')
+            read -r med min max < <(summary_ms "$work/$prefix.$base.$op")
             printf '%-9s %-6s %-7s %9s %9s %9s\n' "$op" "$base" "$prefix" "$med" "$min" "$max"
             median[$prefix.$base.$op]=$med
         done
