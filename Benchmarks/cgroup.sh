@@ -30,6 +30,7 @@ done
 without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+chmod 755 "$work"  # an unprivileged container's root must get through to its rootfs
 cleanup() {
     for prefix in "${prefixes[@]}"; do
         "${prefix}stop" -P "$work/$prefix" -n bench -k >/dev/null 2>&1 || true

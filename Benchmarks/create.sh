@@ -25,6 +25,7 @@ done
 command -v hyperfine >/dev/null || { echo "create.sh: needs hyperfine" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+chmod 755 "$work"  # an unprivileged container's root must get through to its rootfs
 cleanup() {
     for prefix in "${prefixes[@]}"; do
         for dir in "$work/$prefix"*/; do

@@ -31,6 +31,7 @@ done
 without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-netbench-XXXXXX)
+chmod 755 "$work"  # an unprivileged container's root must get through to its rootfs
 bridge="bbench$$"
 cleanup() {
     for prefix in "${prefixes[@]}"; do

@@ -24,6 +24,7 @@ done
 without_readonly_devpts "$0" "$@"
 
 work=$(mktemp -d /tmp/berth-bench-XXXXXX)
+chmod 755 "$work"  # an unprivileged container's root must get through to its rootfs
 cases=(berth-default berth-none lxc-none lxc-common)
 cleanup() {
     for c in "${cases[@]}"; do

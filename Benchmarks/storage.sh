@@ -34,6 +34,7 @@ done
 . "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d /tmp/berth-storagebench-XXXXXX)
+chmod 755 "$work"  # an unprivileged container's root must get through to its rootfs
 cleanup() {
     for prefix in "${prefixes[@]}"; do
         path="$work/$prefix"

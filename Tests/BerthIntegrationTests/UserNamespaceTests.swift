@@ -101,6 +101,13 @@ struct UserNamespaceTests {
         try box.ok("stop", ["-n", "s1", "-k"])
         box.expectClean("s1")
 
+        // A closed directory above the lxcpath: refused before anything starts, naming it.
+        chmod(box.root, 0o700)
+        let closed = try box.run("start", ["-n", "s1"])
+        chmod(box.root, 0o755)
+        #expect(closed.status != 0 && closed.stderr.contains("\(box.root) does not let the container's root"), "\(closed.stderr)")
+        box.expectClean("s1")
+
         // Maps without the container's root, or overlapping: refused naming the key.
         for (maps, message) in [(["u 1 200000 100", "g 0 200000 65536"], "no uid mapping"),
                                 (["u 0 200000 65536", "u 10 300000 10", "g 0 200000 65536"], "overlap")] {

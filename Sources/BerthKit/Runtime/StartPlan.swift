@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CBerthLinux
 
 /// Everything a start does, decided up front from the container's config and the host: which
 /// namespaces, which mounts, which devices, what init runs and how the container is stopped.
@@ -103,6 +104,26 @@ public struct StartPlan: Sendable {
                 : "\(origin("lxc.selinux.context")): the context '\(context)' is demanded, but this kernel has no SELinux")
         }
         return notes
+    }
+
+    /// The first directory above `directory` (the container's own, which the monitor opens to
+    /// its root) that host user `uid`/`gid` may not pass through, going by the mode bits; nil
+    /// when all let it through. A directory with an ACL is taken to let it through.
+    static func closedAncestor(of directory: String, uid: UInt32, gid: UInt32) -> String? {
+        var path = Path.parent(directory)
+        var ancestors: [String] = []
+        while path != "/" && !path.isEmpty {
+            ancestors.append(path)
+            path = Path.parent(path)
+        }
+        for ancestor in ancestors.reversed() {
+            var st = stat()
+            guard stat(ancestor, &st) == 0 else { continue }
+            let mode = st.st_mode
+            let passes = (st.st_uid == uid && mode & 0o100 != 0) || (st.st_gid == gid && mode & 0o010 != 0) || mode & 0o001 != 0
+            if !passes && berth_lgetxattr(ancestor, "system.posix_acl_access", nil, 0) < 0 { return ancestor }
+        }
+        return nil
     }
 
     /// What a container may not do unless its config says otherwise: load kernel modules, set
@@ -208,6 +229,12 @@ public struct StartPlan: Sendable {
         self.shares = shares
         if namespaces.contains(.user) {
             idmap = try IDMap.parse(config.values("lxc.idmap"), origin: origin("lxc.idmap"))
+            // The container's root walks the path to its rootfs as an unprivileged host user:
+            // a closed directory above the container's own would fail its start deep inside.
+            if let uid = IDMap.host(0, .uid, in: idmap), let gid = IDMap.host(0, .gid, in: idmap),
+               let closed = StartPlan.closedAncestor(of: container.paths.directory, uid: uid, gid: gid) {
+                throw BerthError(.unsupported, "\(closed) does not let the container's root (host uid \(uid)) through to its rootfs: open it (chmod o+x \(closed), or an ACL for that uid), or make the container with berth-create --privileged")
+            }
             if !shares.isEmpty {
                 throw BerthError(.unsupported, "\(origin("lxc.idmap")): lxc.namespace.share.* cannot be combined with a user namespace")
             }
