@@ -36,6 +36,22 @@ int berth_rename_exchange(int olddirfd, const char *oldpath, int newdirfd, const
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_EXCHANGE);
 }
 
+int berth_close_range(unsigned int first, unsigned int last) {
+    if (first > last)
+        return 0;
+    if (syscall(SYS_close_range, first, last, 0U) == 0)
+        return 0;
+    if (errno != ENOSYS)
+        return -1;
+    // Kernels before 5.9: close one by one up to the descriptor limit.
+    long limit = sysconf(_SC_OPEN_MAX);
+    if (limit < 0 || limit > 1048576)
+        limit = 1048576;
+    for (long fd = first; fd < limit && (unsigned long)fd <= last; fd++)
+        close((int)fd);
+    return 0;
+}
+
 int berth_ficlone(int dst_fd, int src_fd) {
     return ioctl(dst_fd, FICLONE, src_fd);
 }
@@ -121,6 +137,10 @@ pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], cons
         _exit(127);
     if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0)
         _exit(127);
+    // Nothing of the caller but stdio reaches a template or a hook: a descriptor inherited by
+    // the tool (a directory, a socket) would otherwise be open in code the admin did not write.
+    if (berth_close_range(3, ~0U) != 0)
+        _exit(127);
     // The caller may have blocked or ignored signals; a template must start with defaults.
     sigset_t none;
     sigemptyset(&none);
@@ -145,10 +165,8 @@ pid_t berth_spawn_clean(const char *path, char *const argv[], char *const envp[]
     if ((stdin_fd >= 0 && dup2(stdin_fd, 0) < 0) || (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) ||
         (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0))
         _exit(127);
-    if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) {
-        for (int fd = 3; fd < 65536; fd++)
-            close(fd);
-    }
+    if (berth_close_range(3, ~0U) != 0)
+        _exit(127);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -324,6 +342,17 @@ int berth_open_pty(const char *ptmx, int *ptx, char *name, size_t name_len) {
     return 0;
 }
 
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+int berth_open_pty_peer(int ptx) {
+    int unlock = 0;
+    if (ioctl(ptx, TIOCSPTLCK, &unlock) < 0)
+        return -1;
+    return ioctl(ptx, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
 int berth_get_winsize(int fd, unsigned short *rows, unsigned short *cols) {
     struct winsize ws;
     if (ioctl(fd, TIOCGWINSZ, &ws) < 0)
@@ -345,25 +374,28 @@ int berth_set_controlling_tty(int fd) { return ioctl(fd, TIOCSCTTY, 0); }
 
 // ---- Unix sockets ----
 
-static socklen_t abstract_address(struct sockaddr_un *addr, const char *name, size_t len) {
+static int path_address(struct sockaddr_un *addr, const char *path) {
     memset(addr, 0, sizeof(*addr));
     addr->sun_family = AF_UNIX;
-    if (len > sizeof(addr->sun_path) - 1)
-        len = sizeof(addr->sun_path) - 1;
-    // sun_path[0] stays NUL: the abstract namespace, which vanishes with its last holder.
-    memcpy(addr->sun_path + 1, name, len);
-    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len);
+    size_t len = strlen(path);
+    if (len >= sizeof(addr->sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(addr->sun_path, path, len);
+    return 0;
 }
 
-int berth_listen_abstract(const char *name, size_t len) {
+int berth_listen_path(const char *path) {
     struct sockaddr_un addr;
-    socklen_t addr_len = abstract_address(&addr, name, len);
+    if (path_address(&addr, path) < 0)
+        return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int on = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) < 0 ||
-        bind(fd, (struct sockaddr *)&addr, addr_len) < 0 || listen(fd, 64) < 0) {
+        bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 64) < 0) {
         int saved = errno;
         close(fd);
         errno = saved;
@@ -372,15 +404,16 @@ int berth_listen_abstract(const char *name, size_t len) {
     return fd;
 }
 
-int berth_connect_abstract(const char *name, size_t len) {
+int berth_connect_path(const char *path) {
     struct sockaddr_un addr;
-    socklen_t addr_len = abstract_address(&addr, name, len);
+    if (path_address(&addr, path) < 0)
+        return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int result;
     do {
-        result = connect(fd, (struct sockaddr *)&addr, addr_len);
+        result = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
     } while (result < 0 && errno == EINTR);
     if (result < 0) {
         int saved = errno;
@@ -391,13 +424,26 @@ int berth_connect_abstract(const char *name, size_t len) {
     return fd;
 }
 
-int berth_peer_uid(int sock, uid_t *uid) {
+int berth_peer_credentials(int sock, pid_t *pid, uid_t *uid) {
     struct ucred cred;
     socklen_t len = sizeof(cred);
     if (getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         return -1;
+    *pid = cred.pid;
     *uid = cred.uid;
     return 0;
+}
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+int berth_peer_pidfd(int sock) {
+    int pidfd = -1;
+    socklen_t len = sizeof(pidfd);
+    if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+        return -1;
+    return pidfd;
 }
 
 ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd) {

@@ -15,6 +15,7 @@ struct ToolContext {
         self.program = program
         system = try SystemConfig.load()
         lxcpath = system.lxcpath(override: options.lxcpath)
+        try SystemConfig.checkLxcpath(lxcpath, option: options.lxcpath == nil ? "lxc.lxcpath in berth.conf" : "-P")
         quiet = options.quiet
         let level = options.logpriority.flatMap(BerthLogHandler.level) ?? .error
         if let file = options.logfile {

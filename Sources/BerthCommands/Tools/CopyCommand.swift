@@ -62,6 +62,7 @@ public struct CopyCommand: BerthTool {
         let name = try container.resolve(positional: nil)
         let source = Container(lxcpath: context.lxcpath, name: name)
         let newLxcpath = newPath.map { Path.stripTrailingSlashes(Path.absolute($0)) } ?? context.lxcpath
+        try SystemConfig.checkLxcpath(newLxcpath, option: "-p")
         let target = try ContainerName(newName ?? "\(name.value)_\(CopyCommand.randomSuffix())")
         let copier = ContainerCopier(system: context.system, warn: context.warn)
         if rename {

@@ -22,6 +22,10 @@ struct AttachHelper {
         // Not dumpable: processes in the container cannot open this process's memory or its
         // executable through /proc while it runs the host's berth binary.
         _ = berth_set_dumpable(0)
+        // Nothing of the caller's but stdio enters the container (`exec 9</` in the admin's
+        // shell must not become a way out for the container's root, the CVE-2016-8649 class):
+        // only the pidfd this helper enters by and the terminal socket stay open.
+        Descriptor.closeAll(except: [pidfd] + [terminalSocket].compactMap { $0 })
         // The cgroup first: once in the container's namespaces, the host's cgroup tree may no
         // longer be visible.
         do throws(BerthError) { try cgroup.join(pid: getpid()) } catch {

@@ -126,8 +126,8 @@ public struct ContainerCopier {
         let old = source.paths.directory, new = target.paths.directory
         func rewritten(_ file: String, uts: Bool) throws(BerthError) -> String {
             var document = ConfigDocument(text: try FileSystem.readText(file), file: file)
-            document.rewriteValues { _, value in value.contains(old) ? value.replacingOccurrences(of: old, with: new) : nil }
-            if uts { document.set("lxc.uts.name", newName.value) }
+            try document.rewriteValues { _, value in value.contains(old) ? value.replacingOccurrences(of: old, with: new) : nil }
+            if uts { try document.set("lxc.uts.name", newName.value) }
             return document.render()
         }
         let staged = Path.join(old, ".config.renaming")
@@ -188,25 +188,25 @@ public struct ContainerCopier {
         }
 
         var document = ConfigDocument(text: try FileSystem.readText(source.paths.config), file: source.paths.config)
-        document.rewriteValues { _, value in
+        try document.rewriteValues { _, value in
             value.contains(oldDirectory) ? value.replacingOccurrences(of: oldDirectory, with: final) : nil
         }
-        document.set("lxc.rootfs.path", made.spec)
+        try document.set("lxc.rootfs.path", made.spec)
         let newName = String(final.split(separator: "/").last ?? "")
         if !request.keepName {
-            document.set("lxc.uts.name", newName)
+            try document.set("lxc.uts.name", newName)
             let layers = OverlayLayers(RootfsSpec(parsing: made.spec)).map { ($0.lower, Path.join(staging, "overlay/delta")) }
             try writeHostname(newName, rootfs: Path.join(staging, "rootfs"), layers: layers)
         }
         if !request.keepMAC {
-            document.rewriteValues { key, value in
+            try document.rewriteValues { key, value in
                 guard key.hasSuffix(".hwaddr"), let mac = MACAddress.parse(value) else { return nil }
                 // The vendor part stays, the rest is new; expand keeps the address unicast and
                 // locally administered where the pattern allows.
                 return MACAddress.expand(MACAddress.format(Array(mac.prefix(3))) + ":xx:xx:xx")
             }
         }
-        for (key, value) in request.settings { document.set(key, value) }
+        for (key, value) in request.settings { try document.set(key, value) }
         let configPath = Path.join(staging, "config")
         if !request.keepMAC, let bridge = system.managedBridge {
             // A clone on the managed bridge gets an address of its own.
@@ -227,18 +227,30 @@ public struct ContainerCopier {
 
     /// The new name in the guest's /etc/hostname, where the guest has that file: in `rootfs`,
     /// or for an overlay in its upper layer (`layers`: lower, upper), the lower one untouched.
+    /// The guest's files are the container root's: every path is resolved inside the tree
+    /// (RootedDirectory), so an /etc the container replaced with a symlink to a host directory
+    /// leads back into the container, never out of it.
     func writeHostname(_ name: String, rootfs: String, layers: (lower: String, upper: String)?) throws(BerthError) {
+        let text = Array((name + "\n").utf8)
         guard let (lower, upper) = layers else {
-            let file = Path.join(rootfs, "etc/hostname")
-            if FileSystem.isFile(file) { try FileSystem.writeAtomically(file, text: name + "\n", mode: 0o644) }
+            let root = try RootedDirectory(rootfs)
+            defer { root.close() }
+            if try root.isFile("etc/hostname") { try root.writeFile("etc/hostname", text, mode: 0o644) }
             return
         }
-        guard FileSystem.isFile(Path.join(lower, "etc/hostname")) || FileSystem.isFile(Path.join(upper, "etc/hostname")) else { return }
-        if !FileSystem.isDirectory(Path.join(upper, "etc")) {
-            try FileSystem.makeDirectory(Path.join(upper, "etc"), mode: 0o755)
-            try RootfsStorage.copyOwnerAndMode(from: Path.join(lower, "etc"), to: Path.join(upper, "etc"))
+        let lowerRoot = try RootedDirectory(lower)
+        defer { lowerRoot.close() }
+        let upperRoot = try RootedDirectory(upper)
+        defer { upperRoot.close() }
+        let inLower = try lowerRoot.isFile("etc/hostname")
+        let inUpper = try upperRoot.isFile("etc/hostname")
+        guard inLower || inUpper else { return }
+        if try upperRoot.status("etc") == nil {
+            // The upper layer's /etc as overlayfs would copy it up: the lower one's owner and mode.
+            let etc = try lowerRoot.status("etc")
+            try upperRoot.makeDirectory("etc", mode: etc.map { $0.st_mode & 0o7777 } ?? 0o755, owner: etc.map { ($0.st_uid, $0.st_gid) })
         }
-        try FileSystem.writeAtomically(Path.join(upper, "etc/hostname"), text: name + "\n", mode: 0o644)
+        try upperRoot.writeFile("etc/hostname", text, mode: 0o644)
     }
 
     /// Copies and snapshots of a user's container would have to run in its user namespace (its

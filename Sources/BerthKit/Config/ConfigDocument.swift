@@ -21,25 +21,28 @@ public struct ConfigDocument: Sendable {
 
     /// Sets a single-valued key: the first line with that key is rewritten in place, later ones
     /// are removed; without one, the setting is appended.
-    public mutating func set(_ key: String, _ value: String) {
+    public mutating func set(_ key: String, _ value: String) throws(BerthError) {
+        let written = try ConfigDocument.entryLine(key, value, number: 0)
         var replaced = false
         lines = lines.compactMap { line in
             guard case .entry(let k, _) = line.content, k == key else { return line }
             if replaced { return nil }
             replaced = true
-            return ConfigDocument.entryLine(key, value, number: line.number)
+            return ConfigLine(number: line.number, raw: written.raw, content: written.content)
         }
-        if !replaced { append(key, value) }
+        if !replaced { try append(key, value) }
     }
 
     /// Adds a line `key = value` at the end (list keys append).
-    public mutating func append(_ key: String, _ value: String) {
-        lines.append(ConfigDocument.entryLine(key, value, number: (lines.last?.number ?? 0) + 1))
+    public mutating func append(_ key: String, _ value: String) throws(BerthError) {
+        lines.append(try ConfigDocument.entryLine(key, value, number: (lines.last?.number ?? 0) + 1))
     }
 
-    /// Adds a comment line at the top (`# ` is prepended).
+    /// Adds a comment line at the top (`# ` is prepended). Control characters in a comment (a
+    /// newline in a template argument shown there) are written escaped, so a comment stays one
+    /// line and never becomes a setting.
     public mutating func prependComments(_ comments: [String]) {
-        let new = comments.map { ConfigLine(number: 0, raw: $0.isEmpty ? "#" : "# \($0)", content: .comment) }
+        let new = comments.map { ConfigLine(number: 0, raw: $0.isEmpty ? "#" : "# \(ContainerName.printable($0))", content: .comment) }
         lines = new + lines
     }
 
@@ -52,11 +55,16 @@ public struct ConfigDocument: Sendable {
     }
 
     /// Rewrites values in place; `transform` returns nil to keep a line as it is.
-    public mutating func rewriteValues(_ transform: (_ key: String, _ value: String) -> String?) {
-        lines = lines.map { line in
-            guard case .entry(let k, let v) = line.content, let new = transform(k, v), new != v else { return line }
-            return ConfigDocument.entryLine(k, new, number: line.number)
+    public mutating func rewriteValues(_ transform: (_ key: String, _ value: String) -> String?) throws(BerthError) {
+        var rewritten: [ConfigLine] = []
+        for line in lines {
+            guard case .entry(let k, let v) = line.content, let new = transform(k, v), new != v else {
+                rewritten.append(line)
+                continue
+            }
+            rewritten.append(try ConfigDocument.entryLine(k, new, number: line.number))
         }
+        lines = rewritten
     }
 
     /// Renames keys from before LXC 3.0 to their current names, in place (values, order and
@@ -66,7 +74,9 @@ public struct ConfigDocument: Sendable {
         lines = lines.map { line in
             guard case .entry(let key, let value) = line.content else { return line }
             switch legacy.translate(key) {
-            case .success(.renamed(let modern)): return ConfigDocument.entryLine(modern, value, number: line.number)
+            case .success(.renamed(let modern)):
+                // The value was read from a line of its own, so it can be written back as one.
+                return (try? ConfigDocument.entryLine(modern, value, number: line.number)) ?? line
             case .success(.dropped): return ConfigLine(number: line.number, raw: "# obsolete, ignored: \(line.raw)", content: .comment)
             default: return line
             }
@@ -78,7 +88,30 @@ public struct ConfigDocument: Sendable {
         lines.isEmpty ? "" : lines.map(\.raw).joined(separator: "\n") + "\n"
     }
 
-    static func entryLine(_ key: String, _ value: String, number: Int) -> ConfigLine {
-        ConfigLine(number: number, raw: "\(key) = \(value)", content: .entry(key: key, value: value))
+    /// The one way a setting becomes a line of a config file, for every writer (create's -s,
+    /// templates' values, copies' path rewrites, snapshots): a key of letters, digits, `.`, `_`
+    /// and `-`; a value without a line break or NUL, which would end the line and let the rest
+    /// be read as a setting of its own (a hook run as root); a value that the reader would
+    /// trim or unquote is written in quotes, so what is read back is what was meant.
+    static func entryLine(_ key: String, _ value: String, number: Int) throws(BerthError) -> ConfigLine {
+        guard !key.isEmpty, key.unicodeScalars.allSatisfy({ ContainerName.isAlphanumeric($0) || $0 == "." || $0 == "_" || $0 == "-" }) else {
+            throw BerthError(.invalidConfig, "'\(ConfigLoader.clip(ContainerName.printable(key)))' is not a config key (letters, digits, '.', '_', '-')")
+        }
+        if let bad = value.unicodeScalars.first(where: { $0 == "\n" || $0 == "\r" || $0 == "\0" }) {
+            let what = bad == "\n" ? "a newline" : bad == "\r" ? "a carriage return" : "a NUL byte"
+            throw BerthError(.invalidConfig, "the value for \(key) contains \(what) ('\(ConfigLoader.clip(ContainerName.printable(value)))'); a config value is one line")
+        }
+        return ConfigLine(number: number, raw: "\(key) = \(quoted(value))", content: .entry(key: key, value: value))
+    }
+
+    /// `value` as written after `key = `: in double quotes when reading it back would otherwise
+    /// lose blanks at either end or a pair of quotes around it.
+    static func quoted(_ value: String) -> String {
+        let scalars = value.unicodeScalars
+        let blankEdge = [" ", "\t"].contains(scalars.first) || [" ", "\t"].contains(scalars.last)
+        let quotedAlready = value.count >= 2 && (value.first == "\"" || value.first == "'") && value.last == value.first
+        // A line break grapheme glued to the first character would hide a leading blank too.
+        let oddStart = value.first.map { $0.unicodeScalars.count > 1 && $0.unicodeScalars.first == " " } ?? false
+        return blankEdge || quotedAlready || oddStart ? "\"\(value)\"" : value
     }
 }

@@ -6,7 +6,7 @@ public enum ConfigKeyTable {
 
     static let identity: [ConfigKey] = [
         ConfigKey("lxc.include", .path, "Includes", "Reads another config file here; a directory includes every *.conf file in it, in name order. Relative paths are relative to the including file.", list: true),
-        ConfigKey("lxc.uts.name", .text, "Identity", "The container's hostname. Defaults to the container name."),
+        ConfigKey("lxc.uts.name", .hostname, "Identity", "The container's hostname. Defaults to the container name."),
         ConfigKey("lxc.arch", .architecture, "Identity", "The architecture the container sees (personality), e.g. x86 for a 32-bit guest on a 64-bit host."),
         ConfigKey("lxc.ephemeral", .boolean, "Identity", "1 destroys the container when it stops.", default: "0"),
     ]
@@ -54,7 +54,7 @@ public enum ConfigKeyTable {
     static let console: [ConfigKey] = [
         ConfigKey("lxc.console.path", .path, "Console", "Host device the console is connected to, or none."),
         ConfigKey("lxc.console.logfile", .path, "Console", "File the console output is written to."),
-        ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log; when the next output would pass it the log starts over (0: no limit).", default: "0"),
+        ConfigKey("lxc.console.size", .size, "Console", "Maximum size of the console log; when the next output would pass it the log starts over. 1 MiB unless set (auto: the same), so a container cannot fill the host's disk through its console; 0: no limit.", default: "1M"),
         ConfigKey("lxc.console.rotate", .boolean, "Console", "1 keeps the full console log as FILE.1 when it starts over.", default: "0"),
         ConfigKey("lxc.console.buffer.size", .size, "Console", "Size of the in-memory console ring buffer berth-console replays first; 0 turns it off.", default: "128K"),
     ]

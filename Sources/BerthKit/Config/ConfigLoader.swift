@@ -7,7 +7,14 @@ public struct ConfigLoader {
     private var legacy = LegacyKeys()
     private var stack: [String] = []
     private var entries: [ConfigEntry] = []
+    /// Files read so far for this config, and their bytes: an include tree that names files
+    /// again and again (each level including the next several times) grows exponentially
+    /// within the depth bound, so the total is bounded too.
+    private var filesRead = 0
+    private var bytesRead = 0
     static let maximumIncludeDepth = 16
+    static let maximumIncludedFiles = 256
+    static let maximumIncludedBytes = 16 << 20
 
     public init(warn: @escaping (String) -> Void = { _ in }) {
         self.warn = warn
@@ -52,7 +59,15 @@ public struct ConfigLoader {
         guard stack.count < ConfigLoader.maximumIncludeDepth else {
             throw BerthError(.invalidConfig, "\(at)lxc.include nested more than \(ConfigLoader.maximumIncludeDepth) deep")
         }
+        filesRead += 1
+        guard filesRead <= ConfigLoader.maximumIncludedFiles else {
+            throw BerthError(.invalidConfig, "\(at)lxc.include: more than \(ConfigLoader.maximumIncludedFiles) config files read for one config (an include tree that includes files again and again?)")
+        }
         let text = try FileSystem.readText(path)
+        bytesRead += text.utf8.count
+        guard bytesRead <= ConfigLoader.maximumIncludedBytes else {
+            throw BerthError(.invalidConfig, "\(at)lxc.include of \(path): more than \(ConfigLoader.maximumIncludedBytes >> 20) MiB of config read for one config")
+        }
         stack.append(canonical)
         defer { stack.removeLast() }
         try read(text: text, file: path)
@@ -97,7 +112,7 @@ public struct ConfigLoader {
         }
         guard let descriptor = ConfigKeyTable.lookup(key) else {
             let hint = ConfigLoader.suggestion(for: key).map { " (did you mean \($0)?)" } ?? ""
-            throw BerthError(.invalidConfig, "\(location): unknown key \(rawKey)\(hint)")
+            throw BerthError(.invalidConfig, "\(location): unknown key \(ConfigLoader.clip(ContainerName.printable(rawKey)))\(hint)")
         }
         if key == "lxc.net" && !value.isEmpty {
             throw BerthError(.invalidConfig, "\(location): lxc.net takes only an empty value (which removes all networks); use lxc.net.N.type")
@@ -114,6 +129,9 @@ public struct ConfigLoader {
 
     /// The known key closest to a mistyped one, when it is close enough to be a typo.
     static func suggestion(for key: String) -> String? {
+        // No known key is longer than this; a longer one is no typo of any, and comparing it
+        // would cost time quadratic in its length.
+        guard key.utf8.count <= 100 else { return nil }
         var best: (String, Int)?
         for candidate in ConfigKeyTable.all where candidate.prefix == nil && !candidate.name.contains(".N.") {
             let d = editDistance(key, candidate.name)

@@ -3,7 +3,7 @@
 public enum ValueKind: Sendable {
     case text, path, command, boolean, unsigned, integer, signal, capabilities, idmap, hwaddr,
          ipv4Address, ipv6Address, ipv4Gateway, ipv6Gateway, mountAuto, mountEntry, logLevel,
-         architecture, prlimit, namespaces, interfaceName, size
+         architecture, prlimit, namespaces, interfaceName, size, hostname
     case choice([String])
 
     /// A few words for the man page.
@@ -30,6 +30,7 @@ public enum ValueKind: Sendable {
         case .namespaces: return "namespace names"
         case .interfaceName: return "interface name"
         case .size: return "bytes, or 64K 512M 1G"
+        case .hostname: return "hostname, at most 64 bytes"
         case .choice(let options): return options.joined(separator: "|")
         }
     }
@@ -38,6 +39,10 @@ public enum ValueKind: Sendable {
         switch self {
         case .text, .command:
             return nil
+        case .hostname:
+            // sethostname(2) takes at most 64 bytes; a longer one would fail every start.
+            if value.utf8.count > 64 { return "a hostname has at most 64 bytes, this one has \(value.utf8.count)" }
+            return value.contains("/") || value.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7f }) ? "a hostname cannot contain blanks, control characters or '/'" : nil
         case .path:
             return value.contains("\0") ? "a path cannot contain NUL" : nil
         case .boolean:

@@ -72,6 +72,9 @@ public struct ContainerCreator {
         if let dir = rootfsDirectory, FileSystem.exists(dir), !((try? FileSystem.list(dir))?.isEmpty ?? false) {
             throw BerthError(.alreadyExists, "--dir \(dir) exists and is not an empty directory")
         }
+        if let dir = rootfsDirectory, let open = StartPlan.exposingDirectory(of: dir) {
+            throw BerthError(.permissionDenied, "--dir \(dir): \(StartPlan.exposureMessage(dir, open))")
+        }
 
         let paths = ContainerPaths(lxcpath: request.lxcpath, name: request.name)
         let signals = SignalBlock()
@@ -106,25 +109,25 @@ public struct ContainerCreator {
                 "",
             ])
             // Random MAC digits are fixed now, so the container keeps its address across starts.
-            document.rewriteValues { key, value in
+            try document.rewriteValues { key, value in
                 key.hasSuffix(".hwaddr") && value.lowercased().contains("x") ? MACAddress.expand(value) : nil
             }
-            document.set("lxc.rootfs.path", "\(useBtrfs ? "btrfs" : "dir"):\(finalRootfs)")
-            document.set("lxc.uts.name", request.name.value)
+            try document.set("lxc.rootfs.path", "\(useBtrfs ? "btrfs" : "dir"):\(finalRootfs)")
+            try document.set("lxc.uts.name", request.name.value)
             // -s values go in before the template runs, so it sees them (the debian template
             // configures the guest's network from lxc.net.0).
             let overrides = request.overrides.compactMap(ConfigParser.parseAssignment)
             for (key, value) in overrides {
-                if ConfigKeyTable.lookup(key)?.multiplicity == .list { document.append(key, value) } else { document.set(key, value) }
+                if ConfigKeyTable.lookup(key)?.multiplicity == .list { try document.append(key, value) } else { try document.set(key, value) }
             }
             if let userMaps, document.values("lxc.idmap").isEmpty {
-                for map in userMaps { document.append("lxc.idmap", "\(map.kind == .uid ? "u" : "g") \(map.inside) \(map.outside) \(map.count)") }
+                for map in userMaps { try document.append("lxc.idmap", "\(map.kind == .uid ? "u" : "g") \(map.inside) \(map.outside) \(map.count)") }
             } else if (request.unprivileged || (system.unprivilegedByDefault && !request.privileged)) && document.values("lxc.idmap").isEmpty {
                 let subuid = Path.join(system.subordinateDirectory, "subuid"), subgid = Path.join(system.subordinateDirectory, "subgid")
                 let uids = SubordinateIDs.rootRange(file: subuid, avoiding: [subgid])
                 let gids = SubordinateIDs.rootRange(file: subgid, avoiding: [subuid])
-                document.append("lxc.idmap", "u 0 \(uids.start) \(uids.count)")
-                document.append("lxc.idmap", "g 0 \(gids.start) \(gids.count)")
+                try document.append("lxc.idmap", "u 0 \(uids.start) \(uids.count)")
+                try document.append("lxc.idmap", "g 0 \(gids.start) \(gids.count)")
             }
             let configPath = Path.join(staging, "config")
             // A veth on the managed bridge gets a free address; the allocation lock is held
@@ -147,7 +150,7 @@ public struct ContainerCreator {
             case .busybox:
                 info("Building a busybox rootfs in \(finalRootfs)")
                 let lines = try busybox?.build(rootfs: rootfs, name: request.name) ?? []
-                for (key, value) in lines { document.append(key, value) }
+                for (key, value) in lines { try document.append(key, value) }
                 try FileSystem.writeAtomically(configPath, text: document.render())
             case .external(let program):
                 try runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals)
@@ -174,12 +177,12 @@ public struct ContainerCreator {
             // External templates write the staging paths they were given; they must name the
             // container's real place.
             var written = ConfigDocument(text: try FileSystem.readText(configPath), file: configPath)
-            written.rewriteValues { _, value in
+            try written.rewriteValues { _, value in
                 value.contains(staging) ? value.replacingOccurrences(of: staging, with: paths.directory) : nil
             }
             // A template may append its own value for a key given with -s; the admin's wins.
             for (key, value) in overrides where ConfigKeyTable.lookup(key)?.multiplicity != .list {
-                written.set(key, value)
+                try written.set(key, value)
             }
             try FileSystem.writeAtomically(configPath, text: written.render())
             // The finished config must load: a template that wrote an unknown key or a bad value

@@ -11,7 +11,8 @@ public struct BerthError: Error, CustomStringConvertible, Sendable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case invalidArgument, invalidName, invalidConfig, notFound, alreadyExists, busy,
-                 hasDependents, notRunning, system, templateFailed, unsupported, interrupted, timedOut
+                 hasDependents, notRunning, system, templateFailed, unsupported, interrupted, timedOut,
+                 permissionDenied
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -40,6 +41,9 @@ public struct BerthError: Error, CustomStringConvertible, Sendable {
         public static let templateFailed = Code(.templateFailed)
         /// The host lacks a feature that was asked for.
         public static let unsupported = Code(.unsupported)
+        /// Something that should be the caller's (a runtime directory, a socket) belongs to
+        /// somebody else, or a layout would give other users what is not theirs.
+        public static let permissionDenied = Code(.permissionDenied)
         /// A signal interrupted the operation; everything it made was removed.
         public static let interrupted = Code(.interrupted)
 

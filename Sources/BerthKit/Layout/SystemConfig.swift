@@ -99,6 +99,15 @@ public struct SystemConfig: Sendable {
         guard let override, !override.isEmpty else { return lxcpath }
         return Path.stripTrailingSlashes(Path.absolute(override))
     }
+
+    /// An lxcpath is written into configs (every path of a container) and into the clone
+    /// bookkeeping (one path a line): one with a control character would end a line early and
+    /// add a setting of its own, so it is refused, naming the option it came from.
+    public static func checkLxcpath(_ path: String, option: String) throws(BerthError) {
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw BerthError(.invalidArgument, "\(option) '\(ContainerName.printable(path))': an lxcpath may not contain control characters (newlines, tabs)")
+        }
+    }
 }
 
 /// The process environment as a dictionary (without Foundation).

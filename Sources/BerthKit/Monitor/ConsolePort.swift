@@ -15,7 +15,17 @@ final class ConsolePort {
     /// The monitor's own descriptor of the pty side: while it is open, the controlling side never
     /// reports a hang-up, even when init closes and reopens its console.
     private let ptyHold: Int32
-    var client: Int32?
+    var client: Int32? {
+        didSet { pending = [] }
+    }
+    /// Output for the client that its socket has not taken yet.
+    private var pending: [UInt8] = []
+    /// How far a client may fall behind before it is dropped: a client that stops reading (a
+    /// SIGSTOPped berth-console under a flooding container) costs the monitor this much memory
+    /// at most, and never a wait.
+    static let pendingLimit = 1 << 20
+
+    var hasPending: Bool { !pending.isEmpty }
 
     init() throws(BerthError) {
         (ptx, ptyPath) = try Terminal.openPty("/dev/ptmx")
@@ -37,6 +47,25 @@ final class ConsolePort {
     func resize(rows: Int, cols: Int) {
         guard rows > 0, cols > 0 else { return }
         _ = berth_set_winsize(ptx, UInt16(clamping: rows), UInt16(clamping: cols))
+    }
+
+    /// Queues `bytes` for the client and writes what its socket takes now.
+    func send(_ bytes: [UInt8]) {
+        guard client != nil, !bytes.isEmpty else { return }
+        pending += bytes
+        flush()
+    }
+
+    /// Writes queued output as far as the client's socket takes it without waiting; drops the
+    /// client when it has gone or is more than `pendingLimit` behind.
+    func flush() {
+        guard let client, !pending.isEmpty else { return }
+        guard let written = Descriptor.writeSome(client, pending) else {
+            dropClient()
+            return
+        }
+        pending.removeFirst(written)
+        if pending.count > ConsolePort.pendingLimit { dropClient() }
     }
 
     func dropClient() {

@@ -32,7 +32,8 @@ public final class Monitor {
     let plan: StartPlan
     let paths: ContainerPaths
     let options: Options
-    let listenFD: Int32
+    let listener: CommandSocket.Listener
+    var listenFD: Int32 { listener.fd }
     private var signalFD: Int32 = -1
     private(set) var state: ContainerState = .starting
     private var initPID: pid_t = 0
@@ -62,11 +63,11 @@ public final class Monitor {
     /// Binds the container's command socket. nil when another monitor holds it (the container
     /// runs already).
     public init?(plan: StartPlan, paths: ContainerPaths, options: Options) throws(BerthError) {
-        guard let fd = try CommandSocket(paths: paths).listen() else { return nil }
+        guard let listener = try CommandSocket(paths: paths).listen() else { return nil }
         self.plan = plan
         self.paths = paths
         self.options = options
-        listenFD = fd
+        self.listener = listener
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
         cgroup = plan.cgroupless ? .none() : PayloadCgroup(name: plan.name, lxcpath: plan.lxcpath)
         monitorCgroup = MonitorCgroup(name: plan.name, lxcpath: plan.lxcpath, layout: cgroup.layout)
@@ -87,6 +88,10 @@ public final class Monitor {
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { sigdelset(&all, sig) }
         sigprocmask(SIG_SETMASK, &all, nil)
         signal(SIGPIPE, SIG_IGN)
+        // Nothing the caller had open lives on in the monitor, and so in the container it
+        // starts, its hooks or its tiny init (berth-start -F and berth-execute run the monitor
+        // in the caller's process): only stdio, the socket, its lock and the report pipe stay.
+        Descriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report].compactMap { $0 })
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
         signalFD = watched.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
 
@@ -133,8 +138,9 @@ public final class Monitor {
     private func setState(_ new: ContainerState) {
         state = new
         var alive: [Int32] = []
+        // A watcher that does not read its state lines is dropped, never waited for.
         for watcher in watchers {
-            if Descriptor.writeAll(watcher, "state \(new.rawValue)\n") { alive.append(watcher) } else { close(watcher) }
+            if Descriptor.sendNow(watcher, "state \(new.rawValue)\n") { alive.append(watcher) } else { close(watcher) }
         }
         watchers = alive
     }
@@ -382,7 +388,9 @@ public final class Monitor {
                     ports.append((port, false))
                 }
                 if let client = port.client {
-                    fds.append(pollfd(fd: client, events: Int16(POLLIN), revents: 0))
+                    // Output the client has not taken yet is written as its socket drains.
+                    let events = POLLIN | (port.hasPending ? POLLOUT : 0)
+                    fds.append(pollfd(fd: client, events: Int16(events), revents: 0))
                     ports.append((port, true))
                 }
             }
@@ -400,7 +408,13 @@ public final class Monitor {
             if ready < 0 { if errno == EINTR { continue } else { return } }
 
             for (index, entry) in ports.enumerated() where fds[2 + index].revents != 0 {
-                if entry.isClient { relayFromClient(entry.0) } else { relayFromContainer(entry.0) }
+                let revents = Int32(fds[2 + index].revents)
+                guard entry.isClient else {
+                    relayFromContainer(entry.0)
+                    continue
+                }
+                if revents & Int32(POLLOUT) != 0 { entry.0.flush() }
+                if revents & ~Int32(POLLOUT) != 0 { relayFromClient(entry.0) }
             }
             if let input, fds[inputIndex].revents != 0 {
                 if let bytes = Descriptor.readSome(input), let console {
@@ -509,7 +523,7 @@ public final class Monitor {
         if !plan.cgroupless { monitorCgroup.leave() }
         for fd in holders { close(fd) }
         holders = []
-        close(listenFD)
+        listener.close()
         // An ephemeral container is gone before its stop is answered (the socket is closed, so
         // the destroy sees it STOPPED).
         if plan.ephemeral, let name = try? ContainerName(plan.name) {
@@ -542,7 +556,9 @@ public final class Monitor {
             consoleLog?.append(bytes)
             if options.foregroundConsole { _ = Descriptor.writeAll(1, bytes) }
         }
-        if let client = port.client, !Descriptor.writeAll(client, bytes) { port.dropClient() }
+        // Queued for the client: one that stopped reading (a SIGSTOPped berth-console) is
+        // dropped once it is a bounded amount behind, so the monitor never waits for it.
+        port.send(bytes)
     }
 
     private func relayFromClient(_ port: ConsolePort) {
@@ -560,8 +576,7 @@ public final class Monitor {
         let fd = Glibc.accept(listenFD, nil, nil)
         guard fd >= 0 else { return }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        var uid: uid_t = 0
-        guard berth_peer_uid(fd, &uid) == 0, uid == 0 || uid == getuid() else {
+        guard CommandSocket.Peer.isTrusted(fd) else {
             Descriptor.writeAll(fd, "err permission denied\n")
             close(fd)
             return
@@ -639,6 +654,7 @@ public final class Monitor {
             stopWaiters.append(fd)  // closed once the container is gone and cleaned up
         case .watch:
             Descriptor.writeAll(fd, "ok\nstate \(state.rawValue)\n")
+            Descriptor.setNonBlocking(fd)
             watchers.append(fd)
         case .console(let tty, let rows, let cols):
             guard let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil) else {
@@ -654,9 +670,10 @@ public final class Monitor {
             }
             Descriptor.writeAll(fd, "ok\n")
             port.resize(rows: rows, cols: cols)
-            if tty == 0 { Descriptor.writeAll(fd, ring.contents) }
             Descriptor.setNonBlocking(fd)
             port.client = fd
+            // The replay goes through the client's bounded queue like any later output.
+            if tty == 0 { port.send(ring.contents) }
         case .winch(let tty, let rows, let cols):
             let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil)
             port?.resize(rows: rows, cols: cols)

@@ -69,8 +69,8 @@ struct AddressAllocator {
                 throw BerthError(.busy, "no free address left in \(IPAddress.formatIPv4(network))/\(bridge.ipv4.prefix) on \(bridge.name) (berth.net.ipv4); set lxc.net.\(index).ipv4.address by hand")
             }
             used.insert(chosen)
-            document.set("lxc.net.\(index).ipv4.address", "\(IPAddress.formatIPv4(chosen))/\(bridge.ipv4.prefix)")
-            if document.values("lxc.net.\(index).ipv4.gateway").isEmpty { document.set("lxc.net.\(index).ipv4.gateway", "auto") }
+            try document.set("lxc.net.\(index).ipv4.address", "\(IPAddress.formatIPv4(chosen))/\(bridge.ipv4.prefix)")
+            if document.values("lxc.net.\(index).ipv4.gateway").isEmpty { try document.set("lxc.net.\(index).ipv4.gateway", "auto") }
         }
     }
 

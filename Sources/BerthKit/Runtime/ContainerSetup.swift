@@ -56,6 +56,13 @@ struct ContainerSetup {
         _ = berth_set_pdeathsig(SIGKILL)
         let parent = getppid()
         if parent != 0 && parent != monitorPID { _exit(1) }
+        // Not dumpable until init is exec'd: no process of the container (one sharing its pid
+        // namespace, or a reboot's survivor) may ptrace this one or open its /proc/PID/fd and
+        // exe while it still runs the host's binary with the monitor's descriptors.
+        _ = berth_set_dumpable(0)
+        // Of the monitor's descriptors (its socket, its lock, the console log, the caller's
+        // stdio under berth-execute) the container keeps only what it is meant to have.
+        Descriptor.closeAll(except: [sync] + shared.map(\.fd))
 
         // Shared namespaces before anything that depends on them (the hostname, mounts).
         for entry in shared {
@@ -233,8 +240,12 @@ struct ContainerSetup {
         }
         let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
         for target in targets {
-            let (ptx, ptyPath) = try Terminal.openPty(plan.rootfs + "/dev/pts/ptmx")
-            let pty = try syscall("open", ptyPath) { open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC) }
+            // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
+            // straight from it, so no path of the container's is walked from the host side.
+            guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC) else {
+                throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
+            }
+            let pty = try syscall("open", "the pty of \(root.display("dev/pts/ptmx"))") { berth_open_pty_peer(ptx) }
             try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
             for (word, fd) in [("pty", ptx), ("hold", pty)] {
                 let message = Array("\(word)\n".utf8)

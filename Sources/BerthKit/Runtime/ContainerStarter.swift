@@ -98,7 +98,7 @@ public struct ContainerStarter {
             if null >= 0 { for fd in Int32(0)...2 { dup2(null, fd) }; if null > 2 { close(null) } }
             // Nothing the caller had open may live on in the monitor and the container: a
             // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
-            ContainerStarter.closeDescriptors(except: [report[1]])
+            Descriptor.closeAll(except: [report[1]])
             _ = fcntl(report[1], F_SETFD, FD_CLOEXEC)
             _ = chdir("/")
             var options = Monitor.Options()
@@ -129,12 +129,6 @@ public struct ContainerStarter {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
         }
         throw BerthError(.system, "\(container.name) failed to start: its monitor ended without a word")
-    }
-
-    /// Closes every descriptor above stderr except `keep`.
-    static func closeDescriptors(except keep: [Int32]) {
-        let open = ((try? FileSystem.list("/proc/self/fd")) ?? []).compactMap { Int32($0) }
-        for fd in open where fd > 2 && !keep.contains(fd) { close(fd) }
     }
 
     /// A fixed MAC address that another running container of the lxcpath has would make two

@@ -101,11 +101,14 @@ struct RootfsMounter {
         let name = Path.base(relative)
         // glibc's makedev() layout, which Swift does not import.
         let device = dev_t((UInt64(major & 0xfff) << 8) | UInt64(minor & 0xff) | (UInt64(minor & ~0xff) << 12) | (UInt64(major & ~0xfff) << 32))
-        if mknodat(parent, name, S_IFCHR | mode, device) != 0 && errno != EEXIST {
+        if mknodat(parent, name, S_IFCHR | mode, device) != 0 {
+            // Something of the container's is there already (it may be a symlink, which a
+            // chmod would follow): left as it is.
+            if errno == EEXIST { return }
             throw BerthError.system("mknod", display(relative), currentErrno)
         }
-        // The umask took bits away; devices are meant to be 0666.
-        _ = fchmodat(parent, name, mode, 0)
+        // The umask took bits away; devices are meant to be 0666. The node was just made here.
+        _ = fchmodat(parent, name, mode, AT_SYMLINK_NOFOLLOW)
     }
 
     func symlink(_ target: String, at relative: String) throws(BerthError) {

@@ -43,6 +43,8 @@ public struct StartPlan: Sendable {
     public let consoleLogfile: String?
     /// `lxc.console.size` (0: no limit) and `lxc.console.rotate`.
     public let consoleLogLimit: Int
+    /// The console log's bound when lxc.console.size is not set.
+    public static let defaultConsoleLogLimit = 1 << 20
     public let consoleLogRotate: Bool
     public let consoleBufferSize: Int
     /// Capability numbers removed from the bounding set.
@@ -126,6 +128,30 @@ public struct StartPlan: Sendable {
         return nil
     }
 
+    /// The directory to name when every directory above `tree` lets all local users through
+    /// (mode o+x on each, up to `/`): its parent. nil when one of them is closed to others.
+    /// A missing directory counts as open (it would be made 0755). A container's root writes
+    /// its tree as host root (privileged) or through an idmapped mount as uid 0 on disk, so a
+    /// setuid-root file it makes there would be runnable by any host user who can reach it.
+    /// Root's containers only: a user's container writes files of the user's subordinate ids,
+    /// never of root.
+    public static func exposingDirectory(of tree: String) -> String? {
+        guard geteuid() == 0 else { return nil }
+        var path = Path.parent(tree)
+        while true {
+            var st = stat()
+            if stat(path, &st) == 0, st.st_mode & 0o001 == 0 { return nil }
+            if path == "/" || path.isEmpty { break }
+            path = Path.parent(path)
+        }
+        return Path.parent(tree)
+    }
+
+    /// Why a tree that every local user can reach is refused, and what to do.
+    public static func exposureMessage(_ tree: String, _ directory: String) -> String {
+        "every directory above \(tree) lets all local users through (\(directory) and each above it has o+x), so any of them could run a setuid-root file the container's root puts there; close one to others (chmod o-x \(directory), and for an unprivileged container give its root an ACL: setfacl -m u:ROOTUID:x \(directory)), or keep the rootfs in the container's directory"
+    }
+
     /// What a container may not do unless its config says otherwise: load kernel modules, set
     /// the host's clock, touch raw I/O ports and devices, or change the host's LSM policy.
     public static let defaultCapabilityDrops = "sys_module sys_time sys_rawio mac_admin mac_override"
@@ -195,6 +221,13 @@ public struct StartPlan: Sendable {
             overlay = layers
         default:
             throw BerthError(.unsupported, "\(origin("lxc.rootfs.path")): the '\(spec.backend)' backing store is not supported (dir, overlay, btrfs)")
+        }
+        // What the container writes (its rootfs, an overlay's upper layer) must be out of other
+        // host users' reach: files its root makes are root's on disk, setuid ones included.
+        for tree in [rootfs] + (overlay.map { [$0.upper] } ?? []) {
+            if let open = StartPlan.exposingDirectory(of: tree) {
+                throw BerthError(.permissionDenied, "\(origin("lxc.rootfs.path")): \(StartPlan.exposureMessage(tree, open))")
+            }
         }
         hostname = config.utsName ?? container.name.value
 
@@ -297,13 +330,15 @@ public struct StartPlan: Sendable {
         ptyMax = Int(try unsigned("lxc.pty.max", default: 1024))
         hasConsole = config.value("lxc.console.path") != "none"
         consoleLogfile = config.value("lxc.console.logfile")
+        // Bounded by default: the container writes its console, and a container printing in a
+        // loop would otherwise fill the host's disk (541 MB in 10 s was seen).
         consoleLogLimit = try config.value("lxc.console.size").map { (text) throws(BerthError) -> Int in
-            if text == "auto" { return 0 }
+            if text == "auto" { return StartPlan.defaultConsoleLogLimit }
             guard let bytes = SizeParser.bytes(text) else {
                 throw BerthError(.invalidConfig, "\(origin("lxc.console.size")): '\(text)' is not a size")
             }
             return Int(bytes)
-        } ?? 0
+        } ?? StartPlan.defaultConsoleLogLimit
         consoleLogRotate = flag("lxc.console.rotate", default: false)
         // Berth keeps 128 KiB of recent console output by default, so a late berth-console (and
         // berth-console's history) shows how the container booted; 0 turns it off.

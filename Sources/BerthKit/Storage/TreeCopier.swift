@@ -44,13 +44,17 @@ struct TreeCopier {
         let destinationFD = try syscall("open", destination) { open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         defer { close(destinationFD) }
         try copier.copyContents(sourceFD, source, destinationFD, destination)
-        try copier.finish(destinationFD, destination, st, sourcePath: source)
+        try copier.finish(destinationFD, destination, st, attributes: (source, destination))
         return copier
     }
 
     private mutating func copyContents(_ sourceFD: Int32, _ source: String, _ destinationFD: Int32, _ destination: String) throws(BerthError) {
         for name in try FileSystem.names(inDirectory: sourceFD, path: source) {
             let from = "\(source)/\(name)", to = "\(destination)/\(name)"
+            // Extended attributes are read and written by descriptor-relative paths: the
+            // directory through its open descriptor, the entry itself not followed. A source
+            // directory swapped for a symlink meanwhile leads nowhere else.
+            let attributes = ("/proc/self/fd/\(sourceFD)/\(name)", "/proc/self/fd/\(destinationFD)/\(name)")
             var st = stat()
             try syscall("lstat", from) { fstatat(sourceFD, name, &st, AT_SYMLINK_NOFOLLOW) }
             let kind = FileSystem.kind(of: st.st_mode)
@@ -71,7 +75,7 @@ struct TreeCopier {
                 let childDestination = try syscall("open", to) { openat(destinationFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
                 defer { close(childDestination) }
                 try copyContents(childSource, from, childDestination, to)
-                try finish(childDestination, to, st, sourcePath: from)
+                try finish(childDestination, to, st, attributes: attributes)
             case .file:
                 let input = try syscall("open", from) { openat(sourceFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
                 defer { close(input) }
@@ -79,15 +83,15 @@ struct TreeCopier {
                 defer { close(output) }
                 try copyData(input, output, st, to)
                 bytes += UInt64(st.st_size)
-                try finish(output, to, st, sourcePath: from)
+                try finish(output, to, st, attributes: attributes)
             case .symlink:
-                let target = try FileSystem.readLink(from)
+                let target = try FileSystem.readLink(at: sourceFD, name, display: from)
                 try syscall("symlink", to) { symlinkat(target, destinationFD, name) }
-                try finishPath(destinationFD, name, to, st, from, symlink: true)
+                try finishPath(destinationFD, name, to, st, attributes, symlink: true)
             default:
                 // Devices, fifos, sockets: the node itself, with its device number.
                 try syscall("mknod", to) { mknodat(destinationFD, name, st.st_mode, st.st_rdev) }
-                try finishPath(destinationFD, name, to, st, from, symlink: false)
+                try finishPath(destinationFD, name, to, st, attributes, symlink: false)
             }
         }
     }
@@ -136,28 +140,28 @@ struct TreeCopier {
     /// Owner, then mode (chown clears setuid bits), then extended attributes (a file capability
     /// must be set after the chown, which drops it), then times (last: everything before changes
     /// them) of an open file or directory.
-    private func finish(_ fd: Int32, _ path: String, _ st: stat, sourcePath: String) throws(BerthError) {
+    private func finish(_ fd: Int32, _ path: String, _ st: stat, attributes: (from: String, to: String)) throws(BerthError) {
         try syscall("chown", path) { fchown(fd, st.st_uid, st.st_gid) }
         try syscall("chmod", path) { fchmod(fd, st.st_mode & 0o7777) }
-        try copyAttributes(from: sourcePath, to: path)
+        try copyAttributes(from: attributes.from, to: attributes.to, display: path)
         var times = [st.st_atim, st.st_mtim]
         try syscall("utimens", path) { futimens(fd, &times) }
     }
 
     /// The same for a symlink or a device node, which are not opened.
-    private func finishPath(_ dirFD: Int32, _ name: String, _ path: String, _ st: stat, _ sourcePath: String, symlink: Bool) throws(BerthError) {
+    private func finishPath(_ dirFD: Int32, _ name: String, _ path: String, _ st: stat, _ attributes: (from: String, to: String), symlink: Bool) throws(BerthError) {
         try syscall("chown", path) { fchownat(dirFD, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) }
-        if !symlink { try syscall("chmod", path) { fchmodat(dirFD, name, st.st_mode & 0o7777, 0) } }
-        try copyAttributes(from: sourcePath, to: path)
+        if !symlink { try syscall("chmod", path) { fchmodat(dirFD, name, st.st_mode & 0o7777, AT_SYMLINK_NOFOLLOW) } }
+        try copyAttributes(from: attributes.from, to: attributes.to, display: path)
         var times = [st.st_atim, st.st_mtim]
         try syscall("utimens", path) { utimensat(dirFD, name, &times, AT_SYMLINK_NOFOLLOW) }
     }
 
     /// Every extended attribute (the l* calls, so symlinks are not followed).
-    private func copyAttributes(from source: String, to destination: String) throws(BerthError) {
+    private func copyAttributes(from source: String, to destination: String, display: String) throws(BerthError) {
         var size = berth_llistxattr(source, nil, 0)
         guard size > 0 else {
-            if size < 0 && ![ENOTSUP, ENODATA].contains(errno) { throw BerthError.system("llistxattr", source, currentErrno) }
+            if size < 0 && ![ENOTSUP, ENODATA].contains(errno) { throw BerthError.system("llistxattr", display, currentErrno) }
             return
         }
         var names = [CChar](repeating: 0, count: size)
@@ -175,7 +179,7 @@ struct TreeCopier {
             guard got >= 0 else { continue }
             if berth_lsetxattr(destination, name, value, got) != 0 {
                 // A trusted.* or security.* attribute the target filesystem refuses is reported.
-                throw BerthError.system("lsetxattr \(name)", destination, currentErrno)
+                throw BerthError.system("lsetxattr \(name)", display, currentErrno)
             }
         }
     }

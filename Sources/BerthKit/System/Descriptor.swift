@@ -33,6 +33,40 @@ public enum Descriptor {
     @discardableResult
     public static func writeAll(_ fd: Int32, _ text: String) -> Bool { writeAll(fd, Array(text.utf8)) }
 
+    /// Writes as much of `bytes` as a non-blocking `fd` takes now: the count written (0 when it
+    /// takes nothing), or nil when the other end is gone.
+    public static func writeSome(_ fd: Int32, _ bytes: [UInt8]) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN { break }
+                return nil
+            }
+            offset += n
+        }
+        return offset
+    }
+
+    /// Writes all of `text` to a non-blocking `fd` now, or reports false: for short messages to
+    /// clients that are never waited for.
+    public static func sendNow(_ fd: Int32, _ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return writeSome(fd, bytes) == bytes.count
+    }
+
+    /// Closes every descriptor above stderr except `keep`, so that nothing a caller had open
+    /// reaches what this process runs next (a container, a template, a hook).
+    public static func closeAll(except keep: [Int32]) {
+        var first: Int32 = 3
+        for fd in Set(keep).filter({ $0 >= 3 }).sorted() {
+            if fd > first { _ = berth_close_range(UInt32(first), UInt32(fd - 1)) }
+            first = fd + 1
+        }
+        _ = berth_close_range(UInt32(first), UInt32.max)
+    }
+
     /// One read of up to `max` bytes: nil on EOF or error (EAGAIN gives an empty array).
     public static func readSome(_ fd: Int32, max: Int = 65_536) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: max)

@@ -88,6 +88,13 @@ public enum FileSystem {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// `readlinkat(2)`: the target of the symlink `name` in the directory open at `directory`.
+    static func readLink(at directory: Int32, _ name: String, display: String) throws(BerthError) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = try syscall("readlink", display) { readlinkat(directory, name, &buffer, buffer.count - 1) }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// `rename(2)`: replaces `to` if it exists.
     public static func rename(_ from: String, to: String) throws(BerthError) {
         try syscall("rename", "\(from) to \(to)") { Glibc.rename(from, to) }

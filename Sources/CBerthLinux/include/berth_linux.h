@@ -24,6 +24,12 @@ extern "C" {
 /// Returns 0, or -1 with errno set.
 int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
 
+/// close_range(2) of `first`...`last`, falling back to closing one by one on kernels before 5.9.
+/// Why C: glibc 2.36 declares close_range only under _GNU_SOURCE, and the raw syscall(2) is
+/// variadic. Used wherever a process is about to run code of the container, a template or a
+/// hook, so that no descriptor of the caller reaches it. Returns 0, or -1 with errno set.
+int berth_close_range(unsigned int first, unsigned int last);
+
 /// renameat2(2) with RENAME_EXCHANGE: swaps two paths in one step.
 /// Why C: as berth_rename_noreplace. A restore swaps the finished copy with the container it
 /// replaces, so at every moment one complete container carries the name.
@@ -169,6 +175,11 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode);
 /// in `name`. Why C: posix_openpt/unlockpt/ptsname_r are declared only under _XOPEN_SOURCE and
 /// unlocking uses a variadic ioctl. Returns 0, or -1 with errno set.
 int berth_open_pty(const char *ptmx, int *ptx, char *name, size_t name_len);
+/// Unlocks the pty pair of the controlling side `ptx` (a ptmx already opened) and opens its
+/// other side straight from it (TIOCGPTPEER, Linux 4.13), with no path looked up: used inside a
+/// container's rootfs, whose /dev/pts path its root could have pointed elsewhere. Why C: ioctl
+/// is variadic. Returns the descriptor (close-on-exec, no controlling tty), or -1 with errno set.
+int berth_open_pty_peer(int ptx);
 /// Window size of a terminal, and setting it. Why C: ioctl is variadic.
 int berth_get_winsize(int fd, unsigned short *rows, unsigned short *cols);
 int berth_set_winsize(int fd, unsigned short rows, unsigned short cols);
@@ -177,16 +188,22 @@ int berth_set_controlling_tty(int fd);
 
 // ---- Unix sockets ----
 
-/// A listening stream socket at the abstract address `name` (`len` bytes, no leading NUL; at
-/// most 107), close-on-exec, with SO_PASSCRED. Binding fails with EADDRINUSE while another process
-/// holds the name — Berth's "already running" test. Why C: sockaddr_un with an abstract name
-/// needs an exact address length that Swift's imported struct makes awkward to compute.
-int berth_listen_abstract(const char *name, size_t len);
-/// Connects to the abstract address `name`. ECONNREFUSED means nobody listens.
-int berth_connect_abstract(const char *name, size_t len);
-/// The uid of the process at the other end of a connected Unix socket (SO_PEERCRED), or -1.
-/// Why C: struct ucred is declared only under _GNU_SOURCE.
-int berth_peer_uid(int sock, uid_t *uid);
+/// A listening stream socket bound at the filesystem path `path`, close-on-exec, with
+/// SO_PASSCRED. The caller makes sure nothing is at `path` (see CommandSocket). Why C:
+/// sockaddr_un's fixed-size path array is awkward to fill from Swift. Returns the fd, or -1
+/// with errno set (ENAMETOOLONG when the path does not fit in sun_path).
+int berth_listen_path(const char *path);
+/// Connects to the socket at `path`. ECONNREFUSED (a stale socket file) or ENOENT means nobody
+/// listens.
+int berth_connect_path(const char *path);
+/// The pid and uid of the process at the other end of a connected Unix socket (SO_PEERCRED),
+/// as seen from the caller's pid namespace. Why C: struct ucred is declared only under
+/// _GNU_SOURCE. Returns 0, or -1 with errno set.
+int berth_peer_credentials(int sock, pid_t *pid, uid_t *uid);
+/// A pidfd for the process at the other end of a connected Unix socket (SO_PEERPIDFD, Linux
+/// 6.5), so that checks made on it through /proc cannot be fooled by a recycled pid. Why C:
+/// the constant is missing from older headers. Returns the pidfd (close-on-exec), or -1.
+int berth_peer_pidfd(int sock);
 /// Sends `len` bytes and, if `fd` >= 0, the descriptor `fd` with them (SCM_RIGHTS).
 /// Why C: the CMSG_* macros are not imported into Swift. Returns bytes sent or -1.
 ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd);
