@@ -27,6 +27,7 @@ func loadError(_ text: String, file: String = "test.conf") -> BerthError? {
     static func sample(_ kind: ValueKind) -> String {
         switch kind {
         case .text, .command: return "something"
+        case .hostname: return "web-1.example"
         case .path: return "/some/path"
         case .boolean: return "1"
         case .unsigned: return "4"

@@ -24,6 +24,8 @@ public struct ConfigLine: Sendable, Equatable {
 /// in matching single or double quotes unquoted, `#` starting a comment line.
 public enum ConfigParser {
     public static func parse(_ text: String, file: String) -> [ConfigLine] {
+        // An empty file has no lines (not one empty line).
+        guard !text.isEmpty else { return [] }
         var lines: [ConfigLine] = []
         var number = 0
         // "\r\n" is a single Character in Swift, so it is named as a separator of its own.
