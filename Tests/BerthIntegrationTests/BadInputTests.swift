@@ -139,8 +139,9 @@ struct BadInputTests {
         _ = try box.finish(started)
         let templatePID = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         try waitFor { kill(templatePID, 0) != 0 }  // the template dies with its parent (PDEATHSIG)
-        #expect(try box.run("ls", []).stdout.isEmpty, "the half-made container is not listed")
         #expect(box.entries().contains { $0.hasPrefix(".k1.creating-") })
+        #expect(try box.run("ls", []).stdout.isEmpty, "the half-made container is not listed")
+        #expect(!box.entries().contains { $0.hasPrefix(".k1.creating-") }, "the next command listing the lxcpath swept what the dead create left")
         #expect(try box.run("create", ["-n", "k1", "-t", "none"]).status == 0)
         #expect(box.entries() == [".k1.lock", "k1"], "the next create swept the leftovers")
     }

@@ -98,7 +98,9 @@ struct CreateListInfoDestroyTests {
         let box = try Sandbox()
         let conf = box.root + "/legacy.conf"
         try "lxc.utsname = oldname\nlxc.network.type = empty\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        let custom = box.root + "/custom-rootfs"
+        // Under a directory closed to other users: a rootfs any user can reach is refused.
+        try FileManager.default.createDirectory(atPath: box.root + "/private", withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let custom = box.root + "/private/custom-rootfs"
         let made = try box.run("create", ["-n", "c1", "-t", "busybox", "-f", conf, "--dir", custom, "-s", "lxc.start.auto = 1"])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stderr.contains("lxc.utsname is obsolete; use lxc.uts.name"))
