@@ -25,7 +25,7 @@ public struct CreateCommand: BerthTool {
     var config: String?
     @Option(name: [.customShort("B"), .customLong("bdev")], help: ArgumentHelp("Backing store: dir (default), btrfs (a subvolume; the lxcpath must be on btrfs) or best (btrfs where possible, else dir). Overlay containers are made with berth-copy -s.", valueName: "TYPE"))
     var backingStore: String = "dir"
-    @Option(name: .customLong("dir"), help: ArgumentHelp("Put the rootfs in this directory.", valueName: "DIR"))
+    @Option(name: .customLong("dir"), help: ArgumentHelp("Put the rootfs in this directory; one of the directories above it must be closed to other users (as root), since files the container makes there are root's.", valueName: "DIR"))
     var rootfsDirectory: String?
     @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE in the new config (repeatable).", valueName: "KEY=VALUE"))
     var define: [String] = []
