@@ -220,6 +220,7 @@ struct TrustBoundaryTests {
             #include <unistd.h>
             #include <stdlib.h>
             #include <stddef.h>
+            #include <signal.h>
             #include <sys/socket.h>
             #include <sys/un.h>
             int main(int argc, char **argv) {
@@ -239,7 +240,10 @@ struct TrustBoundaryTests {
                 if (connect(fd, (struct sockaddr *)&a, sizeof(a))) { perror("connect"); return 1; }
                 char line[256];
                 snprintf(line, sizeof(line), "%s\\n", argv[3]);
-                if (write(fd, line, strlen(line)) < 0) { perror("write"); return 1; }
+                // A monitor that refuses answers and closes at once: the write may fail, the
+                // answer is still there to read.
+                signal(SIGPIPE, SIG_IGN);
+                if (write(fd, line, strlen(line)) < 0) perror("write");
                 ssize_t got = read(fd, line, sizeof(line) - 1);
                 if (got > 0) { line[got] = 0; printf("%s", line); }
                 return 0;

@@ -13,23 +13,22 @@ import CBerthLinux
 struct RootfsMounter {
     /// The rootfs directory as the host sees it (for messages).
     let rootfs: String
-    /// An BERTH_O_PATH descriptor of the rootfs mount.
-    let rootFD: Int32
+    /// The rootfs mount (an BERTH_O_PATH descriptor), every path resolved inside it.
+    let tree: RootedDirectory
 
     init(rootfs: String) throws(BerthError) {
         self.rootfs = rootfs
-        rootFD = try syscall("open", rootfs) { Glibc.open(rootfs, BERTH_O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        let fd = try syscall("open", rootfs) { Glibc.open(rootfs, BERTH_O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        tree = RootedDirectory(fd: fd, path: rootfs, display: RootfsMounter.display)
     }
 
     /// Opens `relative` inside the rootfs (BERTH_O_PATH), or nil when it does not exist.
     func open(_ relative: String, flags: Int32 = BERTH_O_PATH) throws(BerthError) -> Int32? {
-        let fd = berth_open_in_root(rootFD, relative.isEmpty ? "." : relative, flags, 0)
-        if fd >= 0 { return fd }
-        if errno == ENOENT { return nil }
-        throw BerthError.system("open", display(relative), currentErrno)
+        try tree.open(relative, flags: flags)
     }
 
-    func display(_ relative: String) -> String { "/" + relative + " in the container" }
+    func display(_ relative: String) -> String { RootfsMounter.display(relative) }
+    static func display(_ relative: String) -> String { "/" + relative + " in the container" }
 
     /// Creates `relative` (and its parents) as a directory, or as an empty file when `file`.
     func create(_ relative: String, file: Bool = false, mode: mode_t = 0o755) throws(BerthError) {

@@ -16,18 +16,26 @@ struct RootedDirectory {
     /// The directory as the host sees it (for messages).
     let path: String
     let fd: Int32
+    /// How a path inside is named in messages.
+    let display: (String) -> String
 
     /// Opens `path`, which must be a directory and not a symlink (the path up to it is the
     /// host's own: an lxcpath, a container's directory).
     init(_ path: String) throws(BerthError) {
         self.path = path
         fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        display = { "\(path)/\($0) (inside \(path))" }
+    }
+
+    /// A tree already open at `fd` (an O_PATH descriptor of a mounted rootfs, say), named in
+    /// messages by `display`.
+    init(fd: Int32, path: String, display: @escaping (String) -> String) {
+        self.fd = fd
+        self.path = path
+        self.display = display
     }
 
     func close() { Glibc.close(fd) }
-
-    /// How a path inside is named in messages.
-    func display(_ relative: String) -> String { "\(path)/\(relative) (inside \(path))" }
 
     /// Opens `relative` resolved inside the tree; nil when it does not exist.
     func open(_ relative: String, flags: Int32, mode: mode_t = 0) throws(BerthError) -> Int32? {
