@@ -142,6 +142,8 @@ final class Sandbox: @unchecked Sendable {
         // Stop whatever a test left running (its monitor and init), by asking each monitor.
         for name in entries() where !name.hasPrefix(".") {
             _ = try? run("stop", ["-n", name, "-k"])
+            // A monitor a test killed leaves its socket and lock files in /run/berth.
+            if let valid = try? ContainerName(name) { CommandSocket(paths: ContainerPaths(lxcpath: lxcpath, name: valid)).removeIfStale() }
         }
         // Unmount anything a failed test left below the sandbox, deepest first, then remove the
         // tree without crossing into other filesystems.

@@ -34,6 +34,8 @@ public struct ContainerDestroyer {
         }
         // A monitor killed with SIGKILL cannot remove its cgroup; do it now.
         PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath)
+        // And its socket and lock files in the runtime directory.
+        CommandSocket(paths: paths).removeIfStale()
         let clones = try container.dependents()
         guard clones.isEmpty else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has clones: \(clones.map { $0.name.value }.joined(separator: ", "))")

@@ -107,6 +107,17 @@ public struct CommandSocket: Sendable {
         }
     }
 
+    /// Removes the socket and lock files a killed monitor left (a monitor that ends removes its
+    /// own), when no monitor holds the lock; for destroy, so that names no longer in use leave
+    /// nothing in the runtime directory. A monitor starting meanwhile finds its lock file gone
+    /// and takes a new one (see `lock`).
+    public func removeIfStale() {
+        guard FileSystem.exists(lockPath) || FileSystem.exists(path), let fd = try? lock() else { return }
+        unlink(path)
+        unlink(lockPath)
+        Glibc.close(fd)
+    }
+
     /// Connects; nil when no monitor listens (the container is stopped). A socket served by
     /// anybody but the directory's owner (or root) is refused, not believed.
     public func connect() throws(BerthError) -> Int32? {
