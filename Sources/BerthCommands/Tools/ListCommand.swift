@@ -63,7 +63,7 @@ public struct ListCommand: BerthTool {
         var names: [String] = []
         for container in ContainerInventory.list(lxcpath: context.lxcpath) {
             if let regex, !container.name.value.contains(regex) { continue }
-            let state = container.state
+            let state = container.queryState()
             if !stateMatches(state) { continue }
             if needsConfig {
                 let summary = ContainerSummary(container)

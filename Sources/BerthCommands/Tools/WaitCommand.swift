@@ -34,7 +34,7 @@ public struct WaitCommand: BerthTool {
             states.insert(value)
         }
         let target = Container(lxcpath: context.lxcpath, name: name)
-        let reached = try StateWaiter(container: target).wait(for: states, timeout: timeout < 0 ? nil : Double(timeout))
+        let reached = try StateWaiter(paths: target.paths).wait(for: states, timeout: timeout < 0 ? nil : Double(timeout))
         if !reached { throw ExitCode(1) }
     }
 }

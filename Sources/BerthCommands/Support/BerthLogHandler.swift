@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import BerthKit
+import Logging
+
+/// swift-log handler behind `-o FILE -l LEVEL`: appends `timestamp program LEVEL message` lines to
+/// the log file (LXC's default is no log file and priority ERROR).
+public struct BerthLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    private let program: String
+    private let fd: Int32
+
+    public init(program: String, fd: Int32, level: Logger.Level) {
+        self.program = program
+        self.fd = fd
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let line = "\(Timestamp.utcNow()) \(program) \(event.level.rawValue.uppercased()) \(event.message)\n"
+        var bytes = Array(line.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+    }
+
+    /// LXC's level names (and numbers 0-8) as swift-log levels.
+    public static func level(_ text: String) -> Logger.Level? {
+        switch text.lowercased() {
+        case "trace", "0": return .trace
+        case "debug", "1": return .debug
+        case "info", "2": return .info
+        case "notice", "3": return .notice
+        case "warn", "warning", "4": return .warning
+        case "error", "5": return .error
+        case "crit", "alert", "fatal", "6", "7", "8": return .critical
+        default: return nil
+        }
+    }
+
+    /// Opens the log file for appending.
+    public static func open(_ path: String) throws(BerthError) -> Int32 {
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw BerthError(.system, "open \(path): \(String(cString: strerror(errno)))") }
+        return fd
+    }
+}

@@ -1,0 +1,372 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+import SystemPackage
+
+/// What the container's first process does between clone and exec of init: join the cgroup,
+/// build the root filesystem in its own mount namespace, pivot into it, drop capabilities,
+/// then tell the monitor it is ready, wait for its go, and exec init.
+///
+/// It runs in a child of the monitor, which is single-threaded, so ordinary Swift code is safe
+/// here. Every failure is sent to the monitor as one line `error <step>: <reason>` and the child
+/// exits; nothing it made outlives its mount namespace.
+struct ContainerSetup {
+    let plan: StartPlan
+    /// The child's end of the start handshake with the monitor.
+    let channel: SetupChannel
+    let monitorPID: pid_t
+    let cgroup: PayloadCgroup
+    /// The host path of the pty that becomes /dev/console, and those that become /dev/ttyN.
+    let consolePty: String?
+    let ttyPtys: [String]
+    /// berth-execute: keep the caller's stdin, stdout and stderr instead of a console.
+    let inheritStdio: Bool
+    /// `lxc.namespace.share.*` namespaces (all but pid) to join, open in the monitor.
+    var shared: [(fd: Int32, share: NamespaceShare)] = []
+    /// Whether clone already put this process into the v2 cgroup.
+    var bornInV2 = false
+    /// The filter to load right before init (compiled in the monitor).
+    var seccomp: SeccompFilter?
+
+    func run() -> Never {
+        do throws(BerthError) {
+            try setUp()
+        } catch {
+            channel.sendIfPossible(.failed(error.message))
+            _exit(1)
+        }
+        // setUp only returns if exec failed, and has reported why.
+        _exit(127)
+    }
+
+    @discardableResult
+    private func step<T>(_ what: String, _ body: () throws(BerthError) -> T) throws(BerthError) -> T {
+        do throws(BerthError) { return try body() } catch {
+            throw BerthError(error.code, "\(what): \(error.message)", errno: error.errno)
+        }
+    }
+
+    private func setUp() throws(BerthError) {
+        // Die with the monitor; if it already died before the death signal was armed, go now.
+        // (In a new pid namespace the parent is outside it and getppid() says 0; a monitor that
+        // died then is noticed at the latest when the handshake reads end of file.)
+        _ = berth_set_pdeathsig(SIGKILL)
+        let parent = getppid()
+        if parent != 0 && parent != monitorPID { _exit(1) }
+        // Not dumpable until init is exec'd: no process of the container (one sharing its pid
+        // namespace, or a reboot's survivor) may ptrace this one or open its /proc/PID/fd and
+        // exe while it still runs the host's binary with the monitor's descriptors.
+        _ = berth_set_dumpable(0)
+        // Of the monitor's descriptors (its socket, its lock, the console log, the caller's
+        // stdio under berth-execute) the container keeps only what it is meant to have.
+        Descriptor.closeAll(except: [channel.fd] + shared.map(\.fd))
+
+        // Shared namespaces before anything that depends on them (the hostname, mounts).
+        for entry in shared {
+            try NamespaceShare.join(entry.fd, entry.share)
+            close(entry.fd)
+        }
+        // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
+        // as its root.
+        // In a user namespace the monitor has put this process into its cgroups; it waits for
+        // the monitor to write the maps, then becomes the namespace's root.
+        var idmapped: [Int32] = []
+        if plan.idmap.isEmpty {
+            try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
+        } else {
+            idmapped = try step("entering the user namespace") { () throws(BerthError) -> [Int32] in try becomeNamespaceRoot() }
+        }
+        if plan.namespaces.contains(.cgroup) {
+            try step("creating the cgroup namespace") { () throws(BerthError) in
+                try syscall("unshare", "CLONE_NEWCGROUP") { berth_unshare(Int32(NamespaceSet.cgroup.rawValue)) }
+            }
+        }
+        if plan.namespaces.contains(.uts) {
+            try step("setting the hostname") { () throws(BerthError) in
+                try syscall("sethostname", plan.hostname) { sethostname(plan.hostname, plan.hostname.utf8.count) }
+            }
+        }
+        // Nothing mounted from here on may propagate back to the host.
+        try step("making mounts private") { () throws(BerthError) in
+            try syscall("mount", "/ (rslave)") { mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) }
+        }
+        let hooks = HookRunner(plan: plan)
+        try hooks.run(.preMount)
+        try step("mounting the rootfs \(plan.rootfs)") { () throws(BerthError) in
+            if let overlay = plan.overlay {
+                // The work directory is made on demand: a clone of a clone copies no work dir.
+                try FileSystem.makeDirectories(overlay.work, mode: 0o700)
+                if !FileSystem.isDirectory(plan.rootfs) { try FileSystem.makeDirectory(plan.rootfs, mode: 0o755) }
+                var options = try overlay.mountOptions()
+                if idmapped.count == 2 {
+                    // overlayfs only takes layers mounted in this mount namespace: the idmapped
+                    // trees are attached first, the upper one over its own directory and the
+                    // lower one over this container's rootfs directory (the lower layer may lie
+                    // in another container's directory, which this root cannot enter). The
+                    // overlay then covers the rootfs directory it was given as its lower layer.
+                    try syscall("move_mount (idmapped upper layer)", Path.parent(overlay.upper)) { berth_attach_mount(idmapped[1], Path.parent(overlay.upper)) }
+                    try syscall("move_mount (idmapped lower layer)", plan.rootfs) { berth_attach_mount(idmapped[0], plan.rootfs) }
+                    options = try OverlayLayers(lower: plan.rootfs, upper: overlay.upper).mountOptions()
+                }
+                // In a user namespace overlayfs keeps its own marks in user.* xattrs (trusted.*
+                // is the host's).
+                if !plan.idmap.isEmpty { options += ",userxattr" }
+                try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
+                for fd in idmapped { close(fd) }
+            } else if let root = idmapped.first {
+                try syscall("move_mount (idmapped rootfs)", plan.rootfs) { berth_attach_mount(root, plan.rootfs) }
+                close(root)
+            } else {
+                try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
+            }
+        }
+        let root = try RootfsMounter(rootfs: plan.rootfs)
+        if plan.autodev { try mountDev(root) }
+        try mountProcAndSys(root)
+        for entry in plan.mounts {
+            do throws(BerthError) {
+                try root.mount(entry.source, on: entry.target, type: entry.fstype == "none" ? nil : entry.fstype,
+                               flags: entry.flags, data: entry.data.isEmpty ? nil : entry.data, create: entry.create)
+            } catch {
+                if entry.optional { continue }
+                throw BerthError(error.code, "mount entry '\(entry.source) \(entry.target)': \(error.message)")
+            }
+        }
+        if plan.autoMounts.cgroup != nil && !plan.cgroupless { try step("mounting cgroups") { () throws(BerthError) in try mountCgroups(root) } }
+        try hooks.run(.mount)
+        if plan.autodev {
+            try hooks.run(.autodev)
+            try populateDev(root)
+        }
+        try step("connecting the console") { () throws(BerthError) in try bindTerminals(root) }
+        try step("pivot_root into \(plan.rootfs)") { () throws(BerthError) in try pivot(root) }
+        try step("dropping capabilities") { () throws(BerthError) in
+            for cap in plan.dropCapabilities {
+                if berth_capbset_drop(cap) != 0 && errno != EINVAL {
+                    throw BerthError.system("PR_CAPBSET_DROP", "capability \(cap)", currentErrno)
+                }
+            }
+        }
+
+        // Ready; the monitor may still do host-side work (start-host hooks) before init runs.
+        try channel.send(.ready)
+        // Anything but `go` (end of file: the monitor gave up) ends this process quietly.
+        guard (try? channel.receive()) == .go else { _exit(1) }
+        try hooks.run(.start, rootfsMount: "/")
+        try execInit()
+    }
+
+    /// Reads `mapped` (with the idmapped rootfs mount, if the monitor made one; for an overlay
+    /// its lower layer, then `upper` with the directory of its upper and work directories) from
+    /// the monitor, then takes uid and gid 0 of the new user namespace. Returns those mounts.
+    private func becomeNamespaceRoot() throws(BerthError) -> [Int32] {
+        guard case .mapped(let tree) = try channel.receive("mapped", ended: "the monitor went away before it mapped the user namespace") else {
+            return []
+        }
+        var received = tree.map { [$0] } ?? []
+        if plan.overlay != nil, !received.isEmpty {
+            guard case .upperLayer(let upper) = try channel.receive("upper", ended: "the monitor sent no idmapped upper layer") else { return received }
+            received.append(upper)
+        }
+        // Groups first: once the uid is no longer the host's root, setgroups would be refused.
+        try syscall("setgroups", "[]") { setgroups(0, nil) }
+        try syscall("setgid", "0") { setgid(0) }
+        try syscall("setuid", "0") { setuid(0) }
+        // A change of credentials clears the death signal: armed again, or a killed monitor
+        // would leave this container running.
+        _ = berth_set_pdeathsig(SIGKILL)
+        return received
+    }
+
+    // MARK: /dev
+
+    private func mountDev(_ root: RootfsMounter) throws(BerthError) {
+        try step("mounting /dev") { () throws(BerthError) in
+            try root.mount("none", on: "dev", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NOEXEC),
+                           data: "size=\(plan.autodevSize),mode=755", create: .dir)
+            try root.create("dev/pts")
+        }
+    }
+
+    private func populateDev(_ root: RootfsMounter) throws(BerthError) {
+        try step("populating /dev") { () throws(BerthError) in
+            for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
+                if plan.idmap.isEmpty {
+                    try root.makeDevice("dev/" + name, major: major, minor: minor)
+                } else {
+                    // A user namespace may not make device nodes: the host's are bound instead.
+                    try root.mount("/dev/" + name, on: "dev/" + name, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+                }
+            }
+            for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
+                try root.symlink(target, at: "dev/" + name)
+            }
+        }
+    }
+
+    /// A new devpts instance, /dev/ptmx from it, and the host ptys the monitor holds bound onto
+    /// /dev/console and /dev/ttyN.
+    private func bindTerminals(_ root: RootfsMounter) throws(BerthError) {
+        if plan.autodev {
+            try root.mount("devpts", on: "dev/pts", type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
+                           data: "newinstance,ptmxmode=0666,mode=0620,gid=5,max=\(max(plan.ptyMax, 1) + plan.ttyCount)", create: .dir)
+            try root.create("dev/ptmx", file: true)
+            try root.mount("/proc/self/fd/\(try ptmxSource(root))", on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
+        }
+        if !plan.idmap.isEmpty {
+            try allocateTerminals(root)
+            return
+        }
+        if let consolePty {
+            try root.mount(consolePty, on: "dev/console", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+        }
+        for (index, pty) in ttyPtys.enumerated() {
+            try root.mount(pty, on: "dev/tty\(index + 1)", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+        }
+    }
+
+    /// In a user namespace the host's ptys are not the container root's to open (and on some
+    /// hosts cannot even be given to it): the console and the ttys come from the container's
+    /// own devpts instead. Each pty is bound onto /dev/console or /dev/ttyN, and both its sides
+    /// go to the monitor (`pty`, then `hold`, each with its descriptor), which relays them.
+    private func allocateTerminals(_ root: RootfsMounter) throws(BerthError) {
+        guard plan.autodev else {
+            throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
+        }
+        let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
+        for target in targets {
+            // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
+            // straight from it, so no path of the container's is walked from the host side.
+            guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC) else {
+                throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
+            }
+            let pty = try syscall("open", "the pty of \(root.display("dev/pts/ptmx"))") { berth_open_pty_peer(ptx) }
+            try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            // Sent, then closed here: the monitor holds its own copies.
+            defer { close(ptx); close(pty) }
+            try channel.send(.terminal(ptx))
+            try channel.send(.terminalHold(pty))
+        }
+    }
+
+    private func ptmxSource(_ root: RootfsMounter) throws(BerthError) -> Int32 {
+        guard let fd = try root.open("dev/pts/ptmx") else { throw BerthError(.notFound, "dev/pts/ptmx is missing") }
+        return fd
+    }
+
+    // MARK: /proc, /sys, cgroups
+
+    private func mountProcAndSys(_ root: RootfsMounter) throws(BerthError) {
+        if let proc = plan.autoMounts.proc {
+            try step("mounting /proc") { () throws(BerthError) in
+                try root.mount("proc", on: "proc", type: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: nil, create: .dir)
+                if proc == .mixed {
+                    // The kernel's knobs read-only, and no sysrq from inside.
+                    try root.mount("/proc/self/fd/\(try requireOpen(root, "proc/sys"))", on: "proc/sys", type: nil, flags: UInt(MS_BIND | MS_REC), data: nil)
+                    try root.remount("proc/sys", flags: UInt(MS_RDONLY))
+                    // Kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger to protect.
+                    if let sysrq = try root.open("proc/sysrq-trigger") {
+                        try root.mount("/proc/self/fd/\(sysrq)", on: "proc/sysrq-trigger", type: nil, flags: UInt(MS_BIND), data: nil)
+                        try root.remount("proc/sysrq-trigger", flags: UInt(MS_RDONLY))
+                    }
+                }
+            }
+        }
+        if let sys = plan.autoMounts.sys {
+            try step("mounting /sys") { () throws(BerthError) in
+                let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) | (sys == .rw ? 0 : UInt(MS_RDONLY))
+                try root.mount("sysfs", on: "sys", type: "sysfs", flags: flags, data: nil, create: .dir)
+            }
+        }
+    }
+
+    private func requireOpen(_ root: RootfsMounter, _ relative: String) throws(BerthError) -> Int32 {
+        guard let fd = try root.open(relative) else { throw BerthError(.notFound, "\(root.display(relative)) is missing") }
+        return fd
+    }
+
+    /// cgroup filesystems under /sys/fs/cgroup, seen through the container's cgroup namespace
+    /// (so its own cgroup is the root it sees).
+    private func mountCgroups(_ root: RootfsMounter) throws(BerthError) {
+        let layout = CgroupLayout.current()
+        let readOnly: UInt = plan.autoMounts.cgroup == .ro ? UInt(MS_RDONLY) : 0
+        let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) | readOnly
+        if layout.kind == .v2, let unified = layout.v2MountPoint, unified == "/sys/fs/cgroup" {
+            try root.mount("cgroup2", on: "sys/fs/cgroup", type: "cgroup2", flags: flags, data: nil, create: .dir)
+            return
+        }
+        try root.mount("cgroup", on: "sys/fs/cgroup", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: "mode=755,size=64k", create: .dir)
+        for hierarchy in layout.v1 {
+            let options = hierarchy.controllers.map { $0.hasPrefix("name=") ? "none,\($0)" : $0 }.joined(separator: ",")
+            try root.mount("cgroup", on: "sys/fs/cgroup/" + Path.base(hierarchy.mountPoint), type: "cgroup", flags: flags, data: options, create: .dir)
+        }
+        if layout.v2MountPoint != nil {
+            try root.mount("cgroup2", on: "sys/fs/cgroup/unified", type: "cgroup2", flags: flags, data: nil, create: .dir)
+        }
+        if readOnly == 0 { return }
+        try root.remount("sys/fs/cgroup", flags: UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
+    }
+
+    // MARK: pivot and exec
+
+    private func pivot(_ root: RootfsMounter) throws(BerthError) {
+        guard let top = try root.open("", flags: BERTH_O_PATH | O_DIRECTORY) else { throw BerthError(.notFound, "the rootfs vanished") }
+        // pivot_root(".", "."): the old root ends up stacked on the new one, where it can be
+        // detached without needing a directory for it inside the container.
+        try syscall("fchdir", plan.rootfs) { fchdir(top) }
+        try syscall("pivot_root", plan.rootfs) { berth_pivot_root(".", ".") }
+        // Slave first, so the detach of the old root does not propagate to the host's mounts.
+        try syscall("mount", "old root (rslave)") { mount(nil, ".", nil, UInt(MS_SLAVE | MS_REC), nil) }
+        try syscall("umount", "old root") { umount2(".", Int32(MNT_DETACH)) }
+        try syscall("chdir", "/") { chdir("/") }
+        close(top)
+    }
+
+    private func execInit() throws(BerthError) {
+        // Init gets its own session, with the console as its controlling terminal.
+        _ = setsid()
+        if !inheritStdio {
+            let hasConsole = consolePty != nil || (!plan.idmap.isEmpty && plan.hasConsole)
+            let path = hasConsole ? "/dev/console" : "/dev/null"
+            let fd = open(path, O_RDWR)
+            guard fd >= 0 else { throw BerthError.system("opening", path + " in the container", currentErrno) }
+            for target in Int32(0)...2 { dup2(fd, target) }
+            if fd > 2 { close(fd) }
+            if hasConsole { _ = berth_set_controlling_tty(0) }
+        }
+        var environment = plan.environment
+        let ttyCount = plan.idmap.isEmpty ? ttyPtys.count : plan.ttyCount
+        if ttyCount > 0 {
+            environment.append("container_ttys=" + (1...ttyCount).map { "tty\($0)" }.joined(separator: " "))
+        }
+        // Seccomp last among the privileged steps but before dropping to lxc.init.uid: loading
+        // a filter without no_new_privs needs CAP_SYS_ADMIN, which a non-root init lacks.
+        if let seccomp { try step("loading the seccomp policy (\(plan.seccompOrigin))") { () throws(BerthError) in try seccomp.load() } }
+        if plan.initGID != 0 || plan.initUID != 0 {
+            _ = setgroups(0, nil)
+            try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }
+            try step("setting init's user") { () throws(BerthError) in try syscall("setuid", "\(plan.initUID)") { setuid(plan.initUID) } }
+            // The new credentials cleared the death signal: armed again for init.
+            _ = berth_set_pdeathsig(SIGKILL)
+        }
+        try step("changing to lxc.init.cwd") { () throws(BerthError) in try syscall("chdir", plan.initCwd) { chdir(plan.initCwd) } }
+        if plan.noNewPrivs {
+            try step("setting no_new_privs") { () throws(BerthError) in try syscall("prctl", "PR_SET_NO_NEW_PRIVS") { berth_set_no_new_privs() } }
+        }
+        if plan.tinyInit {
+            TinyInit(argv: plan.initArgv, environment: environment, channel: channel).run()
+        }
+        SignalDefaults.restore()
+        guard let program = plan.initArgv.first else { throw BerthError(.invalidConfig, "init command is empty") }
+        let err: Int32 = CStringArray(plan.initArgv).withPointers { argv in
+            CStringArray(environment).withPointers { envp in
+                execve(program, argv, envp)
+                return errno
+            }
+        }
+        throw BerthError(.notFound, "exec of init \(program) in the container: \(Errno(rawValue: err).berthDescription)")
+    }
+}

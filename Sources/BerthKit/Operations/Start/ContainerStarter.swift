@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// berth-start and berth-execute: checks the container, builds its start plan, and runs a
+/// monitor for it — in a daemon process (the default: this call returns once the container is
+/// RUNNING, or throws why it is not), or in this process (foreground, until the container ends).
+public struct ContainerStarter {
+    public enum Mode {
+        /// Detach; return when the container runs. `pidfile` gets the monitor's pid.
+        case daemon(pidfile: String?)
+        /// Stay attached with the console on this terminal; return when the container stops.
+        case foreground
+        /// berth-execute: run the command under a tiny init with this process's stdio.
+        case execute
+    }
+
+    public let container: Container
+    /// `-s KEY=VALUE` settings applied over the config.
+    public let defines: [String]
+    public let initArguments: [String]
+    public let mode: Mode
+    /// berth-start -f: this config file instead of the container's.
+    public let extraConfig: String?
+    public var log: (String) -> Void = { _ in }
+    /// The bridge a start creates when a veth names it and it is missing (berth.conf).
+    public let managedBridge: ManagedBridge?
+
+    public init(container: Container, defines: [String] = [], initArguments: [String] = [], mode: Mode, extraConfig: String? = nil,
+                managedBridge: ManagedBridge? = nil) {
+        self.managedBridge = managedBridge
+        self.container = container
+        self.defines = defines
+        self.initArguments = initArguments
+        self.mode = mode
+        self.extraConfig = extraConfig
+    }
+
+    /// Starts the container. Returns the tool's exit status (for execute: the command's).
+    public func start(warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
+        let paths = container.paths
+        if let config = extraConfig {
+            guard FileSystem.isFile(config) else { throw BerthError(.notFound, "config file \(config) does not exist") }
+        }
+        guard container.isDefined else {
+            throw BerthError(.notFound, "\(container.name) doesn't exist (no \(paths.config))")
+        }
+        let client = MonitorClient(paths: paths)
+        if client.status().state != .stopped {
+            throw BerthError(.busy, "\(container.name) is already running")
+        }
+        let config = try ConfigLoader.load(extraConfig ?? paths.config, overrides: defines, warn: warn)
+        var isExecute = false
+        if case .execute = mode { isExecute = true }
+        let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute,
+                                 managedBridge: managedBridge)
+        for note in plan.securityNotes { warn(note) }
+        try checkMACs(plan)
+
+        switch mode {
+        case .foreground, .execute:
+            var options = Monitor.Options()
+            options.foregroundConsole = !isExecute
+            options.inheritStdio = isExecute
+            options.log = warn
+            let lock = try ContainerLock.acquire(paths, timeout: 30)
+            guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
+                lock.release()
+                throw BerthError(.busy, "\(container.name) is already running")
+            }
+            lock.release()
+            let status = monitor.run()
+            if let failure = monitor.failure {
+                throw BerthError(.system, "\(container.name) failed to start: \(failure)")
+            }
+            return status
+        case .daemon(let pidfile):
+            return try daemonize(plan: plan, pidfile: pidfile, warn: warn)
+        }
+    }
+
+    private func daemonize(plan: StartPlan, pidfile: String?, warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
+        let paths = container.paths
+        var report: [Int32] = [-1, -1]
+        try syscall("pipe", "status") { pipe(&report) }
+        let first = fork()
+        guard first >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
+        if first == 0 {
+            close(report[0])
+            _ = setsid()
+            // A second fork: the monitor is then no child of the caller's shell and is adopted by
+            // the host's init (or the nearest subreaper) when this intermediate process exits.
+            let monitorPID = fork()
+            if monitorPID != 0 { _exit(monitorPID > 0 ? 0 : 1) }
+            let null = open("/dev/null", O_RDWR)
+            if null >= 0 { for fd in Int32(0)...2 { dup2(null, fd) }; if null > 2 { close(null) } }
+            // Nothing the caller had open may live on in the monitor and the container: a
+            // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
+            Descriptor.closeAll(except: [report[1]])
+            _ = fcntl(report[1], F_SETFD, FD_CLOEXEC)
+            _ = chdir("/")
+            var options = Monitor.Options()
+            options.report = report[1]
+            do throws(BerthError) {
+                let lock = try ContainerLock.acquire(paths, timeout: 30)
+                guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
+                    Descriptor.writeAll(report[1], "ABORTING \(container.name) is already running\n")
+                    _exit(1)
+                }
+                if let pidfile {
+                    try? FileSystem.writeAtomically(pidfile, text: "\(getpid())\n", mode: 0o644)
+                }
+                lock.release()
+                _exit(monitor.run())
+            } catch {
+                Descriptor.writeAll(report[1], "ABORTING \(error.message)\n")
+                _exit(1)
+            }
+        }
+        close(report[1])
+        var status: Int32 = 0
+        while waitpid(first, &status, 0) < 0 && errno == EINTR {}
+        let line = Descriptor.readLine(report[0]) ?? ""
+        close(report[0])
+        if line.hasPrefix("RUNNING") { return 0 }
+        if line.hasPrefix("ABORTING ") {
+            throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
+        }
+        throw BerthError(.system, "\(container.name) failed to start: its monitor ended without a word")
+    }
+
+    /// A fixed MAC address that another running container of the lxcpath has would make two
+    /// machines answer for one address on the bridge: refused, naming both.
+    private func checkMACs(_ plan: StartPlan) throws(BerthError) {
+        let fixed = plan.interfaces.compactMap { interface in interface.mac.map { (interface.index, MACAddress.format($0)) } }
+        guard !fixed.isEmpty else { return }
+        for other in ContainerInventory.list(lxcpath: container.paths.lxcpath) where other.name != container.name {
+            guard let text = try? FileSystem.readText(other.paths.config).lowercased(),
+                  fixed.contains(where: { text.contains($0.1) }),
+                  let config = try? other.loadConfig(), other.queryState() != .stopped else { continue }
+            for (index, mac) in fixed where config.networks.contains(where: { $0.hwaddr?.lowercased() == mac }) {
+                throw BerthError(.busy, "\(container.paths.config): lxc.net.\(index).hwaddr: MAC address \(mac) is already used by the running container \(other.name)")
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CBerthLinux
+
+/// The monitor's side of a boot: the container's first process cloned into its namespaces and
+/// cgroup, its user namespace mapped and its idmapped trees made, its network attached and its
+/// terminals adopted, the handshake (SetupChannel) to `go`, and the wait until init has settled.
+extension Monitor {
+    func spawn(_ hooks: HookRunner) throws(BerthError) {
+        // In a user namespace the container makes its terminals itself (see ContainerSetup).
+        let ownTerminals = !plan.idmap.isEmpty
+        if plan.hasConsole && !options.inheritStdio && !ownTerminals {
+            let port = try ConsolePort()
+            if options.foregroundConsole {
+                var rows: UInt16 = 0, cols: UInt16 = 0
+                if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
+            }
+            console = port
+        }
+        if !ownTerminals { for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) } }
+        if !plan.idmap.isEmpty {
+            // The container's root must get through the container's directory (0770) to its
+            // rootfs: the directory's group becomes the container root's group, as LXC does.
+            // (A user's own container directory is made 0771 by berth-create instead.)
+            if geteuid() == 0 { _ = chown(paths.directory, UInt32.max, plan.rootGID) }
+        }
+
+        var pair: [Int32] = [-1, -1]
+        try syscall("socketpair", "sync") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
+        let monitorPID = getpid()
+        // The cgroup namespace is made by the child after it joined its cgroup (see
+        // ContainerSetup); every other namespace is made by clone itself.
+        let flags = plan.namespaces.subtracting(.cgroup).rawValue
+        // Shared namespaces are opened here, before clone, so a target that is not running fails
+        // the start before anything exists; the child joins all but pid (see below).
+        var shared: [(fd: Int32, share: NamespaceShare)] = []
+        defer { for entry in shared { close(entry.fd) } }
+        for share in plan.shares { shared.append((try share.open(lxcpath: plan.lxcpath), share)) }
+        // A pid namespace can only be given to children: the monitor sets it for the clone and
+        // returns to its own (its active namespace, which setns always allows) right after.
+        var ownPidNamespace: Int32 = -1
+        if let pidShare = shared.first(where: { $0.share.set == .pid }) {
+            ownPidNamespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)
+            try NamespaceShare.join(pidShare.fd, pidShare.share)
+        }
+        var pidfd: Int32 = -1
+        // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
+        // hierarchies, and v2 where that fails, are joined by the child itself.
+        var pid: pid_t = -1
+        var bornInV2 = false
+        if let v2 = cgroup.v2Directory {
+            let directory = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if directory >= 0 {
+                pid = berth_clone_into_cgroup(flags, &pidfd, directory)
+                bornInV2 = pid >= 0
+                close(directory)
+            }
+        }
+        if !bornInV2 { pid = berth_clone_into(flags, &pidfd) }
+        if pid == 0 {
+            close(pair[0])
+            ContainerSetup(plan: plan, channel: SetupChannel(fd: pair[1]), monitorPID: monitorPID, cgroup: cgroup,
+                           consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
+                           inheritStdio: options.inheritStdio,
+                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2, seccomp: seccomp).run()
+        }
+        if ownPidNamespace >= 0 {
+            _ = berth_setns(ownPidNamespace, Int32(truncatingIfNeeded: NamespaceSet.pid.rawValue))
+            close(ownPidNamespace)
+        }
+        close(pair[1])
+        defer { close(pair[0]) }
+        let channel = SetupChannel(fd: pair[0])
+        guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
+        initPID = pid
+        initPidfd = pidfd
+        // The child waits for its user namespace's maps before it does anything in it. Its
+        // cgroups are joined for it first: their files belong to its root's ids (delegated),
+        // which it cannot reach as the host's root before the maps exist.
+        if !plan.idmap.isEmpty {
+            do throws(BerthError) {
+                try cgroup.join(pid: pid)
+                try mapUsers(pid, channel)
+            } catch {
+                throw childFailure(channel) ?? error
+            }
+        }
+        // Interfaces are made while the child builds its root filesystem: both only need the
+        // namespaces clone made, and neither waits for the other.
+        if !plan.interfaces.isEmpty {
+            let attachment = NetworkAttachment(interfaces: plan.interfaces, containerName: plan.name, bridge: plan.managedBridge) { interface, direction, hostName throws(BerthError) in
+                try hooks.runNetworkScript(interface, direction: direction, hostInterface: hostName)
+            }
+            network = attachment
+            do throws(BerthError) { try attachment.attach(pid: pid) } catch {
+                throw childFailure(channel) ?? BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
+            }
+        }
+
+        if ownTerminals { try receiveTerminals(channel) }
+        _ = try channel.receive("ready", ended: "the container's first process died while it was being set up")
+        try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" })
+        try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
+        try channel.send(.go)
+        // The socket is close-on-exec: end of file means init was exec'd.
+        if case .failed(let why)? = try channel.receive() { throw BerthError(.system, why) }
+        // Under berth-execute's tiny init a command that is done at once (`/bin/true`) is a
+        // success, and the tiny init never fails to settle: nothing to wait for.
+        if !plan.tinyInit { try waitUntilSettled() }
+    }
+
+    /// The console and ttys the container made in its own devpts: a `pty` and a `hold` message
+    /// with their descriptors for each, console first. Exactly as many as the plan has are
+    /// read, so the child's `ready` stays for the caller.
+    func receiveTerminals(_ channel: SetupChannel) throws(BerthError) {
+        let count = (plan.hasConsole && !options.inheritStdio ? 1 : 0) + plan.ttyCount
+        let died = "the container's first process died while it was being set up"
+        for index in 0..<count {
+            guard case .terminal(let ptx) = try channel.receive("pty", ended: died) else { continue }
+            guard case .terminalHold(let hold) = try channel.receive("hold", ended: died) else { continue }
+            let port = ConsolePort(adopting: ptx, hold: hold)
+            if index == 0 && plan.hasConsole && !options.inheritStdio {
+                if options.foregroundConsole {
+                    var rows: UInt16 = 0, cols: UInt16 = 0
+                    if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
+                }
+                console = port
+            } else {
+                ttys.append(port)
+            }
+        }
+    }
+
+    /// What the child said when it failed on its own (and so took its namespaces with it): the
+    /// error to report rather than the monitor's own failure that followed from it.
+    func childFailure(_ channel: SetupChannel) -> BerthError? {
+        guard channel.hasMessage(), case .failed(let why)? = try? channel.receive() else { return nil }
+        return BerthError(.system, why)
+    }
+
+    /// Writes the container's uid and gid maps, and, when the rootfs on disk belongs to the
+    /// host's root rather than to the container's (not shifted), makes an idmapped copy of its
+    /// mount for the child to use as its root; then tells the child (`mapped`, with that mount's
+    /// descriptor attached).
+    func mapUsers(_ pid: pid_t, _ channel: SetupChannel) throws(BerthError) {
+        try IDMapWriter.write(pid: pid, plan.idmap)
+        // The trees to idmap: the rootfs, or an overlay's lower layer and the directory holding
+        // its upper and work directories (overlayfs takes idmapped layers).
+        let trees = plan.overlay.map { [$0.lower, Path.parent($0.upper)] } ?? [plan.rootfs]
+        var idmapped: [Int32] = []
+        defer { for fd in idmapped { close(fd) } }
+        var st = stat()
+        try syscall("stat", trees[0]) { stat(trees[0], &st) }
+        if st.st_uid != plan.rootUID {
+            let userns = try syscall("open", "/proc/\(pid)/ns/user") { open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC) }
+            defer { close(userns) }
+            for tree in trees {
+                let fd = berth_idmapped_tree(tree, userns)
+                guard fd >= 0 else {
+                    throw BerthError(.unsupported, "\(tree) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
+                }
+                idmapped.append(fd)
+            }
+        }
+        // `mapped` carries the first idmapped tree; an overlay's second follows as its upper layer.
+        try channel.send(.mapped(tree: idmapped.first))
+        if idmapped.count > 1 { try channel.send(.upperLayer(idmapped[1])) }
+    }
+
+    /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,
+    /// not a RUNNING container that is gone a moment later. Init counts as up once it sleeps
+    /// (waits for something) for the first time, which every real init does within
+    /// milliseconds; one that keeps running for two seconds counts as up as well.
+    func waitUntilSettled() throws(BerthError) {
+        let deadline = monotonicSeconds() + 2
+        let statPath = "/proc/\(initPID)/stat"
+        while monotonicSeconds() < deadline {
+            var status: Int32 = 0
+            if waitpid(initPID, &status, WNOHANG) == initPID {
+                initPID = 0
+                let what = (status & 0x7f) != 0 ? "was killed by signal \(status & 0x7f)" : "exited with status \((status >> 8) & 0xff)"
+                throw BerthError(.system, "init (\(plan.initArgv.joined(separator: " "))) \(what) right after it started")
+            }
+            if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {
+                let stateChar = text[text.index(close, offsetBy: 2)]
+                if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
+            }
+            usleep(200)
+        }
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Berth's host-wide settings, read from `/etc/berth/berth.conf` (LXC's `lxc.conf`
+/// counterpart), and where its other files are.
+///
+/// `BERTH_CONFIG_DIR` replaces `/etc/berth` (tests use it to stay off the host's settings) and
+/// `BERTH_TEMPLATE_DIR` replaces the template directory.
+public struct SystemConfig: Sendable {
+    public static let defaultLXCPath = "/var/lib/berth"
+
+    /// The directory of `berth.conf` and `default.conf`.
+    public var configDirectory: String
+    /// The default lxcpath (`lxc.lxcpath`).
+    public var lxcpath: String
+    /// The config applied to new containers (`lxc.default_config`).
+    public var defaultConfig: String
+    /// Where templates are looked up.
+    public var templateDirectory: String
+    /// `berth.unprivileged`: new containers get a user namespace unless created with
+    /// --privileged (on by default).
+    public var unprivilegedByDefault = true
+    /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
+    public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
+    /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
+    public var managedBridge: ManagedBridge? = try? ManagedBridge.parse(name: nil, ipv4: nil, ipv6: nil, where: { $0 })
+
+    /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
+    /// that names the file and line.
+    public static func load(environment: [String: String] = ProcessEnvironment.current) throws(BerthError) -> SystemConfig {
+        // A user other than root has its own settings and containers, as LXC's users do:
+        // ~/.config/berth and ~/.local/share/berth (or the XDG directories).
+        let home = environment["HOME"] ?? "/"
+        let asUser = geteuid() != 0
+        let directory = environment["BERTH_CONFIG_DIR"]
+            ?? (asUser ? Path.join(environment["XDG_CONFIG_HOME"] ?? Path.join(home, ".config"), "berth") : "/etc/berth")
+        var result = SystemConfig(
+            configDirectory: directory,
+            lxcpath: asUser ? Path.join(environment["XDG_DATA_HOME"] ?? Path.join(home, ".local/share"), "berth") : defaultLXCPath,
+            defaultConfig: Path.join(directory, "default.conf"),
+            templateDirectory: environment["BERTH_TEMPLATE_DIR"] ?? installedTemplateDirectory()
+        )
+        let file = Path.join(directory, "berth.conf")
+        guard FileSystem.exists(file) else { return result }
+        let text = try FileSystem.readText(file)
+        var net: [String: (value: String, line: Int)] = [:]
+        for line in ConfigParser.parse(text, file: file) {
+            if case .foreign = line.content, let (key, value) = ConfigParser.anyAssignment(line.raw), key.hasPrefix("berth.") {
+                if key == "berth.unprivileged" {
+                    guard value == "0" || value == "1" else {
+                        throw BerthError(.invalidConfig, "\(file):\(line.number): berth.unprivileged must be 0 or 1, not '\(value)'")
+                    }
+                    result.unprivilegedByDefault = value == "1"
+                    continue
+                }
+                guard ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6"].contains(key) else {
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.unprivileged, berth.net.bridge, berth.net.ipv4, berth.net.ipv6)")
+                }
+                net[key] = (value, line.number)
+                continue
+            }
+            guard case .entry(let key, let value) = line.content else { continue }
+            switch key {
+            case "lxc.lxcpath":
+                guard value.hasPrefix("/") else {
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): lxc.lxcpath must be an absolute path, not '\(value)'")
+                }
+                result.lxcpath = Path.stripTrailingSlashes(value)
+            case "lxc.default_config":
+                result.defaultConfig = value
+            case "lxc.bdev.lvm.vg", "lxc.bdev.lvm.thin_pool", "lxc.bdev.zfs.root", "lxc.bdev.rbd.rbdpool",
+                 "lxc.bdev.rbd.rbduser", "lxc.cgroup.use", "lxc.cgroup.pattern":
+                continue  // LXC settings for backends and cgroup layouts Berth does not use
+            default:
+                throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: lxc.lxcpath, lxc.default_config)")
+            }
+        }
+        result.managedBridge = try ManagedBridge.parse(name: net["berth.net.bridge"]?.value, ipv4: net["berth.net.ipv4"]?.value,
+                                                      ipv6: net["berth.net.ipv6"]?.value,
+                                                      where: { key in net[key].map { "\(file):\($0.line): \(key)" } ?? "\(file): \(key)" })
+        return result
+    }
+
+    /// `<prefix>/share/berth/templates` beside the running executable (`<prefix>/bin`), else the
+    /// packaged location.
+    static func installedTemplateDirectory() -> String {
+        if let exe = try? FileSystem.readLink("/proc/self/exe") {
+            let candidate = Path.join(Path.parent(Path.parent(exe)), "share/berth/templates")
+            if FileSystem.isDirectory(candidate) { return candidate }
+        }
+        return "/usr/share/berth/templates"
+    }
+
+    /// The lxcpath a command works on: `-P` if given, else the configured one.
+    public func lxcpath(override: String?) -> String {
+        guard let override, !override.isEmpty else { return lxcpath }
+        return Path.stripTrailingSlashes(Path.absolute(override))
+    }
+
+    /// An lxcpath is written into configs (every path of a container) and into the clone
+    /// bookkeeping (one path a line): one with a control character would end a line early and
+    /// add a setting of its own, so it is refused, naming the option it came from.
+    public static func checkLxcpath(_ path: String, option: String) throws(BerthError) {
+        if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw BerthError(.invalidArgument, "\(option) '\(PrintableText.escaped(path))': an lxcpath may not contain control characters (newlines, tabs)")
+        }
+    }
+}
+
+/// The process environment as a dictionary (without Foundation).
+public enum ProcessEnvironment {
+    public static var current: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

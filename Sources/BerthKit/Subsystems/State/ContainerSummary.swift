@@ -1,0 +1,51 @@
+/// What `berth-ls -f` and `berth-info` show about one container, gathered once.
+public struct ContainerSummary: Sendable {
+    public let name: String
+    public let state: ContainerState
+    public let pid: Int32?
+    public let autostart: Bool
+    public let groups: [String]
+    public let ipv4: [String]
+    public let ipv6: [String]
+    public let unprivileged: Bool
+    public let interfaces: [String]
+    /// The config problem, when the container's config does not load.
+    public let configError: String?
+
+    /// Reads the container's config and state. A broken config does not hide the container;
+    /// the problem is reported in `configError`.
+    public init(_ container: Container) {
+        name = container.name.value
+        let status = container.queryStatus()
+        state = status.state
+        pid = status.pid
+        var config: ContainerConfig?
+        var problem: String?
+        do throws(BerthError) { config = try container.loadConfig() } catch { problem = error.message }
+        configError = problem
+        autostart = config?.autostart ?? false
+        groups = config?.groups ?? []
+        unprivileged = config?.isUnprivileged ?? false
+        interfaces = config?.networks.compactMap { nic in nic.type == "veth" ? nic.value("veth.pair") ?? nic.link : nic.link } ?? []
+        // Addresses are those the running container has; a stopped one has none.
+        if let pid, state == .running || state == .frozen {
+            (ipv4, ipv6) = ContainerAddresses.read(pid: pid)
+        } else {
+            ipv4 = []
+            ipv6 = []
+        }
+    }
+
+    public var json: JSONValue {
+        .object([
+            ("name", .string(name)),
+            ("state", .string(state.rawValue)),
+            ("pid", pid.map { .number(Int64($0)) } ?? .null),
+            ("autostart", .bool(autostart)),
+            ("groups", .array(groups.map(JSONValue.string))),
+            ("ipv4", .array(ipv4.map(JSONValue.string))),
+            ("ipv6", .array(ipv6.map(JSONValue.string))),
+            ("unprivileged", .bool(unprivileged)),
+        ] + (configError.map { [("config_error", JSONValue.string($0))] } ?? []))
+    }
+}
