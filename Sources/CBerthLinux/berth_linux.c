@@ -117,25 +117,12 @@ ssize_t berth_llistxattr(const char *path, char *list, size_t size) { return lli
 ssize_t berth_lgetxattr(const char *path, const char *name, void *value, size_t size) { return lgetxattr(path, name, value, size); }
 int berth_lsetxattr(const char *path, const char *name, const void *value, size_t size) { return lsetxattr(path, name, value, size, 0); }
 
-pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                  int stdin_fd, int stdout_fd, int stderr_fd) {
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;  // parent (pid > 0) or fork failure (-1, errno set)
-
-    // Child: async-signal-safe calls only from here to execve().
-    // Order matters: the death signal is set first, then the parent is re-checked, because the
-    // parent may have died between fork() and prctl(), and then no signal would ever come.
-    if (prctl(PR_SET_PDEATHSIG, (unsigned long)SIGKILL, 0UL, 0UL, 0UL) < 0 || getppid() != parent)
-        _exit(127);
-    // Own process group, so that stopping the template reaches its children too.
-    setpgid(0, 0);
-    if (stdin_fd >= 0 && dup2(stdin_fd, 0) < 0)
-        _exit(127);
-    if (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0)
-        _exit(127);
-    if (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0)
+// The child's half of both spawns: stdio, nothing else of the caller's, default signals, exec.
+// Async-signal-safe calls only (the parent may have threads).
+static void exec_child(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                       int stdin_fd, int stdout_fd, int stderr_fd) {
+    if ((stdin_fd >= 0 && dup2(stdin_fd, 0) < 0) || (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) ||
+        (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0))
         _exit(127);
     // Nothing of the caller but stdio reaches a template or a hook: a descriptor inherited by
     // the tool (a directory, a socket) would otherwise be open in code the admin did not write.
@@ -155,27 +142,31 @@ pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], cons
     _exit(127);
 }
 
+pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                  int stdin_fd, int stdout_fd, int stderr_fd) {
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;  // parent (pid > 0) or fork failure (-1, errno set)
+
+    // Child: async-signal-safe calls only from here to execve().
+    // Order matters: the death signal is set first, then the parent is re-checked, because the
+    // parent may have died between fork() and prctl(), and then no signal would ever come.
+    if (prctl(PR_SET_PDEATHSIG, (unsigned long)SIGKILL, 0UL, 0UL, 0UL) < 0 || getppid() != parent)
+        _exit(127);
+    // Own process group, so that stopping the template reaches its children too.
+    setpgid(0, 0);
+    exec_child(path, argv, envp, cwd, stdin_fd, stdout_fd, stderr_fd);
+    return -1;  // not reached
+}
+
 pid_t berth_spawn_clean(const char *path, char *const argv[], char *const envp[],
                         int stdin_fd, int stdout_fd, int stderr_fd) {
     pid_t pid = fork();
     if (pid != 0)
         return pid;
-    // Child: stdio first, then close everything else the (possibly multi-threaded) parent had
-    // open, then default signal handling, then exec. Async-signal-safe calls only.
-    if ((stdin_fd >= 0 && dup2(stdin_fd, 0) < 0) || (stdout_fd >= 0 && dup2(stdout_fd, 1) < 0) ||
-        (stderr_fd >= 0 && dup2(stderr_fd, 2) < 0))
-        _exit(127);
-    if (berth_close_range(3, ~0U) != 0)
-        _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    for (int sig = 1; sig < NSIG; sig++) {
-        if (sig != SIGKILL && sig != SIGSTOP)
-            signal(sig, SIG_DFL);
-    }
-    execve(path, argv, envp);
-    _exit(127);
+    exec_child(path, argv, envp, NULL, stdin_fd, stdout_fd, stderr_fd);
+    return -1;  // not reached
 }
 
 ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len) {

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import BerthKit
 import Logging
 
@@ -48,7 +43,7 @@ public struct BerthLogHandler: LogHandler {
     /// Opens the log file for appending.
     public static func open(_ path: String) throws(BerthError) -> Int32 {
         let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw BerthError(.system, "open \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw BerthError(.system, "open \(path): \(BerthError.errnoText())") }
         return fd
     }
 }

@@ -1,11 +1,5 @@
 import BerthKit
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The installed `berth` binary: every tool in one statically linked executable, picked by the
 /// name it was run as. `make install` links `berth-ls`, `berth-create`, ... to it, so the tools
 /// cost one copy of the Swift runtime on disk instead of one each. `berth TOOL ARGS` (with or

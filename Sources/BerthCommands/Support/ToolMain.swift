@@ -1,12 +1,6 @@
 import ArgumentParser
 import BerthKit
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The entry point every tool's one-line `main.swift` calls.
 public protocol BerthTool: ParsableCommand {}
 

@@ -1,12 +1,6 @@
 import ArgumentParser
 import BerthKit
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-freeze: freezes every process of a running container.
 public struct FreezeCommand: BerthTool {
     public static let configuration = CommandConfiguration(

@@ -1,12 +1,6 @@
 import ArgumentParser
 import BerthKit
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-top: a live table of the running containers' resource use.
 public struct TopCommand: BerthTool {
     public static let configuration = CommandConfiguration(

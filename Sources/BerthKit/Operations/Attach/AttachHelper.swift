@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// The middle process of berth-attach: joins the container's cgroup and namespaces, forks the
@@ -32,16 +27,15 @@ struct AttachHelper {
             fail("joining the cgroup: \(error.message)")
         }
         if !namespaces.isEmpty && berth_setns(pidfd, Int32(truncatingIfNeeded: namespaces.rawValue)) != 0 {
-            fail("entering the namespaces (\(namespaces.nameList.joined(separator: " "))): \(String(cString: strerror(errno)))")
+            fail("entering the namespaces (\(namespaces.nameList.joined(separator: " "))): \(BerthError.errnoText())")
         }
         let command = fork()
-        if command < 0 { fail("fork: \(String(cString: strerror(errno)))") }
+        if command < 0 { fail("fork: \(BerthError.errnoText())") }
         if command == 0 { runCommand() }
         if let terminalSocket { close(terminalSocket) }
         var status: Int32 = 0
         while waitpid(command, &status, 0) < 0 && errno == EINTR {}
-        let sig = status & 0x7f
-        _exit(sig != 0 ? 128 + sig : (status >> 8) & 0xff)
+        _exit(ChildProcess.Termination(waitStatus: status).shellStatus)
     }
 
     private func fail(_ message: String) -> Never {
@@ -62,7 +56,7 @@ struct AttachHelper {
             }
             _ = setsid()
             let pty = open(ptyPath, O_RDWR)
-            guard pty >= 0 else { fail("opening \(ptyPath) in the container: \(String(cString: strerror(errno)))") }
+            guard pty >= 0 else { fail("opening \(ptyPath) in the container: \(BerthError.errnoText())") }
             var byte: UInt8 = 1
             _ = berth_send_with_fd(terminalSocket, &byte, 1, ptx)
             close(ptx)
@@ -83,16 +77,16 @@ struct AttachHelper {
             // Entering the user namespace keeps the host's ids, which it does not map: take its
             // root's first (groups before the uid, which would forbid them after).
             _ = setgroups(0, nil)
-            if setgid(0) != 0 || setuid(0) != 0 { fail("becoming root of the container's user namespace: \(String(cString: strerror(errno)))") }
+            if setgid(0) != 0 || setuid(0) != 0 { fail("becoming root of the container's user namespace: \(BerthError.errnoText())") }
         }
         let home = options.uid == 0 ? "/root" : "/"
         if chdir(home) != 0 { _ = chdir("/") }
         if options.gid != 0 || options.uid != 0 {
             _ = setgroups(0, nil)
-            if setgid(options.gid) != 0 { fail("setgid \(options.gid): \(String(cString: strerror(errno)))") }
-            if setuid(options.uid) != 0 { fail("setuid \(options.uid): \(String(cString: strerror(errno)))") }
+            if setgid(options.gid) != 0 { fail("setgid \(options.gid): \(BerthError.errnoText())") }
+            if setuid(options.uid) != 0 { fail("setuid \(options.uid): \(BerthError.errnoText())") }
         }
-        if noNewPrivs && berth_set_no_new_privs() != 0 { fail("setting no_new_privs: \(String(cString: strerror(errno)))") }
+        if noNewPrivs && berth_set_no_new_privs() != 0 { fail("setting no_new_privs: \(BerthError.errnoText())") }
         let argv = options.command.isEmpty ? [AttachHelper.shell(for: options.uid)] : options.command
         let path = TinyInit.search(argv[0], environment: environment)
         SignalDefaults.restore()
@@ -102,7 +96,7 @@ struct AttachHelper {
                 return errno
             }
         }
-        Terminal.writeError("berth-attach: cannot run \(argv[0]) in the container: \(String(cString: strerror(err)))\n")
+        Terminal.writeError("berth-attach: cannot run \(argv[0]) in the container: \(BerthError.errnoText(err))\n")
         _exit(err == ENOENT ? 127 : 126)
     }
 
@@ -111,16 +105,16 @@ struct AttachHelper {
     /// entered pid namespace: a proc mounted there shows that namespace's processes.
     private func remountSysProc() {
         if berth_unshare(Int32(NamespaceSet.mount.rawValue)) != 0 {
-            fail("-R: unshare of the mount namespace: \(String(cString: strerror(errno)))")
+            fail("-R: unshare of the mount namespace: \(BerthError.errnoText())")
         }
         // Slave before anything changes: the unmounts below must not propagate to the host.
         if mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) != 0 {
-            fail("-R: making / a slave mount: \(String(cString: strerror(errno)))")
+            fail("-R: making / a slave mount: \(BerthError.errnoText())")
         }
         for (target, type) in [("/proc", "proc"), ("/sys", "sysfs")] {
             _ = umount2(target, Int32(MNT_DETACH))
             if mount(type, target, type, UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), nil) != 0 {
-                fail("-R: mounting \(type) on \(target): \(String(cString: strerror(errno)))")
+                fail("-R: mounting \(type) on \(target): \(BerthError.errnoText())")
             }
         }
     }

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 import SystemPackage
 
@@ -106,8 +101,7 @@ public struct Attacher {
         }
         var status: Int32 = 0
         while waitpid(helper, &status, 0) < 0 && errno == EINTR {}
-        let sig = status & 0x7f
-        return sig != 0 ? 128 + sig : (status >> 8) & 0xff
+        return ChildProcess.Termination(waitStatus: status).shellStatus
     }
 
     /// The capability bounding set of init (CapBnd in /proc/PID/status).

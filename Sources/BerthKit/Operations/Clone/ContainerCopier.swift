@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-copy and berth-clone: a new container from an existing one, as a full copy or a
 /// copy-on-write clone (overlay, btrfs), and the building block of snapshots and restores.
 ///

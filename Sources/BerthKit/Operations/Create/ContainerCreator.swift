@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Creates a container atomically: everything is built in a hidden staging directory
 /// `<lxcpath>/.<name>.creating-<pid>` and published with one `rename`, so a container either
 /// exists complete or not at all. A failed or interrupted template (SIGINT, SIGTERM, SIGHUP)

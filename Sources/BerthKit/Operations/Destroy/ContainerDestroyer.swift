@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Removes a container and its rootfs. It refuses while clones depend on it, while it has
 /// snapshots (unless asked to remove them too), while it runs, and while anything is mounted
 /// inside it. The container first disappears with one rename, so a destroy interrupted half-way

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// berth-snapshot: snapshots in `<lxcpath>/<name>/snaps/snapN/{config,ts,comment,rootfs...}`,

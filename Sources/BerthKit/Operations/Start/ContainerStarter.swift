@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-start and berth-execute: checks the container, builds its start plan, and runs a
 /// monitor for it — in a daemon process (the default: this call returns once the container is
 /// RUNNING, or throws why it is not), or in this process (foreground, until the container ends).

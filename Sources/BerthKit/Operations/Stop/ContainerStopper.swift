@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-stop: asks a running container's init to halt (or reboot), waits, and kills it when it
 /// does not stop in time. All of it goes through the container's monitor, which does the
 /// signalling (through init's pidfd) and the cleanup.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Freezes and thaws a container's cgroup: the v1 freezer (`freezer.state`) where the host has
 /// it, else cgroup v2's `cgroup.freeze`. Both are asynchronous in the kernel; the wait polls the
 /// state every 200 µs at first and backs off to 10 ms, never sleeping in whole seconds (LXC

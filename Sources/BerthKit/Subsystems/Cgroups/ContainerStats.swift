@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import CBerthLinux
 
 /// What a running container uses, read from its cgroup files (v1 or v2, wherever each controller
 /// lives) and from its init's network namespace (`/proc/PID/net/dev`), without starting a

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// berth-top's model: samples every running container of an lxcpath twice, `interval` seconds
 /// apart, and turns the difference into CPU percentages beside the current memory, pids, block
 /// I/O and network totals. Reads files only; starts no process per container.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// Device rules (`lxc.cgroup.devices.allow/deny`, LXC's `TYPE MAJOR:MINOR ACCESS` lines) as a

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The monitor's own cgroup, `berth.monitor.<name>` beside the container's payload cgroup in
 /// every hierarchy, so that what the monitor uses is accounted apart from both the container
 /// and the caller. The monitor enters it at start and, before it gives up the container's

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import CBerthLinux
 
 /// A running container's own cgroup, `berth.payload.<name>`, in every hierarchy the host has:
 /// each v1 hierarchy and the cgroup2 mount (hybrid hosts have both). It sits below the cgroup

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Signal names as `lxc.signal.*` accepts them: `SIGPWR`, `PWR`, `30`, `SIGRTMIN+3`.
 public enum SignalName {
     static let table: [String: Int32] = [

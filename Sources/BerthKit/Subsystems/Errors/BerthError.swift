@@ -80,15 +80,19 @@ public struct BerthError: Error, CustomStringConvertible, Sendable {
 
 extension Errno {
     /// The C library's text for this errno ("No such file or directory"), as `strerror` gives it.
-    public var berthDescription: String {
+    public var berthDescription: String { BerthError.errnoText(rawValue) }
+}
+
+extension BerthError {
+    /// The C library's text for the current errno: the one place Berth turns an errno into
+    /// words.
+    public static func errnoText() -> String { errnoText(currentErrno.rawValue) }
+
+    /// The C library's text for the errno `code`.
+    public static func errnoText(_ code: Int32) -> String {
         // strerror's buffer is process-global; Berth's processes are single-threaded where
         // they report errors, so the string is copied out before anything else can overwrite it.
-        String(cString: strerror(rawValue))
+        String(cString: strerror(code))
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CSeccomp
 
 /// What `berth-checkconfig` reports: each kernel feature Berth uses, with a verdict.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Berth's host-wide settings, read from `/etc/berth/berth.conf` (LXC's `lxc.conf`
 /// counterpart), and where its other files are.
 ///

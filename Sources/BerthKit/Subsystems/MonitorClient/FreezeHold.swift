@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A running container held frozen while its files are copied (snapshot, copy -a): the monitor
 /// freezes it and thaws it when this hold's connection closes, also when the process holding it
 /// is killed, so an interrupted snapshot never leaves a container frozen.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// Talks to a container's monitor: one request per connection over its `CommandSocket`.

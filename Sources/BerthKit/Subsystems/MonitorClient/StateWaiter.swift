@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Waits for a container to reach one of a set of states, told by its monitor as they change
 /// (a `watch` connection); a container without a monitor is STOPPED, and one that is not yet
 /// running is watched for by retrying the connection.

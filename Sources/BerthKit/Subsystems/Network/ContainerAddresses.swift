@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The addresses a running container has, read with one netlink dump in its network namespace
 /// (no process is started in the container). Loopback and IPv6 link-local addresses are left out,
 /// as lxc-info does.

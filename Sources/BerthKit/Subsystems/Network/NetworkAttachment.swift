@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A running container's interfaces, from the monitor's side: made on the host and in the
 /// container's network namespace after clone, and given back when the container ends.
 ///

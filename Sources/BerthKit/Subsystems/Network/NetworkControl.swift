@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Interfaces, addresses and routes of one network namespace, changed through rtnetlink: what
 /// `ip link`, `ip addr` and `ip route` do, without running them.
 struct NetworkControl {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Writes a user namespace's uid and gid maps. Root writes `/proc/PID/uid_map` and `gid_map`
 /// itself; any other user goes through the setuid helpers newuidmap and newgidmap (package
 /// uidmap), which allow only the ranges /etc/subuid and /etc/subgid delegate to that user (and

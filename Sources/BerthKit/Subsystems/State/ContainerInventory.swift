@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The containers defined under an lxcpath.
 public enum ContainerInventory {
     /// Every defined container (a directory with a `config`), sorted by name. Berth's hidden

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Changes the owners of everything in a root filesystem by a rule, without following anything
 /// out of the tree; setuid and setgid bits, which chown clears, are put back.
 ///

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// btrfs subvolumes, through the filesystem's ioctls (no btrfs-progs process): a btrfs

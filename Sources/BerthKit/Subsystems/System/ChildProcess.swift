@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// A helper program Berth runs (a template, later hooks): started in its own process group with
@@ -22,6 +17,25 @@ public struct ChildProcess {
             case .signaled(let sig), .interrupted(let sig): return 128 + sig
             }
         }
+
+        /// How a process ended, from the status waitpid(2) stored: the one place Berth decodes
+        /// one (the C macros WIFEXITED and friends are not imported; these are their definitions).
+        public init(waitStatus status: Int32) {
+            let signal = status & 0x7f
+            self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+        }
+
+        /// The end in words, for messages: "exited with status N", "was killed by signal N".
+        public var description: String {
+            switch self {
+            case .exited(let code): return "exited with status \(code)"
+            case .signaled(let sig): return "was killed by signal \(sig)"
+            case .interrupted(let sig): return "was stopped because of signal \(sig)"
+            }
+        }
+
+        /// True for a clean exit (status 0).
+        public var succeeded: Bool { self == .exited(0) }
     }
 
     public let pid: pid_t
@@ -79,10 +93,7 @@ public struct ChildProcess {
         var status: Int32 = 0
         let result = waitpid(pid, &status, WNOHANG)
         guard result == pid else { return nil }
-        // The C macros WIFEXITED etc. are not imported; these are their definitions.
-        let signal = status & 0x7f
-        if signal == 0 { return .exited((status >> 8) & 0xff) }
-        return .signaled(signal)
+        return Termination(waitStatus: status)
     }
 }
 

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 extension ChildProcess {
     /// Runs a short helper to completion and returns its standard output (for example
     /// `busybox --list-full`). Standard error passes through to the caller's.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// A terminal switched to raw mode (no echo, no line editing, no signals from keys) for as long
 /// as a console or attach session relays it, and put back as it was afterwards.
 public final class RawTerminal {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Blocks the signals that ask a command to stop (SIGINT, SIGTERM, SIGHUP, SIGQUIT) for the span
 /// of an operation that must either finish or be undone — a create, a destroy. Instead of dying
 /// half-way, the operation asks `pendingSignal()` at safe points, undoes its work, and then calls

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import SystemPackage
 
 /// Runs a C call that returns -1 and sets errno on failure, retrying on EINTR, and turns a

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Wall-clock times formatted without Foundation.
 public enum Timestamp {
     /// `2026-11-23 22:59:33 UTC`.

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Builds a bootable busybox system in-process: a copy of the host's busybox, one hard link per
 /// applet at the path busybox itself reports (`--list-full`), an inittab and rcS, and the
 /// config lines such a guest needs.

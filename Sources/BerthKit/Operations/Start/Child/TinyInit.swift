@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// berth-execute's PID 1: runs one command as its child, passes the signals it gets on to it,
@@ -30,11 +25,11 @@ struct TinyInit {
                     return errno
                 }
             }
-            channel.sendIfPossible(.failed("exec of \(program) in the container: \(String(cString: strerror(err)))"))
+            channel.sendIfPossible(.failed("exec of \(program) in the container: \(BerthError.errnoText(err))"))
             _exit(err == ENOENT ? 127 : 126)
         }
         guard pid > 0 else {
-            channel.sendIfPossible(.failed("fork: \(String(cString: strerror(errno)))"))
+            channel.sendIfPossible(.failed("fork: \(BerthError.errnoText())"))
             _exit(1)
         }
         close(channel.fd)
@@ -52,8 +47,7 @@ struct TinyInit {
                     if reaped <= 0 { break }
                     if reaped == pid {
                         status = childStatus
-                        let signal = status & 0x7f
-                        _exit(signal != 0 ? 128 + signal : (status >> 8) & 0xff)
+                        _exit(ChildProcess.Termination(waitStatus: status).shellStatus)
                     }
                 }
             } else if sig == SIGPWR || sig == SIGTERM {

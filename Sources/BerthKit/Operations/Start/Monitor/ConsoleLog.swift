@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The console log file (`lxc.console.logfile`), kept under `lxc.console.size` bytes: when the
 /// next output would pass the limit the file starts over, after being renamed to `FILE.1` when
 /// `lxc.console.rotate` is set (one old generation is kept, as in LXC). 0 means no limit.

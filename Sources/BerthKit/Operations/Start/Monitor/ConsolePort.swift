@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// One terminal the monitor owns for a container: the console or a tty. It is a pty pair on

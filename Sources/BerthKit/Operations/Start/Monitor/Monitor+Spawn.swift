@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// The monitor's side of a boot: the container's first process cloned into its namespaces and
@@ -181,7 +176,7 @@ extension Monitor {
             var status: Int32 = 0
             if waitpid(initPID, &status, WNOHANG) == initPID {
                 initPID = 0
-                let what = (status & 0x7f) != 0 ? "was killed by signal \(status & 0x7f)" : "exited with status \((status >> 8) & 0xff)"
+                let what = ChildProcess.Termination(waitStatus: status).description
                 throw BerthError(.system, "init (\(plan.initArgv.joined(separator: " "))) \(what) right after it started")
             }
             if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {

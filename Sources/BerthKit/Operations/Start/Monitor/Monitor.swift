@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 import SystemPackage
 
@@ -125,7 +120,7 @@ public final class Monitor {
         report("RUNNING \(initPID)")
         loop()
         finish()
-        if plan.tinyInit { return shellStatus(initStatus) }
+        if plan.tinyInit { return ChildProcess.Termination(waitStatus: initStatus).shellStatus }
         return 0
     }
 
@@ -278,9 +273,9 @@ public final class Monitor {
 
     /// Init ended: clean up, and boot again when it rebooted. True when the monitor is done.
     func initEnded() -> Bool {
-        let signal = initStatus & 0x7f
         // reboot(2) inside a pid namespace ends its init with SIGHUP.
-        let reboot = !stopRequested && (signal == SIGHUP || rebootRequested)
+        let rebooted = ChildProcess.Termination(waitStatus: initStatus) == .signaled(SIGHUP)
+        let reboot = !stopRequested && (rebooted || rebootRequested)
         setState(.stopping)
         let target = reboot ? "reboot" : "stop"
         let hooks = HookRunner(plan: plan)
@@ -344,10 +339,5 @@ public final class Monitor {
         // The host ends of the veths are not deleted here: they go with the container's network
         // namespace, which the kernel tears down in the background once its last user is gone,
         // so neither the caller nor this exit waits for it.
-    }
-
-    func shellStatus(_ status: Int32) -> Int32 {
-        let signal = status & 0x7f
-        return signal != 0 ? 128 + signal : (status >> 8) & 0xff
     }
 }

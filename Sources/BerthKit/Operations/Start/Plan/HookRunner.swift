@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// Runs a container's `lxc.hook.<stage>` programs in order, with LXC's interface: through
@@ -72,9 +67,9 @@ public struct HookRunner {
         close(fds[0])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let signal = status & 0x7f, code = (status >> 8) & 0xff
-        if signal != 0 || code != 0 {
-            let how = signal != 0 ? "was killed by signal \(signal)" : "exited with status \(code)"
+        let termination = ChildProcess.Termination(waitStatus: status)
+        if !termination.succeeded {
+            let how = termination.description
             let said = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""
             throw BerthError(.system, "\(label) \(how)\(said)")
         }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// One `lxc.mount.entry` (or `lxc.mount.fstab` line): fstab fields, with the target relative to
 /// the container's root and LXC's extra options `create=dir|file`, `optional` and `relative`
 /// taken out of the options the kernel sees.

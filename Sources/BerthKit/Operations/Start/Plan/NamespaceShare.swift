@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CBerthLinux
 
 /// One `lxc.namespace.share.NAME = TARGET`: the container joins NAME of TARGET (a container in

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Puts every signal back to its default action and unblocks them all, as a freshly exec'd
 /// program expects: the monitor blocks and redirects signals, and its children inherit that.
 enum SignalDefaults {

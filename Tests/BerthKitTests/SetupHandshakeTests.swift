@@ -1,0 +1,119 @@
+import Testing
+@testable import BerthKit
+
+/// The start handshake (SetupMessage over SetupChannel) on a real socketpair: every message
+/// with its descriptor, and the monitor's side when the child fails or dies at each step.
+@Suite struct SetupHandshakeTests {
+    /// Both ends of a fresh socketpair, closed by `body`'s end.
+    func withPair(_ body: (SetupChannel, SetupChannel) throws -> Void) throws {
+        var pair: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
+        defer { for fd in pair where fd >= 0 { close(fd) } }
+        try body(SetupChannel(fd: pair[0]), SetupChannel(fd: pair[1]))
+    }
+
+    /// A descriptor of a file this test can recognise on the other side (its inode).
+    func probeFile() throws -> (fd: Int32, inode: UInt64) {
+        let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        var st = stat()
+        fstat(fd, &st)
+        return (fd, UInt64(st.st_ino))
+    }
+
+    func inode(_ fd: Int32) -> UInt64 {
+        var st = stat()
+        fstat(fd, &st)
+        return UInt64(st.st_ino)
+    }
+
+    @Test func everyMessageArrivesWithItsDescriptor() throws {
+        try withPair { monitor, child in
+            let (file, expected) = try probeFile()
+            defer { close(file) }
+            let sent: [SetupMessage] = [.mapped(tree: file), .mapped(tree: nil), .upperLayer(file), .terminal(file),
+                                        .terminalHold(file), .ready, .go, .failed("mounting the rootfs: no such file")]
+            for message in sent {
+                try child.send(message)
+                let received = try #require(try monitor.receive())
+                #expect(received.word == message.word)
+                if let fd = received.descriptor {
+                    #expect(fd != file, "a new descriptor arrives, not the number sent")
+                    #expect(inode(fd) == expected, "it names the same file")
+                    close(fd)
+                } else {
+                    #expect(message.descriptor == nil)
+                    #expect(received == message)
+                }
+            }
+        }
+    }
+
+    @Test func aReasonStaysOneMessage() throws {
+        try withPair { monitor, child in
+            try child.send(.failed("first line\nready\nsecond"))
+            try child.send(.ready)
+            #expect(try monitor.receive() == .failed("first line ready second"))
+            #expect(try monitor.receive() == .ready)
+        }
+    }
+
+    /// The steps in the order the monitor expects them; the child fails or dies at each.
+    static let steps = ["mapped", "upper", "pty", "hold", "ready"]
+
+    @Test(arguments: 0..<5)
+    func aChildFailingAtAStepIsReportedWithItsReason(step: Int) throws {
+        try withPair { monitor, child in
+            let (file, _) = try probeFile()
+            defer { close(file) }
+            let messages: [SetupMessage] = [.mapped(tree: file), .upperLayer(file), .terminal(file), .terminalHold(file), .ready]
+            for index in 0..<step { try child.send(messages[index]) }
+            try child.send(.failed("step \(step) failed"))
+            for index in 0..<step {
+                let got = try monitor.receive(Self.steps[index], ended: "ended")
+                if let fd = got.descriptor { close(fd) }
+            }
+            do {
+                _ = try monitor.receive(Self.steps[step], ended: "ended")
+                Issue.record("the failure at step \(step) was not reported")
+            } catch let error as BerthError {
+                #expect(error.message == "step \(step) failed")
+            }
+        }
+    }
+
+    @Test(arguments: 0..<5)
+    func aChildDyingAtAStepIsEndOfFile(step: Int) throws {
+        var pair: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]) }
+        let monitor = SetupChannel(fd: pair[0]), child = SetupChannel(fd: pair[1])
+        let (file, _) = try probeFile()
+        defer { close(file) }
+        let messages: [SetupMessage] = [.mapped(tree: nil), .upperLayer(file), .terminal(file), .terminalHold(file), .ready]
+        for index in 0..<step { try child.send(messages[index]) }
+        close(pair[1])  // the child is gone
+        for index in 0..<step {
+            let got = try monitor.receive(Self.steps[index], ended: "ended")
+            if let fd = got.descriptor { close(fd) }
+        }
+        do {
+            _ = try monitor.receive(Self.steps[step], ended: "the container's first process died at step \(step)")
+            Issue.record("end of file was not reported")
+        } catch {
+            #expect(error.message == "the container's first process died at step \(step)")
+        }
+        #expect(try monitor.receive() == nil)
+    }
+
+    @Test func anUnknownWordOrAMissingDescriptorIsAFailure() throws {
+        try withPair { monitor, child in
+            _ = write(child.fd, "hello\n", 6)
+            #expect(throws: BerthError.self) { _ = try monitor.receive() }
+            _ = write(child.fd, "pty\n", 4)  // a terminal without its descriptor
+            #expect(throws: BerthError.self) { _ = try monitor.receive() }
+            try child.send(.go)
+            #expect(throws: BerthError.self) { _ = try monitor.receive("ready", ended: "ended") }
+        }
+    }
+}
