@@ -222,3 +222,29 @@ func loadError(_ text: String, file: String = "test.conf") -> BerthError? {
         #expect(throws: BerthError.self) { try ConfigLoader.load(file, overrides: ["garbage"]) }
     }
 }
+
+/// Typed reads take their defaults from the key table and nowhere else.
+@Suite struct TypedConfigValueTests {
+    @Test func unsetKeysGiveTheTablesDefaults() throws {
+        let config = try ConfigLoader.load(text: "lxc.uts.name = x\n", file: "t.conf")
+        for key in ["lxc.tty.max", "lxc.pty.max", "lxc.init.uid", "lxc.hook.version"] {
+            let declared = try #require(ConfigKeyTable.lookup(key)?.defaultValue)
+            #expect(try config.unsigned(key) == UInt64(declared), "\(key)")
+        }
+        #expect(try config.size("lxc.console.size") == 1 << 20)
+        #expect(try config.size("lxc.console.buffer.size") == 128 << 10)
+        #expect(config.boolean("lxc.autodev") && !config.boolean("lxc.ephemeral"))
+        #expect(try config.signal("lxc.signal.stop") == SIGKILL)
+        #expect(try config.signal("lxc.signal.halt") == nil, "halt is detected at stop time, not defaulted")
+        #expect(config.effective("lxc.init.cmd") == "/sbin/init")
+    }
+
+    @Test func setValuesAndAutoWin() throws {
+        let config = try ConfigLoader.load(text: "lxc.tty.max = 4\nlxc.console.size = auto\nlxc.console.buffer.size = 1M\nlxc.signal.stop = SIGTERM\nlxc.autodev = 0\n", file: "t.conf")
+        #expect(try config.unsigned("lxc.tty.max") == 4)
+        #expect(try config.size("lxc.console.size") == 1 << 20, "auto is the default")
+        #expect(try config.size("lxc.console.buffer.size") == 1 << 20)
+        #expect(try config.signal("lxc.signal.stop") == SIGTERM)
+        #expect(!config.boolean("lxc.autodev"))
+    }
+}

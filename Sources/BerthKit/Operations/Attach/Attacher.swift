@@ -69,7 +69,7 @@ public struct Attacher {
         let (policy, origin) = try StartPlan.seccompPolicy(config) { "\(container.paths.config): \($0)" }
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
-        let noNewPrivs = config.flag("lxc.no_new_privs")
+        let noNewPrivs = config.boolean("lxc.no_new_privs")
         // A user's own container has no cgroup (see StartPlan.cgroupless).
         let cgroup = geteuid() == 0 ? PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath) : .none()
         let helper = fork()

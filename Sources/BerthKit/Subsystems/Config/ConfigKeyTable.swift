@@ -28,7 +28,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.environment", .text, "Init", "VAR=value set in init's environment, or VAR to pass the caller's value.", list: true),
         ConfigKey("lxc.environment.runtime", .text, "Init", "Like lxc.environment, for init only (not hooks).", list: true),
         ConfigKey("lxc.environment.hooks", .text, "Init", "Like lxc.environment, for hooks only.", list: true),
-        ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop).", default: "SIGPWR"),
+        ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop). Unset: SIGRTMIN+3 for an init that blocks it (systemd), else SIGPWR."),
         ConfigKey("lxc.signal.reboot", .signal, "Init", "Signal that asks init to reboot (berth-stop -r).", default: "SIGINT"),
         ConfigKey("lxc.signal.stop", .signal, "Init", "Signal that kills init (berth-stop -k).", default: "SIGKILL"),
         ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor its own mount namespace.", default: "0"),
@@ -46,7 +46,7 @@ public enum ConfigKeyTable {
     static let devices: [ConfigKey] = [
         ConfigKey("lxc.autodev", .boolean, "Devices", "1 mounts a tmpfs on /dev with the minimal device nodes.", default: "1"),
         ConfigKey("lxc.autodev.tmpfs.size", .size, "Devices", "Size of that tmpfs in bytes.", default: "500000"),
-        ConfigKey("lxc.pty.max", .unsigned, "Devices", "Size of the container's devpts instance."),
+        ConfigKey("lxc.pty.max", .unsigned, "Devices", "Size of the container's devpts instance.", default: "1024"),
         ConfigKey("lxc.tty.max", .unsigned, "Devices", "Number of /dev/ttyN consoles.", default: "0"),
         ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the ttys and console, with symlinks in /dev."),
     ]

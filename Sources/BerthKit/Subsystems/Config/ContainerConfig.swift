@@ -71,11 +71,6 @@ public struct ContainerConfig: Sendable {
     /// `lxc.start.auto = 1`.
     public var autostart: Bool { value("lxc.start.auto") == "1" }
 
-    /// A boolean key: `1` or `true` is on; unset gives `defaultValue`.
-    public func flag(_ key: String, default defaultValue: Bool = false) -> Bool {
-        guard let text = value(key) else { return defaultValue }
-        return text == "1" || text == "true"
-    }
     public var startDelay: Int { value("lxc.start.delay").flatMap { Int($0) } ?? 0 }
     public var startOrder: Int { value("lxc.start.order").flatMap { Int($0) } ?? 0 }
 

@@ -52,7 +52,8 @@ public enum ValueKind: Sendable {
         case .integer:
             return Int64(value) != nil ? nil : "expected an integer, got '\(value)'"
         case .size:
-            return SizeParser.bytes(value) != nil ? nil : "expected a size such as 500000, 64K, 512M or 1G, got '\(value)'"
+            // `auto`: the key's default, as LXC allows for its sizes.
+            return value == "auto" || SizeParser.bytes(value) != nil ? nil : "expected a size such as 500000, 64K, 512M or 1G, got '\(value)'"
         case .signal:
             return SignalName.number(value) != nil ? nil : "unknown signal '\(value)'"
         case .capabilities:

@@ -38,8 +38,6 @@ public struct StartPlan: Sendable {
     public let consoleLogfile: String?
     /// `lxc.console.size` (0: no limit) and `lxc.console.rotate`.
     public let consoleLogLimit: Int
-    /// The console log's bound when lxc.console.size is not set.
-    public static let defaultConsoleLogLimit = 1 << 20
     public let consoleLogRotate: Bool
     public let consoleBufferSize: Int
     /// Capability numbers removed from the bounding set.
@@ -176,17 +174,6 @@ public struct StartPlan: Sendable {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
         }
-        func unsigned(_ key: String, default value: UInt64) throws(BerthError) -> UInt64 {
-            guard let text = config.value(key) else { return value }
-            guard let number = UInt64(text) else { throw BerthError(.invalidConfig, "\(origin(key)): expected a number, got '\(text)'") }
-            return number
-        }
-        func signal(_ key: String) throws(BerthError) -> Int32? {
-            guard let text = config.value(key) else { return nil }
-            guard let number = SignalName.number(text) else { throw BerthError(.invalidConfig, "\(origin(key)): unknown signal '\(text)'") }
-            return number
-        }
-        func flag(_ key: String, default value: Bool) -> Bool { config.flag(key, default: value) }
 
         name = container.name.value
         lxcpath = container.paths.lxcpath
@@ -272,20 +259,14 @@ public struct StartPlan: Sendable {
         let interfaces = try InterfacePlan.plans(config, origin: origin)
         self.interfaces = namespaces.contains(.net) ? interfaces : []
         self.managedBridge = managedBridge
-        ephemeral = flag("lxc.ephemeral", default: false)
+        ephemeral = config.boolean("lxc.ephemeral")
         self.namespaces = namespaces
 
         // Init.
-        if !initArguments.isEmpty {
-            initArgv = initArguments
-        } else if let command = config.value("lxc.init.cmd") {
-            initArgv = command.split(separator: " ").map(String.init)
-        } else {
-            initArgv = ["/sbin/init"]
-        }
-        initUID = UInt32(try unsigned("lxc.init.uid", default: 0))
-        initGID = UInt32(try unsigned("lxc.init.gid", default: 0))
-        initCwd = config.value("lxc.init.cwd") ?? "/"
+        initArgv = initArguments.isEmpty ? (config.effective("lxc.init.cmd") ?? "").split(separator: " ").map(String.init) : initArguments
+        initUID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.uid"))
+        initGID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.gid"))
+        initCwd = config.effective("lxc.init.cwd") ?? "/"
         var environment: [String] = []
         func expand(_ values: [String]) -> [String] {
             // `VAR` alone passes the caller's value, as LXC does.
@@ -319,29 +300,19 @@ public struct StartPlan: Sendable {
             mounts.append(try MountEntry(parsing: value, where: entry.map { "\($0.file):\($0.line): lxc.mount.entry" } ?? "lxc.mount.entry"))
         }
         self.mounts = mounts
-        autodev = flag("lxc.autodev", default: true)
-        autodevSize = config.value("lxc.autodev.tmpfs.size").flatMap(SizeParser.bytes) ?? 500_000
-        ttyCount = Int(try unsigned("lxc.tty.max", default: 0))
-        ptyMax = Int(try unsigned("lxc.pty.max", default: 1024))
+        autodev = config.boolean("lxc.autodev")
+        autodevSize = try config.size("lxc.autodev.tmpfs.size")
+        ttyCount = Int(try config.unsigned("lxc.tty.max"))
+        ptyMax = Int(try config.unsigned("lxc.pty.max"))
         hasConsole = config.value("lxc.console.path") != "none"
         consoleLogfile = config.value("lxc.console.logfile")
-        // Bounded by default: the container writes its console, and a container printing in a
-        // loop would otherwise fill the host's disk (541 MB in 10 s was seen).
-        consoleLogLimit = try config.value("lxc.console.size").map { (text) throws(BerthError) -> Int in
-            if text == "auto" { return StartPlan.defaultConsoleLogLimit }
-            guard let bytes = SizeParser.bytes(text) else {
-                throw BerthError(.invalidConfig, "\(origin("lxc.console.size")): '\(text)' is not a size")
-            }
-            return Int(bytes)
-        } ?? StartPlan.defaultConsoleLogLimit
-        consoleLogRotate = flag("lxc.console.rotate", default: false)
-        // Berth keeps 128 KiB of recent console output by default, so a late berth-console (and
-        // berth-console's history) shows how the container booted; 0 turns it off.
-        if let text = config.value("lxc.console.buffer.size") {
-            consoleBufferSize = text == "auto" ? 131_072 : Int(SizeParser.bytes(text) ?? 0)
-        } else {
-            consoleBufferSize = 131_072
-        }
+        // Bounded by default (the key table's 1M): the container writes its console, and a
+        // container printing in a loop would otherwise fill the host's disk (541 MB in 10 s).
+        consoleLogLimit = Int(try config.size("lxc.console.size"))
+        consoleLogRotate = config.boolean("lxc.console.rotate")
+        // 128 KiB of recent console output by default, so a late berth-console shows how the
+        // container booted; 0 turns it off.
+        consoleBufferSize = Int(try config.size("lxc.console.buffer.size"))
 
         // Cgroup limits, translated for this host's layout now, so that a key the host cannot
         // honour fails the start before anything is made.
@@ -385,15 +356,18 @@ public struct StartPlan: Sendable {
             drop = (0...StartPlan.lastCapability()).filter { !kept.contains($0) }
         }
         dropCapabilities = drop
-        noNewPrivs = flag("lxc.no_new_privs", default: false)
+        noNewPrivs = config.boolean("lxc.no_new_privs")
         (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, origin: origin)
         securityNotes = try StartPlan.checkLSM(config, origin: origin, apparmor: LSMSupport.apparmorEnabled,
                                                selinux: LSMSupport.selinuxEnabled)
 
         // Signals.
-        haltSignal = try signal("lxc.signal.halt")
-        rebootSignal = try signal("lxc.signal.reboot") ?? SIGINT
-        stopSignal = try signal("lxc.signal.stop") ?? SIGKILL
+        haltSignal = try config.signal("lxc.signal.halt")
+        guard let reboot = try config.signal("lxc.signal.reboot"), let stop = try config.signal("lxc.signal.stop") else {
+            throw BerthError(.invalidConfig, "lxc.signal.reboot and lxc.signal.stop need a value or a default")
+        }
+        rebootSignal = reboot
+        stopSignal = stop
 
         var hooks: [HookStage: [String]] = [:]
         for stage in HookStage.allCases {
@@ -401,7 +375,7 @@ public struct StartPlan: Sendable {
             if !commands.isEmpty { hooks[stage] = commands }
         }
         self.hooks = hooks
-        hookVersion = Int(config.value("lxc.hook.version") ?? "0") ?? 0
+        hookVersion = Int(try config.unsigned("lxc.hook.version"))
         self.tinyInit = tinyInit
     }
 
