@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The middle process of berth-attach: joins the container's cgroup and namespaces, forks the
 /// command (which is then born in the container's pid namespace) and exits with its status.
 struct AttachHelper {
@@ -16,7 +14,7 @@ struct AttachHelper {
     func run() -> Never {
         // Not dumpable: processes in the container cannot open this process's memory or its
         // executable through /proc while it runs the host's berth binary.
-        _ = berth_set_dumpable(0)
+        ProcessControl.setDumpable(false)
         // Nothing of the caller's but stdio enters the container (`exec 9</` in the admin's
         // shell must not become a way out for the container's root, the CVE-2016-8649 class):
         // only the pidfd this helper enters by and the terminal socket stay open.
@@ -26,8 +24,8 @@ struct AttachHelper {
         do throws(BerthError) { try cgroup.join(pid: getpid()) } catch {
             fail("joining the cgroup: \(error.message)")
         }
-        if !namespaces.isEmpty && berth_setns(pidfd, Int32(truncatingIfNeeded: namespaces.rawValue)) != 0 {
-            fail("entering the namespaces (\(namespaces.nameList.joined(separator: " "))): \(BerthError.errnoText())")
+        if !namespaces.isEmpty {
+            do throws(BerthError) { try Namespaces.join(pidfd, namespaces, what: "the container's namespaces (\(namespaces.nameList.joined(separator: " ")))") } catch { fail(error.message) }
         }
         let command = fork()
         if command < 0 { fail("fork: \(BerthError.errnoText())") }
@@ -44,7 +42,7 @@ struct AttachHelper {
     }
 
     private func runCommand() -> Never {
-        _ = berth_set_dumpable(0)
+        ProcessControl.setDumpable(false)
         if options.remountSysProc && !namespaces.contains(.mount) { remountSysProc() }
         if let terminalSocket {
             // A pty of the container's own devpts, so the command's terminal exists inside the
@@ -57,11 +55,10 @@ struct AttachHelper {
             _ = setsid()
             let pty = open(ptyPath, O_RDWR)
             guard pty >= 0 else { fail("opening \(ptyPath) in the container: \(BerthError.errnoText())") }
-            var byte: UInt8 = 1
-            _ = berth_send_with_fd(terminalSocket, &byte, 1, ptx)
+            _ = UnixSocket.send(terminalSocket, [1], passing: ptx)
             close(ptx)
             close(terminalSocket)
-            _ = berth_set_controlling_tty(pty)
+            Terminal.makeControlling(pty)
             for fd in Int32(0)...2 { dup2(pty, fd) }
             if pty > 2 { close(pty) }
         }
@@ -70,7 +67,7 @@ struct AttachHelper {
         }
         if let bounding {
             for cap in Int32(0)...StartPlan.lastCapability() where bounding & (UInt64(1) << UInt64(cap)) == 0 {
-                _ = berth_capbset_drop(cap)
+                ProcessControl.dropFromBoundingSet(cap)
             }
         }
         if namespaces.contains(.user) {
@@ -86,7 +83,9 @@ struct AttachHelper {
             if setgid(options.gid) != 0 { fail("setgid \(options.gid): \(BerthError.errnoText())") }
             if setuid(options.uid) != 0 { fail("setuid \(options.uid): \(BerthError.errnoText())") }
         }
-        if noNewPrivs && berth_set_no_new_privs() != 0 { fail("setting no_new_privs: \(BerthError.errnoText())") }
+        if noNewPrivs {
+            do throws(BerthError) { try ProcessControl.forbidNewPrivileges() } catch { fail(error.message) }
+        }
         let argv = options.command.isEmpty ? [AttachHelper.shell(for: options.uid)] : options.command
         let path = TinyInit.search(argv[0], environment: environment)
         SignalDefaults.restore()
@@ -104,9 +103,7 @@ struct AttachHelper {
     /// /proc and /sys mounted afresh. Done in the command itself, which is already in the
     /// entered pid namespace: a proc mounted there shows that namespace's processes.
     private func remountSysProc() {
-        if berth_unshare(Int32(NamespaceSet.mount.rawValue)) != 0 {
-            fail("-R: unshare of the mount namespace: \(BerthError.errnoText())")
-        }
+        do throws(BerthError) { try Namespaces.unshare(.mount) } catch { fail("-R: \(error.message)") }
         // Slave before anything changes: the unmounts below must not propagate to the host.
         if mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) != 0 {
             fail("-R: making / a slave mount: \(BerthError.errnoText())")

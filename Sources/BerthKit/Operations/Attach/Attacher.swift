@@ -1,4 +1,3 @@
-import CBerthLinux
 import SystemPackage
 
 /// berth-attach: runs a command inside a running container — in every namespace of its init,
@@ -84,15 +83,13 @@ public struct Attacher {
         var ptx: Int32 = -1
         if useTerminal {
             close(pair[1])
-            var byte: UInt8 = 0
-            var fd: Int32 = -1
-            if berth_recv_with_fd(pair[0], &byte, 1, &fd) == 1, fd >= 0 { ptx = fd }
+            var byte: [UInt8] = [0]
+            if case (1, let fd?) = UnixSocket.receive(pair[0], into: &byte) { ptx = fd }
             close(pair[0])
         }
         if ptx >= 0 {
-            var rows: UInt16 = 0, cols: UInt16 = 0
-            if berth_get_winsize(0, &rows, &cols) == 0 || berth_get_winsize(1, &rows, &cols) == 0 {
-                _ = berth_set_winsize(ptx, rows, cols)
+            if let size = Terminal.size(of: 0) ?? Terminal.size(of: 1) {
+                Terminal.setSize(of: ptx, rows: size.rows, cols: size.cols)
             }
             if isatty(0) == 1 { terminal = RawTerminal(fd: 0) }
             TerminalRelay(ptx: ptx).run()

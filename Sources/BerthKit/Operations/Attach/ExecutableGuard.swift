@@ -1,4 +1,3 @@
-import CBerthLinux
 import SystemPackage
 
 /// Keeps the host's berth binary out of reach of a container it enters (the CVE-2019-5736
@@ -18,13 +17,11 @@ public enum ExecutableGuard {
     public static func protect(sharingImageWith monitor: pid_t) throws(BerthError) {
         if runsSealedCopy() { return }
         if let ours = identity("/proc/self/exe"), let theirs = identity("/proc/\(monitor)/exe"), ours == theirs { return }
-        let copy = berth_sealed_copy("/proc/self/exe")
-        guard copy >= 0 else { throw BerthError.system("making a sealed copy of", "/proc/self/exe", currentErrno) }
+        let copy = try FileData.sealedCopy(of: "/proc/self/exe")
         let environment = ProcessEnvironment.current.map { "\($0.key)=\($0.value)" }
         let err: Int32 = CStringArray(CommandLine.arguments).withPointers { argv in
             CStringArray(environment).withPointers { envp in
-                berth_fexecve(copy, argv, envp)
-                return errno
+                FileData.execute(copy, argv, envp)
             }
         }
         close(copy)

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Copies this process's stdin to a pty's controlling side and its output to stdout, until the
 /// pty is closed on the other side (the command ended). A window size change is passed on.
 struct TerminalRelay {
@@ -27,8 +25,7 @@ struct TerminalRelay {
             if fds[2].revents != 0 {
                 let arrived = signals.drain()
                 if arrived.ending { return }
-                var rows: UInt16 = 0, cols: UInt16 = 0
-                if arrived.resized && berth_get_winsize(0, &rows, &cols) == 0 { _ = berth_set_winsize(ptx, rows, cols) }
+                if arrived.resized, let size = Terminal.size(of: 0) { Terminal.setSize(of: ptx, rows: size.rows, cols: size.cols) }
             }
         }
     }

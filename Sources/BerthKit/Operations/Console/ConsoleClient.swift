@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// berth-console: connects this terminal to a container's console or one of its ttys through
 /// the monitor, which first replays the console's recent output. `<escape> q` detaches,
 /// `<escape> <escape>` sends the escape character itself.
@@ -10,8 +8,7 @@ public struct ConsoleClient {
 
     /// `tty` 0 is the console; `escape` is the control character (1 for Ctrl+a).
     public func run(tty: Int, escape: UInt8, banner: (String) -> Void) throws(BerthError) {
-        var rows: UInt16 = 24, cols: UInt16 = 80
-        _ = berth_get_winsize(0, &rows, &cols)
+        let (rows, cols) = Terminal.size(of: 0) ?? (24, 80)
         guard let reply = try MonitorClient(paths: container.paths).send(.console(tty: tty, rows: Int(rows), cols: Int(cols))) else {
             throw BerthError(.notRunning, "\(container.name) is not running")
         }
@@ -60,8 +57,8 @@ public struct ConsoleClient {
             if fds[2].revents != 0 {
                 let arrived = signals.drain()
                 if arrived.ending { return }
-                if arrived.resized, berth_get_winsize(0, &rows, &cols) == 0,
-                   let winch = try? MonitorClient(paths: container.paths).send(.winch(tty: tty, rows: Int(rows), cols: Int(cols))) {
+                if arrived.resized, let size = Terminal.size(of: 0),
+                   let winch = try? MonitorClient(paths: container.paths).send(.winch(tty: tty, rows: Int(size.rows), cols: Int(size.cols))) {
                     close(winch.fd)
                 }
             }

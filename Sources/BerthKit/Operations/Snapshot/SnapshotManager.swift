@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// berth-snapshot: snapshots in `<lxcpath>/<name>/snaps/snapN/{config,ts,comment,rootfs...}`,
 /// LXC's layout, made for cron.
 ///
@@ -156,7 +154,7 @@ public struct SnapshotManager {
         // The one step that replaces: an atomic exchange, so the name always holds a complete
         // container (the old one until here, the restored one after). The snapshots then move
         // over; a kill between the two is mended by `recover`.
-        try syscall("renameat2(RENAME_EXCHANGE)", directory) { berth_rename_exchange(AT_FDCWD, staging, AT_FDCWD, directory) }
+        try FileSystem.exchange(staging, directory)
         let oldSnaps = Path.join(staging, "snaps")
         if FileSystem.isDirectory(oldSnaps) { try FileSystem.rename(oldSnaps, to: container.paths.snapshots) }
         try FileSystem.removeTree(staging)

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Device rules (`lxc.cgroup.devices.allow/deny`, LXC's `TYPE MAJOR:MINOR ACCESS` lines) as a
 /// cgroup v2 eBPF device program, for hosts where no v1 devices controller exists.
 ///
@@ -110,25 +108,11 @@ public struct DeviceFilter: Sendable, Equatable {
     /// Loads the program and attaches it to the cgroup2 directory `directory`. The attachment
     /// lives as long as the cgroup; the program's descriptor is closed here.
     public func attach(to directory: String) throws(BerthError) {
-        let program = instructions
-        var fd = program.withUnsafeBytes { berth_bpf_load_device_program($0.baseAddress, Int32(program.count), nil, 0) }
-        if fd < 0 {
-            let err = currentErrno
-            // Load again with the verifier's log, to say why.
-            var log = [CChar](repeating: 0, count: 65536)
-            fd = program.withUnsafeBytes { berth_bpf_load_device_program($0.baseAddress, Int32(program.count), &log, log.count) }
-            if fd < 0 {
-                let said = String(decoding: log.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    .split(separator: "\n").last.map { ": \($0)" } ?? ""
-                throw BerthError(.system, "loading the device filter (eBPF): \(err.berthDescription)\(said)")
-            }
-        }
+        let fd = try DeviceProgram.load(instructions)
         defer { close(fd) }
         let cgroup = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard cgroup >= 0 else { throw BerthError.system("opening cgroup", directory, currentErrno) }
         defer { close(cgroup) }
-        if berth_bpf_attach_device_program(fd, cgroup) != 0 {
-            throw BerthError.system("attaching the device filter to", directory, currentErrno)
-        }
+        try DeviceProgram.attach(fd, to: cgroup, display: directory)
     }
 }

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// A running container's own cgroup, `berth.payload.<name>`, in every hierarchy the host has:
 /// each v1 hierarchy and the cgroup2 mount (hybrid hosts have both). It sits below the cgroup
 /// of the host's init in each hierarchy, as LXC's `lxc.payload.<name>` does; Berth's name

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The per-container Unix socket a monitor serves, and the lock that makes one monitor per
 /// container ("already running").
 ///
@@ -73,11 +71,10 @@ public struct CommandSocket: Sendable {
         // A socket file left by a monitor that was killed: nobody listens on it any more (whoever
         // did held the lock this process now holds).
         unlink(path)
-        let fd = berth_listen_path(path)
-        guard fd >= 0 else {
-            let error = currentErrno
+        let fd: Int32
+        do throws(BerthError) { fd = try UnixSocket.listen(at: path) } catch {
             Glibc.close(lockFD)
-            throw BerthError.system("bind", path, error)
+            throw error
         }
         return Listener(fd: fd, lockFD: lockFD, path: path, lockPath: lockPath)
     }
@@ -116,16 +113,15 @@ public struct CommandSocket: Sendable {
     /// Connects; nil when no monitor listens (the container is stopped). A socket served by
     /// anybody but the directory's owner (or root) is refused, not believed.
     public func connect() throws(BerthError) -> Int32? {
-        let fd = berth_connect_path(path)
+        let fd = UnixSocket.connect(to: path)
         guard fd >= 0 else {
             if errno == ECONNREFUSED || errno == ENOENT || errno == ENOTDIR { return nil }
             throw BerthError.system("connect", path, currentErrno)
         }
-        var pid: pid_t = 0
-        var uid: uid_t = 0
-        guard berth_peer_credentials(fd, &pid, &uid) == 0, uid == owner || uid == 0 else {
+        let uid = UnixSocket.peer(fd)?.uid
+        guard uid == owner || uid == 0 else {
             Glibc.close(fd)
-            throw BerthError(.permissionDenied, "\(path) is served by uid \(uid), not by a monitor of uid \(owner); refusing to talk to it")
+            throw BerthError(.permissionDenied, "\(path) is served by uid \(uid.map(String.init) ?? "unknown"), not by a monitor of uid \(owner); refusing to talk to it")
         }
         return fd
     }
@@ -154,18 +150,16 @@ public struct CommandSocket: Sendable {
         /// that reached the socket anyway, through a bind mount of the host's /run, is refused).
         /// The namespace is read through a pidfd of the client, so a recycled pid cannot pass.
         static func isTrusted(_ fd: Int32) -> Bool {
-            var pid: pid_t = 0
-            var uid: uid_t = 0
-            guard berth_peer_credentials(fd, &pid, &uid) == 0, uid == 0 || uid == getuid() else { return false }
+            guard let (pid, uid) = UnixSocket.peer(fd), uid == 0 || uid == getuid() else { return false }
             // A pid of 0: the client is in a pid namespace this one cannot see, so not ours.
             guard pid > 0 else { return false }
-            let pidfd = berth_peer_pidfd(fd)
-            defer { if pidfd >= 0 { Glibc.close(pidfd) } }
+            let pidfd = UnixSocket.peerPidfd(fd)
+            defer { if let pidfd { Glibc.close(pidfd) } }
             var theirs = stat(), ours = stat()
             guard stat("/proc/\(pid)/ns/pid", &theirs) == 0, stat("/proc/self/ns/pid", &ours) == 0,
                   theirs.st_ino == ours.st_ino, theirs.st_dev == ours.st_dev else { return false }
             // The pid still names the client: its pidfd says it is alive, so not reused.
-            return pidfd < 0 || berth_pidfd_send_signal(pidfd, 0) == 0
+            return pidfd.map { ProcessControl.signal(pidfd: $0, 0) } ?? true
         }
     }
 }

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Talks to a container's monitor: one request per connection over its `CommandSocket`.
 public struct MonitorClient: Sendable {
     public let socket: CommandSocket

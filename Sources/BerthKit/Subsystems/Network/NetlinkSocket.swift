@@ -1,11 +1,9 @@
-import CBerthLinux
 import SystemPackage
 
 /// A NETLINK_ROUTE socket in one network namespace: requests that the kernel acknowledges, and
 /// dumps. Errors carry the kernel's own explanation where it gives one (extended acks).
 final class NetlinkSocket {
     let fd: Int32
-    private static let newNet = Int32(truncatingIfNeeded: NamespaceSet.net.rawValue)  // CLONE_NEWNET
     private var sequence: UInt32 = 1
 
     private init(fd: Int32) {
@@ -31,11 +29,11 @@ final class NetlinkSocket {
         let own = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
         guard own >= 0 else { throw BerthError.system("open", "/proc/thread-self/ns/net", currentErrno) }
         defer { close(own) }
-        try syscall("setns", "the container's network namespace") { berth_setns(netns, Self.newNet) }
+        try Namespaces.join(netns, .net, what: "the container's network namespace")
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         let failure = currentErrno
         // Back before anything else runs in this thread, whether or not the socket was made.
-        _ = berth_setns(own, Self.newNet)
+        try? Namespaces.join(own, .net, what: "this process's network namespace")
         guard fd >= 0 else { throw BerthError.system("socket", "AF_NETLINK in the container's network namespace", failure) }
         return NetlinkSocket(fd: fd)
     }

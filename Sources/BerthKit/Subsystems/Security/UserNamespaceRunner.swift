@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Runs a piece of work as root of a new user namespace with the given maps, in a child
 /// process: how a user other than root builds a container's rootfs whose files belong to the
 /// container's root (its subordinate ids) rather than to the user. The caller's own uid and gid
@@ -15,10 +13,9 @@ enum UserNamespaceRunner {
         }
         var sync: [Int32] = [-1, -1]
         try syscall("socketpair", "user namespace") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sync) }
-        var pidfd: Int32 = -1
         // Born in its own user namespace; the process is single-threaded, so the child may run
-        // Swift code (see berth_clone_into).
-        let pid = berth_clone_into(UInt64(NamespaceSet.user.rawValue), &pidfd)
+        // Swift code (see ProcessControl.clone).
+        let (pid, pidfd, _) = ProcessControl.clone(UInt64(NamespaceSet.user.rawValue))
         if pid == 0 {
             close(sync[0])
             guard Descriptor.readLine(sync[1]) == "mapped" else { _exit(1) }

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The backing stores behind one interface: how a new container's root filesystem is made from
 /// an existing one, for copies, clones, snapshots and restores.
 ///
@@ -111,7 +109,7 @@ public enum RootfsStorage {
         // The merged view exists only when mounted: mount it in a mount namespace of this
         // process's own, so nothing is ever mounted on the host and nothing outlives the copy.
         // (unshare of the mount namespace works because the tools are single-threaded.)
-        try syscall("unshare", "CLONE_NEWNS") { berth_unshare(Int32(truncatingIfNeeded: NamespaceSet.mount.rawValue)) }
+        try Namespaces.unshare(.mount)
         try syscall("mount", "/ (rslave)") { mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) }
         let merged = destination + ".merged"
         try FileSystem.makeDirectory(merged, mode: 0o700)

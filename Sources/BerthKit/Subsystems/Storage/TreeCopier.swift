@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Copies a directory tree exactly, as a container's root filesystem needs it: every file
 /// type (devices, fifos, sockets, symlinks), hard links kept as hard links, holes kept as holes,
 /// owner, mode (setuid bits too), extended attributes (ACLs and file capabilities among them)
@@ -95,7 +93,7 @@ struct TreeCopier {
     /// so holes stay holes; a user-space loop where the kernel cannot copy across filesystems.
     private func copyData(_ input: Int32, _ output: Int32, _ st: stat, _ path: String) throws(BerthError) {
         guard st.st_size > 0 else { return }
-        if berth_ficlone(output, input) == 0 { return }
+        if FileData.shareBlocks(of: input, with: output) { return }
         let size = off_t(st.st_size)
         let sparse = off_t(st.st_blocks) * 512 < size
         var offset: off_t = 0
@@ -112,7 +110,7 @@ struct TreeCopier {
             }
             var remaining = Int(end - start)
             while remaining > 0 {
-                let copied = berth_copy_file_range(input, output, remaining)
+                let copied = FileData.copyRange(from: input, to: output, count: remaining)
                 if copied > 0 {
                     remaining -= copied
                 } else if copied == 0 {
@@ -154,28 +152,6 @@ struct TreeCopier {
 
     /// Every extended attribute (the l* calls, so symlinks are not followed).
     private func copyAttributes(from source: String, to destination: String, display: String) throws(BerthError) {
-        var size = berth_llistxattr(source, nil, 0)
-        guard size > 0 else {
-            if size < 0 && ![ENOTSUP, ENODATA].contains(errno) { throw BerthError.system("llistxattr", display, currentErrno) }
-            return
-        }
-        var names = [CChar](repeating: 0, count: size)
-        size = berth_llistxattr(source, &names, size)
-        guard size > 0 else { return }
-        var start = 0
-        while start < size {
-            let end = names[start..<size].firstIndex(of: 0) ?? size
-            let name = String(decoding: names[start..<end].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            start = end + 1
-            let length = berth_lgetxattr(source, name, nil, 0)
-            guard length >= 0 else { continue }  // gone meanwhile
-            var value = [UInt8](repeating: 0, count: max(length, 1))
-            let got = berth_lgetxattr(source, name, &value, length)
-            guard got >= 0 else { continue }
-            if berth_lsetxattr(destination, name, value, got) != 0 {
-                // A trusted.* or security.* attribute the target filesystem refuses is reported.
-                throw BerthError.system("lsetxattr \(name)", display, currentErrno)
-            }
-        }
+        try ExtendedAttributes.copy(from: source, to: destination, display: display)
     }
 }

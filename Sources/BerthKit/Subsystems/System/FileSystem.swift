@@ -4,6 +4,10 @@ import SystemPackage
 /// File and directory operations Berth needs, as typed wrappers over the C calls. Every failure
 /// is a `BerthError` that names the call and the path.
 public enum FileSystem {
+    /// O_PATH: a descriptor that names a file without opening it, for *at() calls, fchdir and
+    /// mounting on /proc/self/fd/N (glibc defines it only under _GNU_SOURCE).
+    static let pathOnly: Int32 = BERTH_O_PATH
+
     /// The kind of a directory entry, without following symlinks.
     public enum Kind: Sendable { case file, directory, symlink, other }
 
@@ -100,6 +104,11 @@ public enum FileSystem {
         try syscall("rename", "\(from) to \(to)") { berth_rename_noreplace(AT_FDCWD, from, AT_FDCWD, to) }
     }
 
+    /// `renameat2(2)` with RENAME_EXCHANGE: `a` and `b` swap names in one step.
+    static func exchange(_ a: String, _ b: String) throws(BerthError) {
+        try syscall("renameat2(RENAME_EXCHANGE)", "\(a) and \(b)") { berth_rename_exchange(AT_FDCWD, a, AT_FDCWD, b) }
+    }
+
     /// `unlink(2)`; a missing file is not an error.
     public static func removeFile(_ path: String) throws(BerthError) {
         if unlink(path) != 0 && currentErrno != .noSuchFileOrDirectory {
@@ -182,7 +191,7 @@ public enum FileSystem {
         defer { close(output) }
         var remaining = Int(st.st_size)
         while remaining > 0 {
-            let n = berth_copy_file_range(input, output, remaining)
+            let n = FileData.copyRange(from: input, to: output, count: remaining)
             if n < 0 {
                 if currentErrno == .interrupted { continue }
                 // Between two filesystems the kernel may refuse; then copy through a buffer.

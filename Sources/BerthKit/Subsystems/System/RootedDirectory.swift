@@ -43,7 +43,7 @@ struct RootedDirectory {
     /// The status of what `relative` names inside the tree (symlinks followed, inside it);
     /// nil when nothing is there.
     func status(_ relative: String) throws(BerthError) -> stat? {
-        guard let fd = try open(relative, flags: BERTH_O_PATH) else { return nil }
+        guard let fd = try open(relative, flags: FileSystem.pathOnly) else { return nil }
         defer { Glibc.close(fd) }
         var st = stat()
         try syscall("fstat", display(relative)) { fstat(fd, &st) }

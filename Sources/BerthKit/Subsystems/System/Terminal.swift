@@ -25,6 +25,24 @@ public enum Terminal {
         return (ptx, String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
+    /// The window size of the terminal `fd` (rows, columns), nil when it is none.
+    static func size(of fd: Int32) -> (rows: UInt16, cols: UInt16)? {
+        var rows: UInt16 = 0, cols: UInt16 = 0
+        return berth_get_winsize(fd, &rows, &cols) == 0 ? (rows, cols) : nil
+    }
+
+    /// Sets the window size of the terminal `fd`.
+    static func setSize(of fd: Int32, rows: UInt16, cols: UInt16) { _ = berth_set_winsize(fd, rows, cols) }
+
+    /// Makes the terminal `fd` the controlling terminal of this session leader.
+    static func makeControlling(_ fd: Int32) { _ = berth_set_controlling_tty(fd) }
+
+    /// The other side of the pty pair whose controlling side `ptx` is, opened from it (no
+    /// path looked up); unlocked first.
+    static func openPeer(of ptx: Int32, display: String) throws(BerthError) -> Int32 {
+        try syscall("open", "the pty of \(display)") { berth_open_pty_peer(ptx) }
+    }
+
     public static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }

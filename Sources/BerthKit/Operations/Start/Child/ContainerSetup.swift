@@ -1,4 +1,3 @@
-import CBerthLinux
 import SystemPackage
 
 /// What the container's first process does between clone and exec of init: join the cgroup,
@@ -48,13 +47,13 @@ struct ContainerSetup {
         // Die with the monitor; if it already died before the death signal was armed, go now.
         // (In a new pid namespace the parent is outside it and getppid() says 0; a monitor that
         // died then is noticed at the latest when the handshake reads end of file.)
-        _ = berth_set_pdeathsig(SIGKILL)
+        ProcessControl.dieWithParent()
         let parent = getppid()
         if parent != 0 && parent != monitorPID { _exit(1) }
         // Not dumpable until init is exec'd: no process of the container (one sharing its pid
         // namespace, or a reboot's survivor) may ptrace this one or open its /proc/PID/fd and
         // exe while it still runs the host's binary with the monitor's descriptors.
-        _ = berth_set_dumpable(0)
+        ProcessControl.setDumpable(false)
         // Of the monitor's descriptors (its socket, its lock, the console log, the caller's
         // stdio under berth-execute) the container keeps only what it is meant to have.
         Descriptor.closeAll(except: [channel.fd] + shared.map(\.fd))
@@ -76,7 +75,7 @@ struct ContainerSetup {
         }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
-                try syscall("unshare", "CLONE_NEWCGROUP") { berth_unshare(Int32(NamespaceSet.cgroup.rawValue)) }
+                try Namespaces.unshare(.cgroup)
             }
         }
         if plan.namespaces.contains(.uts) {
@@ -102,8 +101,8 @@ struct ContainerSetup {
                     // lower one over this container's rootfs directory (the lower layer may lie
                     // in another container's directory, which this root cannot enter). The
                     // overlay then covers the rootfs directory it was given as its lower layer.
-                    try syscall("move_mount (idmapped upper layer)", Path.parent(overlay.upper)) { berth_attach_mount(idmapped[1], Path.parent(overlay.upper)) }
-                    try syscall("move_mount (idmapped lower layer)", plan.rootfs) { berth_attach_mount(idmapped[0], plan.rootfs) }
+                    try MountCalls.attach(idmapped[1], onto: Path.parent(overlay.upper), what: "idmapped upper layer")
+                    try MountCalls.attach(idmapped[0], onto: plan.rootfs, what: "idmapped lower layer")
                     options = try OverlayLayers(lower: plan.rootfs, upper: overlay.upper).mountOptions()
                 }
                 // In a user namespace overlayfs keeps its own marks in user.* xattrs (trusted.*
@@ -112,7 +111,7 @@ struct ContainerSetup {
                 try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
                 for fd in idmapped { close(fd) }
             } else if let root = idmapped.first {
-                try syscall("move_mount (idmapped rootfs)", plan.rootfs) { berth_attach_mount(root, plan.rootfs) }
+                try MountCalls.attach(root, onto: plan.rootfs, what: "idmapped rootfs")
                 close(root)
             } else {
                 try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
@@ -140,7 +139,7 @@ struct ContainerSetup {
         try step("pivot_root into \(plan.rootfs)") { () throws(BerthError) in try pivot(root) }
         try step("dropping capabilities") { () throws(BerthError) in
             for cap in plan.dropCapabilities {
-                if berth_capbset_drop(cap) != 0 && errno != EINVAL {
+                if !ProcessControl.dropFromBoundingSet(cap) {
                     throw BerthError.system("PR_CAPBSET_DROP", "capability \(cap)", currentErrno)
                 }
             }
@@ -172,7 +171,7 @@ struct ContainerSetup {
         try syscall("setuid", "0") { setuid(0) }
         // A change of credentials clears the death signal: armed again, or a killed monitor
         // would leave this container running.
-        _ = berth_set_pdeathsig(SIGKILL)
+        ProcessControl.dieWithParent()
         return received
     }
 
@@ -238,7 +237,7 @@ struct ContainerSetup {
             guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC) else {
                 throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
             }
-            let pty = try syscall("open", "the pty of \(root.display("dev/pts/ptmx"))") { berth_open_pty_peer(ptx) }
+            let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))
             try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
             // Sent, then closed here: the monitor holds its own copies.
             defer { close(ptx); close(pty) }
@@ -308,11 +307,11 @@ struct ContainerSetup {
     // MARK: pivot and exec
 
     private func pivot(_ root: RootfsMounter) throws(BerthError) {
-        guard let top = try root.open("", flags: BERTH_O_PATH | O_DIRECTORY) else { throw BerthError(.notFound, "the rootfs vanished") }
+        guard let top = try root.open("", flags: FileSystem.pathOnly | O_DIRECTORY) else { throw BerthError(.notFound, "the rootfs vanished") }
         // pivot_root(".", "."): the old root ends up stacked on the new one, where it can be
         // detached without needing a directory for it inside the container.
         try syscall("fchdir", plan.rootfs) { fchdir(top) }
-        try syscall("pivot_root", plan.rootfs) { berth_pivot_root(".", ".") }
+        try MountCalls.pivotHere(display: plan.rootfs)
         // Slave first, so the detach of the old root does not propagate to the host's mounts.
         try syscall("mount", "old root (rslave)") { mount(nil, ".", nil, UInt(MS_SLAVE | MS_REC), nil) }
         try syscall("umount", "old root") { umount2(".", Int32(MNT_DETACH)) }
@@ -330,7 +329,7 @@ struct ContainerSetup {
             guard fd >= 0 else { throw BerthError.system("opening", path + " in the container", currentErrno) }
             for target in Int32(0)...2 { dup2(fd, target) }
             if fd > 2 { close(fd) }
-            if hasConsole { _ = berth_set_controlling_tty(0) }
+            if hasConsole { Terminal.makeControlling(0) }
         }
         var environment = plan.environment
         let ttyCount = plan.idmap.isEmpty ? ttyPtys.count : plan.ttyCount
@@ -345,11 +344,11 @@ struct ContainerSetup {
             try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }
             try step("setting init's user") { () throws(BerthError) in try syscall("setuid", "\(plan.initUID)") { setuid(plan.initUID) } }
             // The new credentials cleared the death signal: armed again for init.
-            _ = berth_set_pdeathsig(SIGKILL)
+            ProcessControl.dieWithParent()
         }
         try step("changing to lxc.init.cwd") { () throws(BerthError) in try syscall("chdir", plan.initCwd) { chdir(plan.initCwd) } }
         if plan.noNewPrivs {
-            try step("setting no_new_privs") { () throws(BerthError) in try syscall("prctl", "PR_SET_NO_NEW_PRIVS") { berth_set_no_new_privs() } }
+            try step("setting no_new_privs") { () throws(BerthError) in try ProcessControl.forbidNewPrivileges() }
         }
         if plan.tinyInit {
             TinyInit(argv: plan.initArgv, environment: environment, channel: channel).run()

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Mounts inside a container's rootfs, in the container's mount namespace before pivot_root.
 ///
 /// Every target is opened with `openat2(RESOLVE_IN_ROOT)` below the rootfs and mounted on
@@ -8,17 +6,17 @@ import CBerthLinux
 struct RootfsMounter {
     /// The rootfs directory as the host sees it (for messages).
     let rootfs: String
-    /// The rootfs mount (an BERTH_O_PATH descriptor), every path resolved inside it.
+    /// The rootfs mount (an O_PATH descriptor), every path resolved inside it.
     let tree: RootedDirectory
 
     init(rootfs: String) throws(BerthError) {
         self.rootfs = rootfs
-        let fd = try syscall("open", rootfs) { Glibc.open(rootfs, BERTH_O_PATH | O_DIRECTORY | O_CLOEXEC) }
+        let fd = try syscall("open", rootfs) { Glibc.open(rootfs, FileSystem.pathOnly | O_DIRECTORY | O_CLOEXEC) }
         tree = RootedDirectory(fd: fd, path: rootfs, display: RootfsMounter.display)
     }
 
-    /// Opens `relative` inside the rootfs (BERTH_O_PATH), or nil when it does not exist.
-    func open(_ relative: String, flags: Int32 = BERTH_O_PATH) throws(BerthError) -> Int32? {
+    /// Opens `relative` inside the rootfs (O_PATH unless `flags` say otherwise), or nil when it does not exist.
+    func open(_ relative: String, flags: Int32 = FileSystem.pathOnly) throws(BerthError) -> Int32? {
         try tree.open(relative, flags: flags)
     }
 
@@ -31,7 +29,7 @@ struct RootfsMounter {
         var path = ""
         for (index, part) in parts.enumerated() {
             let last = index == parts.count - 1
-            guard let parent = try open(path, flags: BERTH_O_PATH | O_DIRECTORY) else {
+            guard let parent = try open(path, flags: FileSystem.pathOnly | O_DIRECTORY) else {
                 throw BerthError(.system, "cannot create \(display(relative)): \(display(path)) vanished")
             }
             defer { close(parent) }
@@ -88,7 +86,7 @@ struct RootfsMounter {
     /// mknod inside the rootfs.
     func makeDevice(_ relative: String, major: UInt32, minor: UInt32, mode: mode_t = 0o666) throws(BerthError) {
         let parentPath = Path.parent("/" + relative)
-        guard let parent = try open(String(parentPath.dropFirst()), flags: BERTH_O_PATH | O_DIRECTORY) else {
+        guard let parent = try open(String(parentPath.dropFirst()), flags: FileSystem.pathOnly | O_DIRECTORY) else {
             throw BerthError(.notFound, "\(display(parentPath)) is missing")
         }
         defer { close(parent) }
@@ -107,7 +105,7 @@ struct RootfsMounter {
 
     func symlink(_ target: String, at relative: String) throws(BerthError) {
         let parentPath = Path.parent("/" + relative)
-        guard let parent = try open(String(parentPath.dropFirst()), flags: BERTH_O_PATH | O_DIRECTORY) else { return }
+        guard let parent = try open(String(parentPath.dropFirst()), flags: FileSystem.pathOnly | O_DIRECTORY) else { return }
         defer { close(parent) }
         if symlinkat(target, parent, Path.base(relative)) != 0 && errno != EEXIST {
             throw BerthError.system("symlink", display(relative), currentErrno)

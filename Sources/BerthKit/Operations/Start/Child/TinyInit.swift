@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// berth-execute's PID 1: runs one command as its child, passes the signals it gets on to it,
 /// reaps every orphan, and exits with the command's status (its code, or 128 + the signal).
 /// On SIGPWR or SIGTERM (a stop) every process gets SIGTERM, and SIGKILL a second later.
@@ -33,7 +31,7 @@ struct TinyInit {
             _exit(1)
         }
         close(channel.fd)
-        _ = berth_set_dumpable(0)
+        ProcessControl.setDumpable(false)
         var status: Int32 = 0
         var killAt: Double?
         while true {

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The monitor's or the child's end of the start handshake's socketpair: sends and receives
 /// `SetupMessage`s, each one line with its descriptor attached. The only code that reads or
 /// writes that socket.
@@ -13,9 +11,7 @@ struct SetupChannel {
         var offset = 0
         // The descriptor goes with the first bytes; a short write sends the rest without it.
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { raw in
-                berth_send_with_fd(fd, raw.baseAddress, raw.count, offset == 0 ? message.descriptor ?? -1 : -1)
-            }
+            let n = UnixSocket.send(fd, bytes[offset...], passing: offset == 0 ? message.descriptor : nil)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw BerthError.system("sending '\(message.word)'", "over the start handshake", currentErrno)

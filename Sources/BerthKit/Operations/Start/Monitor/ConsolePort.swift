@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// One terminal the monitor owns for a container: the console or a tty. It is a pty pair on
 /// the host's devpts; the container gets the pty side bound onto /dev/console or /dev/ttyN,
 /// the monitor keeps the controlling side and relays it to at most one berth-console client.
@@ -41,7 +39,7 @@ final class ConsolePort {
 
     func resize(rows: Int, cols: Int) {
         guard rows > 0, cols > 0 else { return }
-        _ = berth_set_winsize(ptx, UInt16(clamping: rows), UInt16(clamping: cols))
+        Terminal.setSize(of: ptx, rows: UInt16(clamping: rows), cols: UInt16(clamping: cols))
     }
 
     /// Queues `bytes` for the client and writes what its socket takes now.

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The command server: each connection to the monitor's socket is checked (CommandSocket.Peer),
 /// reads one request (MonitorRequest) and is answered; watches, holds, stop waiters and console
 /// clients stay open and are served by the loop.
@@ -30,8 +28,7 @@ extension Monitor {
             Descriptor.writeAll(fd, "ok \(state.rawValue) \(initPID)\n")
             close(fd)
         case .initPidfd:
-            let reply = Array("ok \(initPID)\n".utf8)
-            _ = reply.withUnsafeBytes { berth_send_with_fd(fd, $0.baseAddress, $0.count, initPidfd) }
+            _ = UnixSocket.send(fd, Array("ok \(initPID)\n".utf8)[...], passing: initPidfd)
             close(fd)
         case .freeze, .thaw:
             let frozen = request == .freeze
@@ -69,19 +66,19 @@ extension Monitor {
         case .halt:
             thawForStop()
             let sig = haltSignal()
-            _ = berth_pidfd_send_signal(initPidfd, sig)
+            ProcessControl.signal(pidfd: initPidfd, sig)
             Descriptor.writeAll(fd, "ok \(sig)\n")
             close(fd)
         case .reboot:
             thawForStop()
             rebootRequested = true
-            _ = berth_pidfd_send_signal(initPidfd, plan.rebootSignal)
+            ProcessControl.signal(pidfd: initPidfd, plan.rebootSignal)
             Descriptor.writeAll(fd, "ok\n")
             close(fd)
         case .stop:
             thawForStop()
             stopRequested = true
-            _ = berth_pidfd_send_signal(initPidfd, plan.stopSignal)
+            ProcessControl.signal(pidfd: initPidfd, plan.stopSignal)
             Descriptor.writeAll(fd, "ok\n")
             stopWaiters.append(fd)  // closed once the container is gone and cleaned up
         case .watch:

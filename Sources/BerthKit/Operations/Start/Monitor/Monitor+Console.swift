@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The console relay: the container's output to the ring, the log, a foreground terminal and a
 /// berth-console client (queued, never waited for), and the client's input to the container.
 extension Monitor {

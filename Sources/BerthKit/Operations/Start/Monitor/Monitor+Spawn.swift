@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// The monitor's side of a boot: the container's first process cloned into its namespaces and
 /// cgroup, its user namespace mapped and its idmapped trees made, its network attached and its
 /// terminals adopted, the handshake (SetupChannel) to `go`, and the wait until init has settled.
@@ -9,10 +7,7 @@ extension Monitor {
         let ownTerminals = !plan.idmap.isEmpty
         if plan.hasConsole && !options.inheritStdio && !ownTerminals {
             let port = try ConsolePort()
-            if options.foregroundConsole {
-                var rows: UInt16 = 0, cols: UInt16 = 0
-                if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
-            }
+            if options.foregroundConsole, let size = Terminal.size(of: 0) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
             console = port
         }
         if !ownTerminals { for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) } }
@@ -41,20 +36,11 @@ extension Monitor {
             ownPidNamespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)
             try NamespaceShare.join(pidShare.fd, pidShare.share)
         }
-        var pidfd: Int32 = -1
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
-        var pid: pid_t = -1
-        var bornInV2 = false
-        if let v2 = cgroup.v2Directory {
-            let directory = open(v2, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if directory >= 0 {
-                pid = berth_clone_into_cgroup(flags, &pidfd, directory)
-                bornInV2 = pid >= 0
-                close(directory)
-            }
-        }
-        if !bornInV2 { pid = berth_clone_into(flags, &pidfd) }
+        let directory = cgroup.v2Directory.map { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.flatMap { $0 >= 0 ? $0 : nil }
+        let (pid, pidfd, bornInV2) = ProcessControl.clone(flags, intoCgroup: directory)
+        if let directory { close(directory) }
         if pid == 0 {
             close(pair[0])
             ContainerSetup(plan: plan, channel: SetupChannel(fd: pair[1]), monitorPID: monitorPID, cgroup: cgroup,
@@ -63,7 +49,7 @@ extension Monitor {
                            shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2, seccomp: seccomp).run()
         }
         if ownPidNamespace >= 0 {
-            _ = berth_setns(ownPidNamespace, Int32(truncatingIfNeeded: NamespaceSet.pid.rawValue))
+            try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
             close(ownPidNamespace)
         }
         close(pair[1])
@@ -118,10 +104,7 @@ extension Monitor {
             guard case .terminalHold(let hold) = try channel.receive("hold", ended: died) else { continue }
             let port = ConsolePort(adopting: ptx, hold: hold)
             if index == 0 && plan.hasConsole && !options.inheritStdio {
-                if options.foregroundConsole {
-                    var rows: UInt16 = 0, cols: UInt16 = 0
-                    if berth_get_winsize(0, &rows, &cols) == 0 { port.resize(rows: Int(rows), cols: Int(cols)) }
-                }
+                if options.foregroundConsole, let size = Terminal.size(of: 0) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
                 console = port
             } else {
                 ttys.append(port)
@@ -153,7 +136,7 @@ extension Monitor {
             let userns = try syscall("open", "/proc/\(pid)/ns/user") { open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC) }
             defer { close(userns) }
             for tree in trees {
-                let fd = berth_idmapped_tree(tree, userns)
+                let fd = MountCalls.idmappedTree(tree, userNamespace: userns)
                 guard fd >= 0 else {
                     throw BerthError(.unsupported, "\(tree) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
                 }

@@ -1,4 +1,3 @@
-import CBerthLinux
 import SystemPackage
 
 /// The process that runs one container: the parent of its init, for the container's whole life.
@@ -75,8 +74,7 @@ public final class Monitor {
     public private(set) var failure: String?
 
     public func run() -> Int32 {
-        _ = berth_set_comm("berth monitor")
-        _ = berth_set_process_title("[berth monitor] \(plan.lxcpath) \(plan.name)")
+        ProcessControl.name(comm: "berth monitor", title: "[berth monitor] \(plan.lxcpath) \(plan.name)")
         // Every signal arrives through the signalfd, in the loop; none interrupts a step.
         var all = sigset_t()
         sigfillset(&all)
@@ -88,7 +86,7 @@ public final class Monitor {
         // in the caller's process): only stdio, the socket, its lock and the report pipe stay.
         Descriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report].compactMap { $0 })
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
-        signalFD = watched.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
+        signalFD = ProcessControl.signalFD(watched)
 
         if options.foregroundConsole && !options.inheritStdio {
             foregroundInput = 0
@@ -166,7 +164,7 @@ public final class Monitor {
             try spawn(hooks)
         } catch {
             setState(.aborting)
-            if initPidfd >= 0 { _ = berth_pidfd_send_signal(initPidfd, SIGKILL) }
+            if initPidfd >= 0 { ProcessControl.signal(pidfd: initPidfd, SIGKILL) }
             if initPID > 0 { var status: Int32 = 0; while waitpid(initPID, &status, 0) < 0 && errno == EINTR {} }
             teardown()
             throw error
@@ -240,20 +238,17 @@ public final class Monitor {
     /// Handles pending signals; true when the container has ended for good.
     func handleSignals() -> Bool {
         while true {
-            var status: Int32 = 0
-            var sender: pid_t = 0
-            let sig = berth_signalfd_read(signalFD, &status, &sender)
-            if sig <= 0 { return false }
+            let sig = ProcessControl.readSignal(signalFD).signal
+            if sig == 0 { return false }
             switch sig {
             case SIGCHLD:
                 if reapInit() { return initEnded() }
             case SIGWINCH:
-                var rows: UInt16 = 0, cols: UInt16 = 0
-                if options.foregroundConsole, berth_get_winsize(0, &rows, &cols) == 0 { console?.resize(rows: Int(rows), cols: Int(cols)) }
+                if options.foregroundConsole, let size = Terminal.size(of: 0) { console?.resize(rows: Int(size.rows), cols: Int(size.cols)) }
             case SIGHUP:
-                _ = berth_pidfd_send_signal(initPidfd, SIGTERM)  // as LXC: a hang-up asks init to end
+                ProcessControl.signal(pidfd: initPidfd, SIGTERM)  // as LXC: a hang-up asks init to end
             default:
-                _ = berth_pidfd_send_signal(initPidfd, sig)
+                ProcessControl.signal(pidfd: initPidfd, sig)
             }
         }
     }

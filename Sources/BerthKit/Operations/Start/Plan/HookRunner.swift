@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Runs a container's `lxc.hook.<stage>` programs in order, with LXC's interface: through
 /// `sh -c "exec HOOK NAME lxc STAGE"` (hook version 0; version 1 passes only the environment),
 /// with `LXC_NAME`, `LXC_CONFIG_FILE`, `LXC_ROOTFS_MOUNT`, `LXC_ROOTFS_PATH`, `LXC_HOOK_TYPE` and
@@ -53,21 +51,18 @@ public struct HookRunner {
         var fds: [Int32] = [-1, -1]
         try syscall("pipe", "hook") { pipe(&fds) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        let pid = CStringArray(["/bin/sh", "-c", script]).withPointers { argv in
-            CStringArray(environment).withPointers { envp in
-                berth_spawn("/bin/sh", argv, envp, nil, -1, -1, fds[1])
-            }
+        let child: ChildProcess
+        do throws(BerthError) {
+            child = try ChildProcess.spawn("/bin/sh", arguments: ["-c", script], environment: environment, stderr: fds[1])
+        } catch {
+            close(fds[0])
+            close(fds[1])
+            throw BerthError(error.code, "running \(label): \(error.message)", errno: error.errno)
         }
         close(fds[1])
-        guard pid > 0 else {
-            close(fds[0])
-            throw BerthError.system("running", label, currentErrno)
-        }
         let errorText = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self)
         close(fds[0])
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let termination = ChildProcess.Termination(waitStatus: status)
+        let termination = child.waitWithoutForwarding()
         if !termination.succeeded {
             let how = termination.description
             let said = errorText.split(separator: "\n").last.map { ": \($0)" } ?? ""

@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// One `lxc.namespace.share.NAME = TARGET`: the container joins NAME of TARGET (a container in
 /// the same lxcpath, or a host pid) instead of getting a new one.
 public struct NamespaceShare: Sendable {
@@ -32,8 +30,8 @@ public struct NamespaceShare: Sendable {
     /// Joins the namespace open at `fd`. For pid, this sets the namespace of the caller's future
     /// children (setns never moves the caller itself into another pid namespace).
     static func join(_ fd: Int32, _ share: NamespaceShare) throws(BerthError) {
-        if berth_setns(fd, Int32(truncatingIfNeeded: share.set.rawValue)) != 0 {
-            throw BerthError.system("joining the shared \(share.name) namespace (\(share.origin))", share.target, currentErrno)
+        do throws(BerthError) { try Namespaces.join(fd, share.set, what: share.target) } catch {
+            throw BerthError(error.code, "joining the shared \(share.name) namespace (\(share.origin)): \(error.message)", errno: error.errno)
         }
     }
 }

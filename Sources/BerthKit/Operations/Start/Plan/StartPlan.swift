@@ -1,5 +1,3 @@
-import CBerthLinux
-
 /// Everything a start does, decided up front from the container's config and the host: which
 /// namespaces, which mounts, which devices, what init runs and how the container is stopped.
 /// Building it checks the config (every error names the key and the line); executing it is then
@@ -116,7 +114,7 @@ public struct StartPlan: Sendable {
             guard stat(ancestor, &st) == 0 else { continue }
             let mode = st.st_mode
             let passes = (st.st_uid == uid && mode & 0o100 != 0) || (st.st_gid == gid && mode & 0o010 != 0) || mode & 0o001 != 0
-            if !passes && berth_lgetxattr(ancestor, "system.posix_acl_access", nil, 0) < 0 { return ancestor }
+            if !passes && !ExtendedAttributes.has(ancestor, "system.posix_acl_access") { return ancestor }
         }
         return nil
     }
