@@ -52,6 +52,17 @@ int berth_close_range(unsigned int first, unsigned int last) {
     return 0;
 }
 
+#include <sys/personality.h>
+
+int berth_personality(unsigned long persona) {
+    return personality(persona) == -1 ? -1 : 0;
+}
+
+int berth_join_session_keyring(void) {
+    // KEYCTL_JOIN_SESSION_KEYRING (1) with a NULL name: a new anonymous session keyring.
+    return (int)syscall(SYS_keyctl, 1L, 0L, 0L, 0L, 0L) < 0 ? -1 : 0;
+}
+
 int berth_ficlone(int dst_fd, int src_fd) {
     return ioctl(dst_fd, FICLONE, src_fd);
 }

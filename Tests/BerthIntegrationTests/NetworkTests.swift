@@ -87,7 +87,9 @@ struct NetworkTests {
             try create(box, name, ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.flags = up",
                                    "lxc.net.0.hwaddr = 10:66:6a:xx:xx:xx", "lxc.net.0.ipv4.address = 10.201.0.\(host)/24",
                                    "lxc.net.0.ipv4.gateway = auto", "lxc.net.0.ipv6.address = fd01:201::\(host)/64",
-                                   "lxc.net.0.veth.pair = vt\(links.tag)\(name)"])
+                                   "lxc.net.0.veth.pair = vt\(links.tag)\(name)", "lxc.net.0.mtu = 1400",
+                                   "lxc.net.0.ipv6.gateway = fd01:201::1",
+                                   "lxc.net.0.veth.ipv4.route = 10.201.\(100 + host).0/24", "lxc.net.0.veth.ipv6.route = fd01:2\(host)::/64"])
             let started = try box.run("start", ["-n", name])
             try #require(started.status == 0, "\(started.stderr)")
         }
@@ -101,6 +103,11 @@ struct NetworkTests {
         let config = try String(contentsOfFile: box.lxcpath + "/n1/config", encoding: .utf8)
         let mac = try #require(config.split(separator: "\n").first { $0.hasPrefix("lxc.net.0.hwaddr") }?.split(separator: " ").last)
         #expect(!mac.contains("x") && inside.stdout.hasSuffix("\(mac)\n"))
+        // lxc.net.0.mtu and ipv6.gateway inside; veth.ipv4/ipv6.route on the host end.
+        let more = try attach(box, "n1", "ip link show eth0; ip -6 route").stdout
+        #expect(more.contains("mtu 1400") && more.contains("default via fd01:201::1 dev eth0"), "\(more)")
+        let routes = try box.sh("ip route show 10.201.102.0/24; ip -6 route show fd01:22::/64")
+        #expect(routes.contains("dev vt\(links.tag)n1") && routes.split(separator: "\n").count >= 2, "\(routes)")
 
         // Host and container, and container and container, both ways, IPv4 and IPv6.
         #expect(try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.201.0.2"]).status == 0)

@@ -21,14 +21,10 @@ public struct ExecuteCommand: BerthTool {
     @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE for this run (repeatable).", valueName: "KEY=VALUE"))
     var defines: [String] = []
     @OptionGroup var common: CommonOptions
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
+    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments (default: the config's lxc.execute.cmd).", valueName: "command"))
     var command: [String] = []
 
     public init() {}
-
-    public func validate() throws {
-        if command.isEmpty { throw ValidationError("no command given (berth-execute -n NAME -- COMMAND [ARG...])") }
-    }
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-execute", options: common)

@@ -30,6 +30,15 @@ int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
 /// hook, so that no descriptor of the caller reaches it. Returns 0, or -1 with errno set.
 int berth_close_range(unsigned int first, unsigned int last);
 
+/// personality(2): sets the execution domain (PER_LINUX32 makes uname report i686).
+/// Why C: <sys/personality.h> is not part of Swift's Glibc module. Returns 0, or -1 with errno.
+int berth_personality(unsigned long persona);
+
+/// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): this process gets a new session keyring, so a
+/// container never shares the session keyring of whoever started it (lxc.keyring.session).
+/// Why C: keyctl has no glibc wrapper and syscall(2) is variadic. Returns 0, or -1 with errno.
+int berth_join_session_keyring(void);
+
 /// renameat2(2) with RENAME_EXCHANGE: swaps two paths in one step.
 /// Why C: as berth_rename_noreplace. A restore swaps the finished copy with the container it
 /// replaces, so at every moment one complete container carries the name.

@@ -181,7 +181,7 @@ public struct ContainerCreator {
             try FileSystem.writeAtomically(configPath, text: written.render())
             // The finished config must load: a template that wrote an unknown key or a bad value
             // fails the create here, naming the line.
-            _ = try ConfigLoader.load(configPath, warn: warn)
+            try ConfigLoader.load(configPath, warn: warn).checkHonoured()
 
             if let sig = signals.pendingSignal() {
                 throw BerthError.interrupted(sig, "interrupted by signal \(sig); nothing was created")

@@ -19,9 +19,12 @@ public struct ConfigKey: Sendable {
     public let section: String
     public let summary: String
     public let defaultValue: String?
+    /// nil when Berth honours the key; else why it cannot yet (or cannot on any host), said
+    /// when a config sets it to anything but its default. Never accepted and ignored.
+    public let refusal: String?
 
     init(_ name: String, _ kind: ValueKind, _ section: String, _ summary: String,
-         list: Bool = false, prefix: String? = nil, default defaultValue: String? = nil) {
+         list: Bool = false, prefix: String? = nil, default defaultValue: String? = nil, refused refusal: String? = nil) {
         self.name = name
         self.prefix = prefix
         self.multiplicity = list ? .list : .single
@@ -29,5 +32,6 @@ public struct ConfigKey: Sendable {
         self.section = section
         self.summary = summary
         self.defaultValue = defaultValue
+        self.refusal = refusal
     }
 }

@@ -13,7 +13,7 @@ public enum ConfigKeyTable {
 
     static let rootfs: [ConfigKey] = [
         ConfigKey("lxc.rootfs.path", .path, "Root filesystem", "The root filesystem: a directory (dir:PATH or PATH), overlay:LOWER:UPPER, or btrfs:PATH."),
-        ConfigKey("lxc.rootfs.mount", .path, "Root filesystem", "Where the root filesystem is mounted on the host before pivot_root."),
+        ConfigKey("lxc.rootfs.mount", .path, "Root filesystem", "Where the root filesystem is mounted on the host before pivot_root.", refused: "Berth mounts the rootfs on its own directory in the container's mount namespace; a separate host mount point is not supported"),
         ConfigKey("lxc.rootfs.options", .text, "Root filesystem", "Mount options for the root filesystem, e.g. ro."),
         ConfigKey("lxc.rootfs.managed", .boolean, "Root filesystem", "0 when the root filesystem is not Berth's to destroy.", default: "1"),
     ]
@@ -31,9 +31,9 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop). Unset: SIGRTMIN+3 for an init that blocks it (systemd), else SIGPWR."),
         ConfigKey("lxc.signal.reboot", .signal, "Init", "Signal that asks init to reboot (berth-stop -r).", default: "SIGINT"),
         ConfigKey("lxc.signal.stop", .signal, "Init", "Signal that kills init (berth-stop -k).", default: "SIGKILL"),
-        ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor its own mount namespace.", default: "0"),
+        ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor its own mount namespace.", default: "0", refused: "a monitor in a mount namespace of its own is not supported yet"),
         ConfigKey("lxc.monitor.signal.pdeath", .signal, "Init", "Signal init receives when its monitor dies.", default: "SIGKILL"),
-        ConfigKey("lxc.sched.core", .boolean, "Init", "1 puts the container in its own core-scheduling domain.", default: "0"),
+        ConfigKey("lxc.sched.core", .boolean, "Init", "1 puts the container in its own core-scheduling domain.", default: "0", refused: "core scheduling domains are not supported yet"),
         ConfigKey("lxc.keyring.session", .boolean, "Init", "1 gives init a new session keyring.", default: "1"),
     ]
 
@@ -48,7 +48,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.autodev.tmpfs.size", .size, "Devices", "Size of that tmpfs in bytes.", default: "500000"),
         ConfigKey("lxc.pty.max", .unsigned, "Devices", "Size of the container's devpts instance.", default: "1024"),
         ConfigKey("lxc.tty.max", .unsigned, "Devices", "Number of /dev/ttyN consoles.", default: "0"),
-        ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the ttys and console, with symlinks in /dev."),
+        ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the ttys and console, with symlinks in /dev.", refused: "ttys and the console under a /dev subdirectory are not supported yet"),
     ]
 
     static let console: [ConfigKey] = [
@@ -64,25 +64,25 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.cap.keep", .capabilities, "Security", "Capabilities kept; every other one is dropped. none keeps none.", list: true),
         ConfigKey("lxc.no_new_privs", .boolean, "Security", "1 sets no_new_privs on init: setuid programs cannot gain privileges.", default: "0"),
         ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format (version 1 or 2); none turns filtering off; unset gives Berth's default policy (LXC's common.seccomp plus keyrings, bpf, userfaultfd, perf and other escapes)."),
-        ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "1 lets the container stack its own seccomp filters.", default: "0"),
-        ConfigKey("lxc.seccomp.notify.proxy", .text, "Security", "Seccomp notification proxy address."),
-        ConfigKey("lxc.seccomp.notify.cookie", .text, "Security", "Cookie sent to the notification proxy."),
+        ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "1 lets the container stack its own seccomp filters.", default: "0", refused: "stacking the container's own seccomp filters is not supported yet"),
+        ConfigKey("lxc.seccomp.notify.proxy", .text, "Security", "Seccomp notification proxy address.", refused: "seccomp notification needs a notify proxy, which Berth does not have yet"),
+        ConfigKey("lxc.seccomp.notify.cookie", .text, "Security", "Cookie sent to the notification proxy.", refused: "seccomp notification needs a notify proxy, which Berth does not have yet"),
         ConfigKey("lxc.apparmor.profile", .text, "Security", "AppArmor profile of init (generated, unconfined or a name)."),
-        ConfigKey("lxc.apparmor.allow_incomplete", .boolean, "Security", "1 starts even when the kernel's AppArmor lacks mount mediation.", default: "0"),
-        ConfigKey("lxc.apparmor.allow_nesting", .boolean, "Security", "1 allows nested containers under the generated profile.", default: "0"),
-        ConfigKey("lxc.apparmor.raw", .text, "Security", "Lines appended to the generated AppArmor profile.", list: true),
+        ConfigKey("lxc.apparmor.allow_incomplete", .boolean, "Security", "1 starts even when the kernel's AppArmor lacks mount mediation.", default: "0", refused: "Berth does not apply AppArmor profiles (and this kind of host has no AppArmor)"),
+        ConfigKey("lxc.apparmor.allow_nesting", .boolean, "Security", "1 allows nested containers under the generated profile.", default: "0", refused: "Berth does not apply AppArmor profiles (and this kind of host has no AppArmor)"),
+        ConfigKey("lxc.apparmor.raw", .text, "Security", "Lines appended to the generated AppArmor profile.", list: true, refused: "Berth does not apply AppArmor profiles (and this kind of host has no AppArmor)"),
         ConfigKey("lxc.selinux.context", .text, "Security", "SELinux context of init."),
-        ConfigKey("lxc.selinux.context.keyring", .text, "Security", "SELinux context of the session keyring."),
+        ConfigKey("lxc.selinux.context.keyring", .text, "Security", "SELinux context of the session keyring.", refused: "Berth does not apply SELinux contexts"),
         ConfigKey("lxc.idmap", .idmap, "Security", "A user namespace mapping: u|g|b NSID HOSTID RANGE. Any idmap makes the container unprivileged.", list: true),
     ]
 
     static let cgroups: [ConfigKey] = [
-        ConfigKey("lxc.cgroup.dir", .path, "Cgroups", "Cgroup directory of the container, relative to the cgroup root."),
-        ConfigKey("lxc.cgroup.dir.container", .path, "Cgroups", "Cgroup of the container's processes (with lxc.cgroup.dir.monitor)."),
-        ConfigKey("lxc.cgroup.dir.container.inner", .path, "Cgroups", "Cgroup inside the container's cgroup namespace."),
-        ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "Cgroup of the monitor."),
-        ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "Cgroup the monitor moves to while cleaning up."),
-        ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the caller's cgroup.", default: "0"),
+        ConfigKey("lxc.cgroup.dir", .path, "Cgroups", "Cgroup directory of the container, relative to the cgroup root.", refused: "Berth places cgroups at berth.payload.NAME and berth.monitor.NAME; other cgroup directories are not supported yet"),
+        ConfigKey("lxc.cgroup.dir.container", .path, "Cgroups", "Cgroup of the container's processes (with lxc.cgroup.dir.monitor).", refused: "Berth places cgroups at berth.payload.NAME; other cgroup directories are not supported yet"),
+        ConfigKey("lxc.cgroup.dir.container.inner", .path, "Cgroups", "Cgroup inside the container's cgroup namespace.", refused: "an inner cgroup directory is not supported yet"),
+        ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "Cgroup of the monitor.", refused: "Berth places the monitor at berth.monitor.NAME; other cgroup directories are not supported yet"),
+        ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "Cgroup the monitor moves to while cleaning up.", refused: "a monitor pivot cgroup is not supported yet"),
+        ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the caller's cgroup.", default: "0", refused: "cgroups below the caller's cgroup are not supported yet"),
         ConfigKey("lxc.cgroup.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v1 controller file written before init runs, e.g. lxc.cgroup.memory.limit_in_bytes = 256M; on a host where the controller runs on v2 it is translated when the meaning is the same (memory limit, cpu shares and quota, cpuset, pids, blkio weight and throttles), else the start fails naming the key.", list: true, prefix: "lxc.cgroup."),
         ConfigKey("lxc.cgroup2.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v2 file written before init runs, e.g. lxc.cgroup2.memory.max = 256M; on a host where the controller runs on v1 it is translated when the meaning is the same, else the start fails naming the key.", list: true, prefix: "lxc.cgroup2."),
     ]
@@ -91,8 +91,8 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.namespace.clone", .namespaces, "Namespaces", "Namespaces to create (the default is every one the kernel has)."),
         ConfigKey("lxc.namespace.keep", .namespaces, "Namespaces", "Namespaces to keep from the host."),
         ConfigKey("lxc.namespace.share.NAMESPACE", .text, "Namespaces", "Join the NAMESPACE (net, ipc, uts, pid, user, mnt, cgroup, time) of another container (name) or process (pid).", prefix: "lxc.namespace.share."),
-        ConfigKey("lxc.time.offset.boot", .text, "Namespaces", "Boot clock offset in a time namespace (e.g. 10s, -5m)."),
-        ConfigKey("lxc.time.offset.monotonic", .text, "Namespaces", "Monotonic clock offset in a time namespace."),
+        ConfigKey("lxc.time.offset.boot", .text, "Namespaces", "Boot clock offset in a time namespace (e.g. 10s, -5m).", refused: "time namespaces are not supported yet"),
+        ConfigKey("lxc.time.offset.monotonic", .text, "Namespaces", "Monotonic clock offset in a time namespace.", refused: "time namespaces are not supported yet"),
     ]
 
     static let kernel: [ConfigKey] = [
@@ -101,8 +101,11 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.proc.FILE", .text, "Kernel", "Written to /proc/PID/FILE of init, e.g. lxc.proc.oom_score_adj = 10.", prefix: "lxc.proc."),
     ]
 
-    static let hooks: [ConfigKey] = ["pre-start", "pre-mount", "mount", "autodev", "start", "stop", "post-stop", "clone", "destroy", "start-host"].map { hook in
+    static let hooks: [ConfigKey] = ["pre-start", "pre-mount", "mount", "autodev", "start", "stop", "post-stop", "start-host"].map { hook in
         ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run at the \(hook) stage, with LXC's hook arguments and environment.", list: true)
+    } + ["clone", "destroy"].map { hook in
+        ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run when the container is \(hook == "clone" ? "cloned" : "destroyed").", list: true,
+                  refused: "\(hook) hooks are not run yet")
     } + [
         ConfigKey("lxc.hook.version", .choice(["0", "1"]), "Hooks", "0 passes hook information as arguments, 1 as environment variables.", default: "0"),
     ]
@@ -115,9 +118,9 @@ public enum ConfigKeyTable {
     ]
 
     static let logging: [ConfigKey] = [
-        ConfigKey("lxc.log.file", .path, "Logging", "Log file of the container's commands."),
-        ConfigKey("lxc.log.level", .logLevel, "Logging", "Log level.", default: "error"),
-        ConfigKey("lxc.log.syslog", .text, "Logging", "Syslog facility to log to."),
+        ConfigKey("lxc.log.file", .path, "Logging", "Log file of the container's commands.", refused: "a per-container log file is not supported yet (the tools take -o/-l)"),
+        ConfigKey("lxc.log.level", .logLevel, "Logging", "Log level.", default: "error", refused: "a per-container log level is not supported yet (the tools take -o/-l)"),
+        ConfigKey("lxc.log.syslog", .text, "Logging", "Syslog facility to log to.", refused: "logging to syslog is not supported yet"),
     ]
 
     static let network: [ConfigKey] = [
@@ -133,18 +136,18 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.ipv6.address", .ipv6Address, "Network", "IPv6 address with prefix.", list: true),
         ConfigKey("lxc.net.N.ipv6.gateway", .ipv6Gateway, "Network", "IPv6 default gateway, auto or dev."),
         ConfigKey("lxc.net.N.veth.pair", .interfaceName, "Network", "Name of the host end of a veth."),
-        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router routes to it."),
+        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router routes to it.", default: "bridge", refused: "router mode is not supported yet (bridge only)"),
         ConfigKey("lxc.net.N.veth.ipv4.route", .text, "Network", "Route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
-        ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge."),
-        ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "Tagged VLANs of the host end.", list: true),
-        ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of the veth."),
-        ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of the veth."),
+        ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge.", refused: "VLANs on the host end are not supported yet"),
+        ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "Tagged VLANs of the host end.", list: true, refused: "VLANs on the host end are not supported yet"),
+        ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of the veth.", refused: "veth queue counts are not supported yet"),
+        ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of the veth.", refused: "veth queue counts are not supported yet"),
         ConfigKey("lxc.net.N.macvlan.mode", .choice(["private", "vepa", "bridge", "passthru"]), "Network", "macvlan mode.", default: "private"),
-        ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode.", default: "l3"),
-        ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation.", default: "bridge"),
-        ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id of a vlan interface."),
-        ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the addresses.", default: "0"),
+        ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode.", default: "l3", refused: "ipvlan interfaces are not supported yet"),
+        ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation.", default: "bridge", refused: "ipvlan interfaces are not supported yet"),
+        ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id of a vlan interface.", refused: "vlan interfaces are not supported yet"),
+        ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the addresses.", default: "0", refused: "proxy ARP/NDP entries are not supported yet"),
         ConfigKey("lxc.net.N.script.up", .command, "Network", "Program run on the host when the interface is set up.", list: true),
         ConfigKey("lxc.net.N.script.down", .command, "Network", "Program run on the host when the interface is torn down.", list: true),
     ]

@@ -28,7 +28,14 @@ public enum ConfigManual {
             An unknown
             .B lxc.*
             key, or a value of the wrong shape, is an error that names the file, the line and the
-            key; nothing is started or created from such a config.
+            key; nothing is started or created from such a config. No key is accepted and
+            ignored: a key Berth cannot honour yet is marked
+            .B Not honoured yet
+            below, and a config that sets it to anything but its default fails
+            .B berth-start
+            and
+            .BR berth-create ,
+            naming the file, the line and the key.
             .PP
             Keys marked
             .B list
@@ -68,6 +75,9 @@ public enum ConfigManual {
             if key.multiplicity == .list { tags.append("list") }
             if let value = key.defaultValue { tags.append("default \(value)") }
             out += "\n.TP\n.B \(escape(key.name))\n(\(escape(tags.joined(separator: "; "))))\n\(escape(key.summary))"
+            // Never accepted and ignored: what Berth cannot honour yet is said here, and a
+            // config that sets it (to anything but its default) fails to start and to create.
+            if let refusal = key.refusal { out += "\n.B Not honoured yet:\n\(escape(refusal)); a config that sets it fails to start, naming it." }
         }
         out += """
 

@@ -42,6 +42,19 @@ extension ContainerConfig {
         return result
     }
 
+    /// Every key this config sets to a value Berth cannot honour (`ConfigKey.refusal`), as one
+    /// error naming each with its file and line. A key set to its default asks for nothing and
+    /// passes. Run at start and at create, so nothing is ever accepted and ignored.
+    public func checkHonoured() throws(BerthError) {
+        var problems: [String] = []
+        for entry in entries where !entry.value.isEmpty {
+            guard let descriptor = ConfigKeyTable.lookup(entry.key), let reason = descriptor.refusal,
+                  entry.value != descriptor.defaultValue, values(entry.key).contains(entry.value) else { continue }
+            problems.append("\(entry.file):\(entry.line): \(entry.key) = \(PrintableText.escaped(String(entry.value.prefix(80)))): not honoured: \(reason); remove it")
+        }
+        guard problems.isEmpty else { throw BerthError(.unsupported, problems.joined(separator: "\n")) }
+    }
+
     private static func noDefault(_ key: String) -> BerthError {
         BerthError(.invalidConfig, "\(key) is not set and has no default")
     }

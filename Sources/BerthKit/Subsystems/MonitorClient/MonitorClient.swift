@@ -44,7 +44,7 @@ public struct MonitorClient: Sendable {
     }
 
     /// The container's state and init pid. A container without a monitor is STOPPED.
-    public func status() -> (state: ContainerState, pid: pid_t?) {
+    public func status() -> (state: ContainerState, pid: Int32?) {
         guard let reply = try? send(.state) else { return (.stopped, nil) }
         close(reply.fd)
         let state = reply.words.first.flatMap(ContainerState.init(rawValue:)) ?? .stopped

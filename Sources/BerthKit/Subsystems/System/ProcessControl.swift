@@ -7,9 +7,28 @@ enum ProcessControl {
     /// ptrace it or open its /proc/PID/fd, exe or mem.
     static func setDumpable(_ on: Bool) { _ = berth_set_dumpable(on ? 1 : 0) }
 
-    /// PR_SET_PDEATHSIG with SIGKILL: this process dies with its parent. A change of
-    /// credentials clears it, so it is armed again after each.
-    static func dieWithParent() { _ = berth_set_pdeathsig(SIGKILL) }
+    /// PR_SET_PDEATHSIG: this process gets `signal` (SIGKILL unless said) when its parent dies.
+    /// A change of credentials clears it, so it is armed again after each.
+    static func dieWithParent(signal: Int32 = SIGKILL) { _ = berth_set_pdeathsig(signal) }
+
+    /// personality(2) of this process and what it execs.
+    static func setPersonality(_ persona: UInt) throws(BerthError) {
+        try syscall("personality", String(persona, radix: 16)) { berth_personality(persona) }
+    }
+
+    /// A new session keyring for this process (nothing of the caller's keyring reaches what it
+    /// execs). A kernel without keyrings (ENOSYS) has nothing to share: not an error.
+    static func joinNewSessionKeyring() throws(BerthError) {
+        if berth_join_session_keyring() != 0 && errno != ENOSYS {
+            throw BerthError.system("keyctl", "KEYCTL_JOIN_SESSION_KEYRING", currentErrno)
+        }
+    }
+
+    /// setrlimit(2) of `resource` (RLIMIT_*), UInt64.max meaning unlimited.
+    static func setLimit(_ resource: Int32, soft: UInt64, hard: UInt64, display: String) throws(BerthError) {
+        var limit = rlimit(rlim_cur: rlim_t(soft), rlim_max: rlim_t(hard))
+        try syscall("setrlimit", display) { setrlimit(__rlimit_resource_t(resource), &limit) }
+    }
 
     /// PR_SET_NO_NEW_PRIVS: setuid and file capabilities grant nothing from here on.
     static func forbidNewPrivileges() throws(BerthError) {

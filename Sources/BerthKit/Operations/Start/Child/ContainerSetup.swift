@@ -37,7 +37,7 @@ struct ContainerSetup {
     }
 
     @discardableResult
-    private func step<T>(_ what: String, _ body: () throws(BerthError) -> T) throws(BerthError) -> T {
+    func step<T>(_ what: String, _ body: () throws(BerthError) -> T) throws(BerthError) -> T {
         do throws(BerthError) { return try body() } catch {
             throw BerthError(error.code, "\(what): \(error.message)", errno: error.errno)
         }
@@ -83,6 +83,10 @@ struct ContainerSetup {
                 try syscall("sethostname", plan.hostname) { sethostname(plan.hostname, plan.hostname.utf8.count) }
             }
         }
+        // lxc.sysctl and lxc.proc through the host's /proc, which still shows this process: the
+        // sysctls land in the container's own namespaces (the plan admits only namespaced ones),
+        // /proc/self is init-to-be.
+        try step("writing lxc.sysctl and lxc.proc") { () throws(BerthError) in try writeKernelSettings() }
         // Nothing mounted from here on may propagate back to the host.
         try step("making mounts private") { () throws(BerthError) in
             try syscall("mount", "/ (rslave)") { mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) }
@@ -136,6 +140,10 @@ struct ContainerSetup {
             try populateDev(root)
         }
         try step("connecting the console") { () throws(BerthError) in try bindTerminals(root) }
+        // lxc.rootfs.options last, so the mounts and nodes made inside it above could be made.
+        if plan.process.rootfsFlags != 0 {
+            try step("applying lxc.rootfs.options") { () throws(BerthError) in try root.remount("", flags: UInt(MS_BIND) | plan.process.rootfsFlags) }
+        }
         try step("pivot_root into \(plan.rootfs)") { () throws(BerthError) in try pivot(root) }
         try step("dropping capabilities") { () throws(BerthError) in
             for cap in plan.dropCapabilities {
@@ -175,135 +183,6 @@ struct ContainerSetup {
         return received
     }
 
-    // MARK: /dev
-
-    private func mountDev(_ root: RootfsMounter) throws(BerthError) {
-        try step("mounting /dev") { () throws(BerthError) in
-            try root.mount("none", on: "dev", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NOEXEC),
-                           data: "size=\(plan.autodevSize),mode=755", create: .dir)
-            try root.create("dev/pts")
-        }
-    }
-
-    private func populateDev(_ root: RootfsMounter) throws(BerthError) {
-        try step("populating /dev") { () throws(BerthError) in
-            for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
-                if plan.idmap.isEmpty {
-                    try root.makeDevice("dev/" + name, major: major, minor: minor)
-                } else {
-                    // A user namespace may not make device nodes: the host's are bound instead.
-                    try root.mount("/dev/" + name, on: "dev/" + name, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
-                }
-            }
-            for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-                try root.symlink(target, at: "dev/" + name)
-            }
-        }
-    }
-
-    /// A new devpts instance, /dev/ptmx from it, and the host ptys the monitor holds bound onto
-    /// /dev/console and /dev/ttyN.
-    private func bindTerminals(_ root: RootfsMounter) throws(BerthError) {
-        if plan.autodev {
-            try root.mount("devpts", on: "dev/pts", type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
-                           data: "newinstance,ptmxmode=0666,mode=0620,gid=5,max=\(max(plan.ptyMax, 1) + plan.ttyCount)", create: .dir)
-            try root.create("dev/ptmx", file: true)
-            try root.mount("/proc/self/fd/\(try ptmxSource(root))", on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
-        }
-        if !plan.idmap.isEmpty {
-            try allocateTerminals(root)
-            return
-        }
-        if let consolePty {
-            try root.mount(consolePty, on: "dev/console", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
-        }
-        for (index, pty) in ttyPtys.enumerated() {
-            try root.mount(pty, on: "dev/tty\(index + 1)", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
-        }
-    }
-
-    /// In a user namespace the host's ptys are not the container root's to open (and on some
-    /// hosts cannot even be given to it): the console and the ttys come from the container's
-    /// own devpts instead. Each pty is bound onto /dev/console or /dev/ttyN, and both its sides
-    /// go to the monitor (`pty`, then `hold`, each with its descriptor), which relays them.
-    private func allocateTerminals(_ root: RootfsMounter) throws(BerthError) {
-        guard plan.autodev else {
-            throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
-        }
-        let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
-        for target in targets {
-            // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
-            // straight from it, so no path of the container's is walked from the host side.
-            guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC) else {
-                throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
-            }
-            let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))
-            try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
-            // Sent, then closed here: the monitor holds its own copies.
-            defer { close(ptx); close(pty) }
-            try channel.send(.terminal(ptx))
-            try channel.send(.terminalHold(pty))
-        }
-    }
-
-    private func ptmxSource(_ root: RootfsMounter) throws(BerthError) -> Int32 {
-        guard let fd = try root.open("dev/pts/ptmx") else { throw BerthError(.notFound, "dev/pts/ptmx is missing") }
-        return fd
-    }
-
-    // MARK: /proc, /sys, cgroups
-
-    private func mountProcAndSys(_ root: RootfsMounter) throws(BerthError) {
-        if let proc = plan.autoMounts.proc {
-            try step("mounting /proc") { () throws(BerthError) in
-                try root.mount("proc", on: "proc", type: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: nil, create: .dir)
-                if proc == .mixed {
-                    // The kernel's knobs read-only, and no sysrq from inside.
-                    try root.mount("/proc/self/fd/\(try requireOpen(root, "proc/sys"))", on: "proc/sys", type: nil, flags: UInt(MS_BIND | MS_REC), data: nil)
-                    try root.remount("proc/sys", flags: UInt(MS_RDONLY))
-                    // Kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger to protect.
-                    if let sysrq = try root.open("proc/sysrq-trigger") {
-                        try root.mount("/proc/self/fd/\(sysrq)", on: "proc/sysrq-trigger", type: nil, flags: UInt(MS_BIND), data: nil)
-                        try root.remount("proc/sysrq-trigger", flags: UInt(MS_RDONLY))
-                    }
-                }
-            }
-        }
-        if let sys = plan.autoMounts.sys {
-            try step("mounting /sys") { () throws(BerthError) in
-                let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) | (sys == .rw ? 0 : UInt(MS_RDONLY))
-                try root.mount("sysfs", on: "sys", type: "sysfs", flags: flags, data: nil, create: .dir)
-            }
-        }
-    }
-
-    private func requireOpen(_ root: RootfsMounter, _ relative: String) throws(BerthError) -> Int32 {
-        guard let fd = try root.open(relative) else { throw BerthError(.notFound, "\(root.display(relative)) is missing") }
-        return fd
-    }
-
-    /// cgroup filesystems under /sys/fs/cgroup, seen through the container's cgroup namespace
-    /// (so its own cgroup is the root it sees).
-    private func mountCgroups(_ root: RootfsMounter) throws(BerthError) {
-        let layout = CgroupLayout.current()
-        let readOnly: UInt = plan.autoMounts.cgroup == .ro ? UInt(MS_RDONLY) : 0
-        let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) | readOnly
-        if layout.kind == .v2, let unified = layout.v2MountPoint, unified == "/sys/fs/cgroup" {
-            try root.mount("cgroup2", on: "sys/fs/cgroup", type: "cgroup2", flags: flags, data: nil, create: .dir)
-            return
-        }
-        try root.mount("cgroup", on: "sys/fs/cgroup", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: "mode=755,size=64k", create: .dir)
-        for hierarchy in layout.v1 {
-            let options = hierarchy.controllers.map { $0.hasPrefix("name=") ? "none,\($0)" : $0 }.joined(separator: ",")
-            try root.mount("cgroup", on: "sys/fs/cgroup/" + Path.base(hierarchy.mountPoint), type: "cgroup", flags: flags, data: options, create: .dir)
-        }
-        if layout.v2MountPoint != nil {
-            try root.mount("cgroup2", on: "sys/fs/cgroup/unified", type: "cgroup2", flags: flags, data: nil, create: .dir)
-        }
-        if readOnly == 0 { return }
-        try root.remount("sys/fs/cgroup", flags: UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))
-    }
-
     // MARK: pivot and exec
 
     private func pivot(_ root: RootfsMounter) throws(BerthError) {
@@ -317,6 +196,20 @@ struct ContainerSetup {
         try syscall("umount", "old root") { umount2(".", Int32(MNT_DETACH)) }
         try syscall("chdir", "/") { chdir("/") }
         close(top)
+    }
+
+    /// `lxc.sysctl.*` into /proc/sys, `lxc.proc.*` into /proc/self.
+    private func writeKernelSettings() throws(BerthError) {
+        let writes = plan.process.sysctls.map { ("/proc/sys/" + $0.key.replacingOccurrences(of: ".", with: "/"), $0.value, "lxc.sysctl." + $0.key) }
+            + plan.process.procWrites.map { ("/proc/self/" + $0.file, $0.value, "lxc.proc." + $0.file) }
+        for (path, value, key) in writes {
+            let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+            guard fd >= 0 else { throw BerthError.system("\(key): open", path, currentErrno) }
+            defer { close(fd) }
+            let bytes = Array(value.utf8)
+            let n = write(fd, bytes, bytes.count)
+            guard n == bytes.count else { throw BerthError.system("\(key): write '\(value)' to", path, currentErrno) }
+        }
     }
 
     private func execInit() throws(BerthError) {
@@ -336,15 +229,25 @@ struct ContainerSetup {
         if ttyCount > 0 {
             environment.append("container_ttys=" + (1...ttyCount).map { "tty\($0)" }.joined(separator: " "))
         }
+        // Limits while the process may still raise hard ones (CAP_SYS_RESOURCE).
+        for limit in plan.process.limits {
+            try ProcessControl.setLimit(limit.resource, soft: limit.soft, hard: limit.hard, display: "lxc.prlimit.\(limit.name)")
+        }
+        // A session keyring of init's own, before seccomp (which refuses keyctl).
+        if plan.process.newSessionKeyring { try step("making init's session keyring") { () throws(BerthError) in try ProcessControl.joinNewSessionKeyring() } }
         // Seccomp last among the privileged steps but before dropping to lxc.init.uid: loading
         // a filter without no_new_privs needs CAP_SYS_ADMIN, which a non-root init lacks.
         if let seccomp { try step("loading the seccomp policy (\(plan.seccompOrigin))") { () throws(BerthError) in try seccomp.load() } }
-        if plan.initGID != 0 || plan.initUID != 0 {
-            _ = setgroups(0, nil)
+        if plan.initGID != 0 || plan.initUID != 0 || !plan.process.groups.isEmpty {
+            let groups = plan.process.groups.map { gid_t($0) }
+            try step("setting lxc.init.groups") { () throws(BerthError) in try syscall("setgroups", groups.map(String.init).joined(separator: ",")) { setgroups(groups.count, groups) } }
             try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }
             try step("setting init's user") { () throws(BerthError) in try syscall("setuid", "\(plan.initUID)") { setuid(plan.initUID) } }
-            // The new credentials cleared the death signal: armed again for init.
-            ProcessControl.dieWithParent()
+        }
+        // Armed last (new credentials clear it), with lxc.monitor.signal.pdeath.
+        ProcessControl.dieWithParent(signal: plan.process.deathSignal)
+        if let persona = plan.process.personality {
+            try step("setting lxc.arch's personality") { () throws(BerthError) in try ProcessControl.setPersonality(persona) }
         }
         try step("changing to lxc.init.cwd") { () throws(BerthError) in try syscall("chdir", plan.initCwd) { chdir(plan.initCwd) } }
         if plan.noNewPrivs {
