@@ -40,6 +40,8 @@ public struct AttachCommand: BerthTool {
     @Flag(name: [.customShort("R"), .customLong("remount-sys-proc")], help: "With -s without MOUNT: give the command its own /proc and /sys, showing the namespaces it entered.")
     var remountSysProc = false
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
     var command: [String] = []
 
@@ -53,7 +55,7 @@ public struct AttachCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-attach", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }
         var options = AttachOptions()

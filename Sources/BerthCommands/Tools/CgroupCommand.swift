@@ -19,14 +19,20 @@ public struct CgroupCommand: BerthTool {
 
     @OptionGroup var container: NameOption
     @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The controller file, e.g. memory.limit_in_bytes or memory.max.", valueName: "KEY"))
-    var key: String
-    @Argument(help: ArgumentHelp("The value to write.", valueName: "VALUE"))
-    var value: String?
+    @Argument(help: ArgumentHelp("[NAME] KEY [VALUE]: the container when -n is not given (as lxc-cgroup), the controller file (e.g. memory.max), and the value to write.", valueName: "KEY"))
+    var words: [String] = []
 
     public init() {}
 
+    /// The words after the container's name: KEY and an optional VALUE.
+    var keyAndValue: ArraySlice<String> { container.isGiven ? words[...] : words.dropFirst() }
+    var key: String { keyAndValue.first ?? "" }
+    var value: String? { keyAndValue.dropFirst().first }
+
     public func validate() throws {
+        guard (1...2).contains(keyAndValue.count) else {
+            throw ValidationError("expected [NAME] KEY [VALUE] (the name when -n is not given)")
+        }
         if key.contains("/") || key.hasPrefix(".") || !key.contains(".") {
             throw ValidationError("'\(key)' is not a cgroup file name (controller.file, e.g. memory.max)")
         }
@@ -34,7 +40,7 @@ public struct CgroupCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-cgroup", options: common)
-        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: nil))
+        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: container.isGiven ? nil : words.first))
         let access = CgroupAccess(container: target)
         if let value {
             try access.write(key, value)

@@ -20,6 +20,8 @@ public struct ConsoleCommand: BerthTool {
     @Option(name: [.customShort("e"), .customLong("escape")], help: ArgumentHelp("The escape letter, used with Ctrl (default a).", valueName: "CHAR"))
     var escape: String = "a"
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
 
     public init() {}
 
@@ -32,7 +34,7 @@ public struct ConsoleCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-console", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }
         let letter = escape.lowercased().unicodeScalars.first.map { UInt8($0.value) } ?? UInt8(ascii: "a")

@@ -47,6 +47,8 @@ public struct CopyCommand: BerthTool {
     @Flag(name: [.customShort("a"), .customLong("allowrunning")], help: "Copy a running container, frozen for the moment of the copy.")
     var allowRunning = false
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
 
     public init() {}
 
@@ -59,7 +61,7 @@ public struct CopyCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-copy", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         let source = Container(lxcpath: context.lxcpath, name: name)
         let newLxcpath = newPath.map { Path.stripTrailingSlashes(Path.absolute($0)) } ?? context.lxcpath
         try SystemConfig.checkLxcpath(newLxcpath, option: "-p")

@@ -21,6 +21,8 @@ public struct ExecuteCommand: BerthTool {
     @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE for this run (repeatable).", valueName: "KEY=VALUE"))
     var defines: [String] = []
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments (default: the config's lxc.execute.cmd).", valueName: "command"))
     var command: [String] = []
 
@@ -28,7 +30,7 @@ public struct ExecuteCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-execute", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         let starter = ContainerStarter(container: target, defines: defines, initArguments: command, mode: .execute,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)

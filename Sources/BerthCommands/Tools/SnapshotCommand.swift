@@ -44,6 +44,8 @@ public struct SnapshotCommand: BerthTool {
     @Option(name: .customLong("wait"), help: ArgumentHelp("Seconds to wait for another operation on the container (default 60).", valueName: "SECS"))
     var wait: Double = 60
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
 
     public init() {}
 
@@ -54,7 +56,7 @@ public struct SnapshotCommand: BerthTool {
         if showComments && !list { throw ValidationError("-C goes with -L") }
         if let keep, keep < 1 { throw ValidationError("--keep needs a number of at least 1") }
         if keep != nil && modes > 0 { throw ValidationError("--keep goes with taking a snapshot") }
-        if (!groups.isEmpty || all) && (modes > 0 || container.isGiven) {
+        if (!groups.isEmpty || all) && (modes > 0 || container.isGiven || positionalName != nil) {
             throw ValidationError("-g and --all take snapshots of many containers; they do not combine with -n, -L, -r or -d")
         }
         if wait < 0 { throw ValidationError("--wait needs a number of seconds") }
@@ -80,7 +82,7 @@ public struct SnapshotCommand: BerthTool {
             return
         }
 
-        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: nil))
+        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: positionalName))
         if list {
             let snapshots = try manager.list(target)
             if snapshots.isEmpty { print("No snapshots"); return }

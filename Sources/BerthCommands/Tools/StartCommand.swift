@@ -28,6 +28,8 @@ public struct StartCommand: BerthTool {
     @Option(name: [.customShort("p"), .customLong("pidfile")], help: ArgumentHelp("Write the monitor's pid to this file.", valueName: "FILE"))
     var pidfile: String?
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The init command and its arguments.", valueName: "init"))
     var initArguments: [String] = []
 
@@ -39,7 +41,7 @@ public struct StartCommand: BerthTool {
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-start", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         let mode: ContainerStarter.Mode = foreground ? .foreground : .daemon(pidfile: pidfile.map(Path.absolute))
         let starter = ContainerStarter(container: target, defines: defines, initArguments: initArguments, mode: mode,

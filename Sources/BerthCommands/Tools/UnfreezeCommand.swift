@@ -12,12 +12,14 @@ public struct UnfreezeCommand: BerthTool {
 
     @OptionGroup var container: NameOption
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
 
     public init() {}
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-unfreeze", options: common)
-        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: nil))
+        let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: positionalName))
         try FreezeCommand.request(.thaw, target)
     }
 }

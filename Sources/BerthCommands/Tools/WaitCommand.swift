@@ -20,12 +20,14 @@ public struct WaitCommand: BerthTool {
     @Option(name: [.customShort("t"), .long], help: ArgumentHelp("Give up after this many seconds (-1: wait for ever).", valueName: "SECS"))
     var timeout: Int = -1
     @OptionGroup var common: CommonOptions
+    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var positionalName: String?
 
     public init() {}
 
     public func run() throws {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-wait", options: common)
-        let name = try container.resolve(positional: nil)
+        let name = try container.resolve(positional: positionalName)
         var states: Set<ContainerState> = []
         for word in state.split(separator: "|").map({ String($0).uppercased() }) {
             guard let value = ContainerState(rawValue: word) else {
