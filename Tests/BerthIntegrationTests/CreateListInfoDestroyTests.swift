@@ -147,19 +147,4 @@ struct CreateListInfoDestroyTests {
         let parsed = try json(box.run("checkconfig", ["--format", "json"], lxcpath: false).stdout) as? [String: Any]
         #expect(parsed?["cgroup_layout"] as? String == CgroupLayout.current().kind.rawValue)
     }
-
-    @Test func debianTemplate() throws {
-        // Downloads a Debian base system: only when asked (BERTH_TEST_DEBIAN=1).
-        guard ProcessInfo.processInfo.environment["BERTH_TEST_DEBIAN"] == "1" else { return }
-        let box = try Sandbox()
-        let made = try box.run("create", ["-n", "deb", "-t", "debian", "-s", "lxc.net.0.type=veth", "-s", "lxc.net.0.ipv4.address=10.0.3.50/24"])
-        #expect(made.status == 0, "\(made.stderr)")
-        let rootfs = box.lxcpath + "/deb/rootfs"
-        #expect(FileManager.default.fileExists(atPath: rootfs + "/lib/systemd/systemd"))
-        #expect(try String(contentsOfFile: rootfs + "/etc/hostname", encoding: .utf8) == "deb\n")
-        #expect(try box.run("info", ["deb", "-c", "lxc.signal.halt", "-H"]).stdout == "SIGRTMIN+3\n")
-        let start = Date()
-        #expect(try box.run("create", ["-n", "deb2", "-t", "debian"]).status == 0)
-        #expect(Date().timeIntervalSince(start) < 60, "the second create copies the cache")
-    }
 }
