@@ -44,11 +44,7 @@ import Testing
         }
     }
 
-    /// Read by the autostart tool LXC has and Berth does not have yet (the host integration
-    /// work); like lxc-start, berth-start does not read them, and berth-ls shows lxc.start.auto.
-    static let autostartOrder: Set<String> = ["lxc.start.delay", "lxc.start.order"]
-
-    @Test(arguments: ConfigKeyTable.all.filter { $0.refusal == nil && !autostartOrder.contains($0.name) })
+    @Test(arguments: ConfigKeyTable.all.filter { $0.refusal == nil })
     func appliedKeysAreExercisedByAnIntegrationTest(key: ConfigKey) {
         // A family is exercised through any member; a network key through any interface.
         let needle = key.prefix ?? (key.name.hasPrefix("lxc.net.N.") ? "." + key.name.dropFirst("lxc.net.N.".count) + " " : key.name)

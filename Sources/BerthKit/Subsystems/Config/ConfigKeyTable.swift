@@ -113,7 +113,7 @@ public enum ConfigKeyTable {
     static let autostart: [ConfigKey] = [
         ConfigKey("lxc.start.auto", .boolean, "Autostart", "1 starts the container with berth-autostart.", default: "0"),
         ConfigKey("lxc.start.delay", .unsigned, "Autostart", "Seconds berth-autostart waits after starting it.", default: "0"),
-        ConfigKey("lxc.start.order", .integer, "Autostart", "Autostart order; lower starts first.", default: "0"),
+        ConfigKey("lxc.start.order", .integer, "Autostart", "Autostart order: higher starts first, and stops last.", default: "0"),
         ConfigKey("lxc.group", .text, "Autostart", "Groups the container belongs to (berth-ls -g, berth-autostart -g).", list: true),
     ]
 

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// berth-autostart with lxc-autostart's selection and order, on real containers.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct AutostartTests {
+    func make(_ box: Sandbox, _ name: String, _ lines: [String]) throws {
+        try box.ok("create", ["-n", name, "-t", "busybox"])
+        let config = box.lxcpath + "/\(name)/config"
+        try ((box.text(config) ?? "") + lines.joined(separator: "\n") + "\n").write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    func states(_ box: Sandbox, _ names: [String]) throws -> [String] {
+        try names.map { try box.run("info", ["-n", $0, "-sH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+    }
+
+    @Test func selectionOrderDelaysAndFailures() throws {
+        let box = try Sandbox()
+        try make(box, "low", ["lxc.start.auto = 1", "lxc.start.order = 10"])
+        try make(box, "high", ["lxc.start.auto = 1", "lxc.start.order = 20", "lxc.start.delay = 1"])
+        try make(box, "manual", ["lxc.start.order = 99"])
+        try make(box, "web", ["lxc.start.auto = 1", "lxc.group = web"])
+        try make(box, "boot", ["lxc.start.auto = 1", "lxc.group = onboot", "lxc.start.order = 5"])
+        // -L: what a start would do, higher order first, with the delays.
+        #expect(try box.ok("autostart", ["-L"]).stdout == "high 1\nlow 0\n")
+        #expect(try box.ok("autostart", ["-L", "-g", "onboot,"]).stdout == "high 1\nlow 0\nboot 0\n")
+        #expect(try box.ok("autostart", ["-L", "-a"]).stdout == "high 1\nlow 0\nboot 0\nweb 0\n")
+        #expect(try box.ok("autostart", ["-L", "-a", "-A"]).stdout == "manual 0\nhigh 1\nlow 0\nboot 0\nweb 0\n")
+        #expect(try box.ok("autostart", ["-L", "-s", "-g", "web"]).stdout == "web 0\n")
+        // A start: the empty group only, waiting high's delay; the others stay stopped.
+        let begin = Date()
+        try box.ok("autostart", [])
+        #expect(Date().timeIntervalSince(begin) >= 1, "lxc.start.delay of high")
+        #expect(try states(box, ["high", "low", "manual", "web", "boot"]) == ["RUNNING", "RUNNING", "STOPPED", "STOPPED", "STOPPED"])
+        try box.ok("autostart", ["-g", "web", "-g", "onboot"])
+        #expect(try states(box, ["web", "boot"]) == ["RUNNING", "RUNNING"])
+        // One broken container: the rest still start, the status says one failed.
+        try make(box, "broken", ["lxc.start.auto = 1", "lxc.start.order = 15", "lxc.init.cmd = /does/not/exist"])
+        try box.ok("autostart", ["-a", "-k"])
+        let started = try box.run("autostart", ["-a"])
+        #expect(started.status == 1 && started.stderr.contains("broken"), "\(started.stderr)")
+        #expect(try states(box, ["high", "low", "web", "boot", "broken"]) == ["RUNNING", "RUNNING", "RUNNING", "RUNNING", "STOPPED"])
+        // A clean shutdown of everything marked, and -A -k for the rest.
+        try box.ok("start", ["-n", "manual"])
+        try box.ok("autostart", ["-a", "-s", "-t", "5"])
+        #expect(try states(box, ["high", "low", "web", "boot", "manual"]) == ["STOPPED", "STOPPED", "STOPPED", "STOPPED", "RUNNING"])
+        try box.ok("autostart", ["-a", "-A", "-k"])
+        #expect(try states(box, ["manual"]) == ["STOPPED"])
+        for name in ["high", "low", "manual", "web", "boot", "broken"] { box.expectClean(name) }
+    }
+}
