@@ -11,6 +11,8 @@ BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share/berth
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/berth
+# systemd reads units from PREFIX/lib/systemd/system for /usr and /usr/local alike.
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 # The toolchain on PATH, else where the Swift tarball is usually unpacked on these machines.
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
@@ -47,6 +49,12 @@ install: build
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(DATADIR)/examples/cron.d
 	install -m 0644 config/cron.d/berth-snapshot $(DESTDIR)$(DATADIR)/examples/cron.d/
+	@# The units name the tools where this install puts them.
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	for unit in config/systemd/*.service; do \
+		sed 's|@BINDIR@|$(BINDIR)|g' $$unit > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit) || exit 1; \
+		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit); \
+	done
 	@# An admin's edited config stays; the shipped one lands beside it as FILE.dist.
 	@for file in config/*.conf; do \
 		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
@@ -65,6 +73,7 @@ uninstall:
 	done
 	rm -f $(DESTDIR)$(BINDIR)/berth
 	rm -rf $(DESTDIR)$(DATADIR)
+	for unit in config/systemd/*.service; do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit); done
 	for page in man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$page); done
 	for page in man/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$page); done
 	@for file in config/*.conf; do \
@@ -92,6 +101,7 @@ install-check:
 	test -f $$stage/etc/berth/default.conf; \
 	test -f $$stage/usr/share/berth/examples/cron.d/berth-snapshot; \
 	test -f $$stage/usr/share/man/man5/berth.container.conf.5; \
+	grep -q '^ExecStart=/usr/bin/berth-start -n %i' $$stage/usr/lib/systemd/system/berth@.service; \
 	BERTH_BIN_DIR=$$bin $(SWIFT) test --skip-build --filter BerthIntegrationTests
 
 # Section 1 pages come from each tool's --help text (swift-argument-parser's generator);
