@@ -84,8 +84,10 @@ struct CgroupTests {
         #expect(try box.run("attach", ["-n", "g5", "--", "/bin/sh", "-c",
                                        "(i=0; while :; do i=$((i+1)); echo $i > /count; usleep 2000; done) </dev/null >/dev/null 2>&1 &"]).status == 0)
         func count() -> Int { Int((try? String(contentsOfFile: counterFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
+        // Up to 15 s: the counter writes to the rootfs's disk, and under the I/O of tests
+        // running beside this one (a 240 MB debian copy) a write can wait seconds.
         func eventually(_ condition: () -> Bool) -> Bool {
-            for _ in 0..<300 where !condition() { usleep(10_000) }
+            for _ in 0..<1500 where !condition() { usleep(10_000) }
             return condition()
         }
         #expect(eventually { count() > 0 }, "the counter runs")

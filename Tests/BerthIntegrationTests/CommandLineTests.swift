@@ -31,4 +31,28 @@ struct CommandLineTests {
         #expect(box.entries().filter { !$0.hasPrefix(".") }.isEmpty, "\(box.entries())")
         box.expectClean("web")
     }
+
+    @Test func updateConfigRewritesLegacyKeysWithABackup() throws {
+        let box = try Sandbox.withBusybox("old")
+        let config = box.lxcpath + "/old/config"
+        let modern = box.text(config) ?? ""
+        let legacy = modern + "# an LXC 2.0 network\nlxc.network.type = empty\nlxc.utsname = legacy-name\nlxc.pivotdir = lxc_putold\n"
+        try legacy.write(toFile: config, atomically: true, encoding: .utf8)
+        try box.ok("update-config", ["-c", config])
+        #expect(box.text(config + ".backup") == legacy)
+        let updated = box.text(config) ?? ""
+        #expect(updated.hasPrefix(modern) && updated.hasSuffix("# an LXC 2.0 network\nlxc.net.0.type = empty\nlxc.uts.name = legacy-name\n# obsolete, ignored: lxc.pivotdir = lxc_putold\n"), "\(updated)")
+        // The rewritten config starts without a warning about legacy keys.
+        let started = try box.run("start", ["-n", "old"])
+        #expect(started.status == 0 && !started.stderr.contains("obsolete"), "\(started.stderr)")
+        #expect(try box.ok("info", ["-n", "old", "-c", "lxc.uts.name", "-H"]).stdout == "legacy-name\n")
+        try box.ok("stop", ["-n", "old", "-k"])
+        // Nothing to rewrite: the file stays, no new backup; a missing file is an error naming it.
+        try FileManager.default.removeItem(atPath: config + ".backup")
+        try box.ok("update-config", ["-c", config])
+        #expect(!FileManager.default.fileExists(atPath: config + ".backup"))
+        let missing = try box.run("update-config", ["-c", box.root + "/nope"])
+        #expect(missing.status != 0 && missing.stderr.contains(box.root + "/nope"), "\(missing.stderr)")
+        box.expectClean("old")
+    }
 }

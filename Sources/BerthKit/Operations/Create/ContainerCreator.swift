@@ -96,7 +96,7 @@ public struct ContainerCreator {
             }
             let finalRootfs = rootfsDirectory ?? paths.defaultRootfs
             var document = base
-            document.modernizeKeys()
+            try document.modernizeKeys()
             document.prependComments([
                 "Berth container config, written by berth-create on \(Timestamp.utcNow())",
                 "Template: \(template.displayName)" + (request.templateArguments.isEmpty ? "" : "  Arguments: \(request.templateArguments.joined(separator: " "))"),

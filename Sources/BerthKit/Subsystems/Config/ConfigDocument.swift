@@ -68,19 +68,34 @@ public struct ConfigDocument: Sendable {
     }
 
     /// Renames keys from before LXC 3.0 to their current names, in place (values, order and
-    /// comments stay). Obsolete keys that have no current name are turned into comments.
-    public mutating func modernizeKeys() {
+    /// comments stay). Obsolete keys that have no current name are turned into comments. Returns
+    /// how many lines changed; a network key before any lxc.network.type is an error naming it.
+    @discardableResult
+    public mutating func modernizeKeys() throws(BerthError) -> Int {
         var legacy = LegacyKeys()
-        lines = lines.map { line in
-            guard case .entry(let key, let value) = line.content else { return line }
+        var changed = 0
+        var result: [ConfigLine] = []
+        for line in lines {
+            guard case .entry(let key, let value) = line.content else {
+                result.append(line)
+                continue
+            }
             switch legacy.translate(key) {
             case .success(.renamed(let modern)):
                 // The value was read from a line of its own, so it can be written back as one.
-                return (try? ConfigDocument.entryLine(modern, value, number: line.number)) ?? line
-            case .success(.dropped): return ConfigLine(number: line.number, raw: "# obsolete, ignored: \(line.raw)", content: .comment)
-            default: return line
+                result.append(try ConfigDocument.entryLine(modern, value, number: line.number))
+                changed += 1
+            case .success(.dropped):
+                result.append(ConfigLine(number: line.number, raw: "# obsolete, ignored: \(line.raw)", content: .comment))
+                changed += 1
+            case .success(.modern):
+                result.append(line)
+            case .failure:
+                throw BerthError(.invalidConfig, "\(file):\(line.number): \(key) comes before any lxc.network.type, so it belongs to no network")
             }
         }
+        lines = result
+        return changed
     }
 
     /// The file's text, ending with a newline unless empty.

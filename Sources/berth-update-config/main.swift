@@ -1,0 +1,3 @@
+import BerthCommands
+
+UpdateConfigCommand.runAsTool()
