@@ -59,6 +59,25 @@ struct KeyParityTests {
         box.expectClean("e")
     }
 
+    /// lxc.hook.destroy runs before anything is removed, with LXC's arguments and environment;
+    /// a failing one keeps the container.
+    @Test func destroyHookRunsFirstAndCanKeepTheContainer() throws {
+        let box = try Sandbox.withBusybox("h")
+        let log = box.root + "/destroy.log"
+        let hook = try box.template("destroy-hook", "echo \"$* $LXC_HOOK_TYPE $LXC_ROOTFS_PATH $(test -d \"$LXC_ROOTFS_PATH/bin\" && echo present)\" >> \(log)")
+        let failing = try box.template("failing-hook", "echo refused by the hook >&2; exit 3")
+        let config = box.lxcpath + "/h/config"
+        let kept = box.text(config) ?? ""
+        try (kept + "lxc.hook.destroy = \(failing)\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let refused = try box.run("destroy", ["-n", "h"])
+        #expect(refused.status != 0 && refused.stderr.contains("destroy hook") && refused.stderr.contains("refused by the hook"), "\(refused.stderr)")
+        #expect(box.entries().contains("h"), "a failing destroy hook keeps the container")
+        try (kept + "lxc.hook.destroy = \(hook)\n").write(toFile: config, atomically: true, encoding: .utf8)
+        try box.ok("destroy", ["-n", "h"])
+        #expect(box.text(log) == "h lxc destroy destroy \(box.lxcpath)/h/rootfs present\n", "\(box.text(log) ?? "")")
+        #expect(!box.entries().contains("h"))
+    }
+
     /// Keys Berth cannot honour yet fail the start and the create, each named with its line;
     /// set to their defaults they ask for nothing and pass.
     @Test func unhonouredKeysAreRefusedNamingThem() throws {

@@ -50,6 +50,14 @@ public struct ContainerDestroyer {
         guard mounted.isEmpty else {
             throw BerthError(.busy, "Destroying \(container.name) failed: still mounted: \(mounted.joined(separator: ", ")); unmount first")
         }
+        // lxc.hook.destroy before anything goes; a failing hook keeps the container, as in LXC.
+        if let config {
+            do throws(BerthError) {
+                try HookRunner.runOutsideStart("destroy", container: container, config: config, rootfs: rootfs?.path ?? paths.defaultRootfs)
+            } catch {
+                throw BerthError(error.code, "Destroying \(container.name) failed: \(error.message)", errno: error.errno)
+            }
+        }
         if let origin = try container.origin() {
             try removeDependent(container, from: origin)
         }

@@ -103,10 +103,10 @@ public enum ConfigKeyTable {
 
     static let hooks: [ConfigKey] = ["pre-start", "pre-mount", "mount", "autodev", "start", "stop", "post-stop", "start-host"].map { hook in
         ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run at the \(hook) stage, with LXC's hook arguments and environment.", list: true)
-    } + ["clone", "destroy"].map { hook in
-        ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run when the container is \(hook == "clone" ? "cloned" : "destroyed").", list: true,
-                  refused: "\(hook) hooks are not run yet")
     } + [
+        ConfigKey("lxc.hook.destroy", .command, "Hooks", "Program run by berth-destroy (and an ephemeral container's end) before anything is removed; its failure keeps the container.", list: true),
+        ConfigKey("lxc.hook.clone", .command, "Hooks", "Program run when the container is cloned.", list: true, refused: "clone hooks are not run yet"),
+    ] + [
         ConfigKey("lxc.hook.version", .choice(["0", "1"]), "Hooks", "0 passes hook information as arguments, 1 as environment variables.", default: "0"),
     ]
 

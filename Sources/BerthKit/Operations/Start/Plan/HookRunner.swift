@@ -15,7 +15,7 @@ public struct HookRunner {
         let environment = baseEnvironment(rootfsMount: rootfsMount) + ["LXC_HOOK_TYPE=\(stage.rawValue)", "LXC_HOOK_SECTION=lxc"] + extra
         for command in commands {
             let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) lxc \(stage.rawValue)"
-            try execute(script, label: "\(stage.rawValue) hook '\(command)'", environment: environment)
+            try Self.execute(script, label: "\(stage.rawValue) hook '\(command)'", environment: environment)
         }
     }
 
@@ -30,7 +30,27 @@ public struct HookRunner {
         ]
         for command in commands {
             let script = plan.hookVersion == 1 ? "exec \(command)" : "exec \(command) \(plan.name) net \(direction) \(interface.kind.rawValue) \(hostInterface)"
-            try execute(script, label: "lxc.net.\(interface.index).script.\(direction) '\(command)'", environment: environment)
+            try Self.execute(script, label: "lxc.net.\(interface.index).script.\(direction) '\(command)'", environment: environment)
+        }
+    }
+
+    /// Runs `lxc.hook.<stage>` of `container` outside a start (`destroy`), from its config, with
+    /// LXC's arguments (`NAME lxc STAGE` for hook version 0) and environment; the rootfs is
+    /// `rootfs` (not mounted: the hook sees it as the host does).
+    static func runOutsideStart(_ stage: String, container: Container, config: ContainerConfig, rootfs: String) throws(BerthError) {
+        let commands = config.values("lxc.hook.\(stage)")
+        guard !commands.isEmpty else { return }
+        let version = (try? config.unsigned("lxc.hook.version")) ?? 0
+        let name = container.name.value
+        let environment = [
+            "PATH=\(ProcessEnvironment.current["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
+            "LXC_NAME=\(name)", "LXC_CONFIG_FILE=\(container.paths.config)", "LXC_ROOTFS_MOUNT=\(rootfs)",
+            "LXC_ROOTFS_PATH=\(rootfs)", "LXC_SRC_NAME=\(name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR",
+            "LXC_HOOK_VERSION=\(version)", "LXC_HOOK_TYPE=\(stage)", "LXC_HOOK_SECTION=lxc",
+        ] + (config.values("lxc.environment") + config.values("lxc.environment.hooks")).filter { $0.contains("=") }
+        for command in commands {
+            let script = version == 1 ? "exec \(command)" : "exec \(command) \(name) lxc \(stage)"
+            try execute(script, label: "\(stage) hook '\(command)'", environment: environment)
         }
     }
 
@@ -47,7 +67,7 @@ public struct HookRunner {
 
     /// Runs `sh -c script` and waits; a failure names `label`, the status and the last line the
     /// program wrote to standard error.
-    private func execute(_ script: String, label: String, environment: [String]) throws(BerthError) {
+    private static func execute(_ script: String, label: String, environment: [String]) throws(BerthError) {
         var fds: [Int32] = [-1, -1]
         try syscall("pipe", "hook") { pipe(&fds) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
