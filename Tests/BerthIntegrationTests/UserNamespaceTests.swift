@@ -146,6 +146,11 @@ struct UserNamespaceTests {
         // Its files belong to the container's root, that is to the user's first subordinate id.
         #expect(try box.sh("stat -c %u:%g '\(lxcpath)/mine/rootfs/bin/busybox' '\(lxcpath)/mine/config'") == "\(base):\(base)\n\(try box.sh("id -u \(user)").trimmingCharacters(in: .whitespacesAndNewlines)):\(try box.sh("id -g \(user)").trimmingCharacters(in: .whitespacesAndNewlines))\n")
 
+        // The container's directory: its root's group, closed to everybody else (a setuid file
+        // its root makes is of the user's subordinate ids, and no other user may run it).
+        #expect(try box.sh("stat -c %a:%g '\(lxcpath)/mine'") == "770:\(base)\n")
+        let other = try box.run(executable: "/bin/su", ["nobody", "-s", "/bin/sh", "-c", "ls '\(lxcpath)/mine/rootfs'"])
+        #expect(other.status != 0 && other.stderr.contains("Permission denied"), "\(other.stdout) \(other.stderr)")
         let started = try asUser("berth-start -n mine")
         try #require(started.status == 0, "\(started.stderr)")
         let pid = try asUser("berth-info -n mine -pH").stdout.trimmingCharacters(in: .whitespacesAndNewlines)

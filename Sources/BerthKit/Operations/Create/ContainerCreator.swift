@@ -156,9 +156,12 @@ public struct ContainerCreator {
                 let maps = try IDMap.parse(document.values("lxc.idmap"), origin: "lxc.idmap")
                 try UserNamespaceRunner.run(maps) { () throws(BerthError) in
                     try OwnershipShift.reassign(rootfs, uid: (65_536, 0), gid: (65_536, 0))
+                    // Its root must get through this directory to the rootfs, and nobody else
+                    // (files its root makes are its subordinate ids', setuid ones too): the
+                    // directory's group becomes the container root's, mode 0770.
+                    try syscall("chown", staging) { chown(staging, UInt32.max, 0) }
+                    try FileSystem.setMode(staging, 0o770)
                 }
-                // Its root must get through this directory (the user's, 0770) to the rootfs.
-                try FileSystem.setMode(staging, 0o771)
             }
             if request.shiftIDs {
                 let maps = try IDMap.parse(document.values("lxc.idmap"), origin: "lxc.idmap")
