@@ -46,4 +46,23 @@ extension Sandbox {
         // (A test may have put the lxcpath itself on a filesystem of its own.)
         #expect(MountTable.mounts(under: root).filter { $0 != lxcpath }.isEmpty, "mounts left", sourceLocation: sourceLocation)
     }
+
+    /// The shipped defaults (unprivileged, a veth on the managed bridge) with the managed bridge
+    /// `bridge` at `ipv4` instead of the host's berthbr0. The caller deletes the bridge.
+    func useManagedBridge(_ bridge: String, ipv4: String) throws {
+        try "berth.net.bridge = \(bridge)\nberth.net.ipv4 = \(ipv4)\n".write(toFile: configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        let defaults = try String(contentsOfFile: repositoryRoot + "/config/default.conf", encoding: .utf8)
+        try defaults.replacingOccurrences(of: "berthbr0", with: bridge).write(toFile: configDirectory + "/default.conf", atomically: true, encoding: .utf8)
+    }
+
+    /// Compiles the C program `source` into a static binary at `path` with the toolchain's C
+    /// compiler; false where there is none (or no static libc).
+    func compileStatic(_ source: String, to path: String) throws -> Bool {
+        try source.write(toFile: path + ".c", atomically: true, encoding: .utf8)
+        let compilers = ["/opt/swift/usr/bin/clang", "/usr/bin/cc", "/usr/bin/clang"].filter { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let compiler = compilers.first else { return false }
+        let built = try run(executable: compiler, ["-static", "-O1", "-o", path, path + ".c"])
+        chmod(path, 0o755)
+        return built.status == 0
+    }
 }

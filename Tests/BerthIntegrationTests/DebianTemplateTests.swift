@@ -17,9 +17,7 @@ struct DebianTemplateTests {
         let links = TestLinks(box)
         let bridge = "bt\(links.tag)d"
         // Shipped defaults (unprivileged, a veth on the managed bridge), on the test's bridge.
-        try "berth.net.bridge = \(bridge)\nberth.net.ipv4 = 10.205.0.1/24\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
-        let defaults = try String(contentsOfFile: repositoryRoot + "/config/default.conf", encoding: .utf8)
-        try defaults.replacingOccurrences(of: "berthbr0", with: bridge).write(toFile: box.configDirectory + "/default.conf", atomically: true, encoding: .utf8)
+        try box.useManagedBridge(bridge, ipv4: "10.205.0.1/24")
         defer { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(bridge) 2>/dev/null"]) }
         var environment = box.environment
         environment["BERTH_CACHE_DIR"] = "/var/cache/berth"

@@ -200,9 +200,7 @@ struct NetworkTests {
         let box = try Sandbox()
         let links = TestLinks(box)
         let bridge = "bt\(links.tag)m"
-        try "berth.net.bridge = \(bridge)\nberth.net.ipv4 = 10.204.0.1/24\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
-        let defaults = try String(contentsOfFile: repositoryRoot + "/config/default.conf", encoding: .utf8)
-        try defaults.replacingOccurrences(of: "berthbr0", with: bridge).write(toFile: box.configDirectory + "/default.conf", atomically: true, encoding: .utf8)
+        try box.useManagedBridge(bridge, ipv4: "10.204.0.1/24")
         defer { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(bridge) 2>/dev/null"]) }
 
         // Six creates at once: six different addresses.

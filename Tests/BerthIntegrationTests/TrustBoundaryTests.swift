@@ -213,8 +213,7 @@ struct TrustBoundaryTests {
     /// A static program: `squat NAME SECONDS` binds and holds the abstract socket NAME;
     /// `ask PATH REQUEST` connects to the socket PATH, sends REQUEST and prints the reply.
     static func buildSocketProbe(at path: String, box: Sandbox) throws -> Bool {
-        let source = path + ".c"
-        try """
+        try box.compileStatic("""
             #include <stdio.h>
             #include <string.h>
             #include <unistd.h>
@@ -248,12 +247,7 @@ struct TrustBoundaryTests {
                 if (got > 0) { line[got] = 0; printf("%s", line); }
                 return 0;
             }
-            """.write(toFile: source, atomically: true, encoding: .utf8)
-        let compilers = ["/opt/swift/usr/bin/clang", "/usr/bin/cc", "/usr/bin/clang"].filter { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let compiler = compilers.first else { return false }
-        let built = try box.run(executable: compiler, ["-static", "-O1", "-o", path, source])
-        chmod(path, 0o755)
-        return built.status == 0
+            """, to: path)
     }
 
     /// A setuid-root file the container's root plants is out of every other host user's reach,

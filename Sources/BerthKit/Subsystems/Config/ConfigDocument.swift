@@ -125,8 +125,6 @@ public struct ConfigDocument: Sendable {
         let scalars = value.unicodeScalars
         let blankEdge = [" ", "\t"].contains(scalars.first) || [" ", "\t"].contains(scalars.last)
         let quotedAlready = value.count >= 2 && (value.first == "\"" || value.first == "'") && value.last == value.first
-        // A line break grapheme glued to the first character would hide a leading blank too.
-        let oddStart = value.first.map { $0.unicodeScalars.count > 1 && $0.unicodeScalars.first == " " } ?? false
-        return blankEdge || quotedAlready || oddStart ? "\"\(value)\"" : value
+        return blankEdge || quotedAlready ? "\"\(value)\"" : value
     }
 }

@@ -42,12 +42,9 @@ public struct HookRunner {
         guard !commands.isEmpty else { return }
         let version = (try? config.unsigned("lxc.hook.version")) ?? 0
         let name = container.name.value
-        let environment = [
-            "PATH=\(ProcessEnvironment.current["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
-            "LXC_NAME=\(name)", "LXC_CONFIG_FILE=\(container.paths.config)", "LXC_ROOTFS_MOUNT=\(rootfs)",
-            "LXC_ROOTFS_PATH=\(rootfs)", "LXC_SRC_NAME=\(name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR",
-            "LXC_HOOK_VERSION=\(version)", "LXC_HOOK_TYPE=\(stage)", "LXC_HOOK_SECTION=lxc",
-        ] + (config.values("lxc.environment") + config.values("lxc.environment.hooks")).filter { $0.contains("=") }
+        let environment = lxcEnvironment(name: name, configPath: container.paths.config, rootfsMount: rootfs, rootfs: rootfs, version: Int(version))
+            + ["LXC_HOOK_TYPE=\(stage)", "LXC_HOOK_SECTION=lxc"]
+            + (config.values("lxc.environment") + config.values("lxc.environment.hooks")).filter { $0.contains("=") }
         for command in commands {
             let script = version == 1 ? "exec \(command)" : "exec \(command) \(name) lxc \(stage)"
             try execute(script, label: "\(stage) hook '\(command)'", environment: environment)
@@ -55,14 +52,18 @@ public struct HookRunner {
     }
 
     private func baseEnvironment(rootfsMount: String?) -> [String] {
-        let host = ProcessEnvironment.current
-        return [
-            "PATH=\(host["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
-            "LXC_NAME=\(plan.name)", "LXC_CONFIG_FILE=\(plan.configPath)",
-            "LXC_ROOTFS_MOUNT=\(rootfsMount ?? plan.rootfs)", "LXC_ROOTFS_PATH=\(plan.rootfs)",
-            "LXC_SRC_NAME=\(plan.name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR",
-            "LXC_HOOK_VERSION=\(plan.hookVersion)", "LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")",
-        ] + plan.hookEnvironment
+        Self.lxcEnvironment(name: plan.name, configPath: plan.configPath, rootfsMount: rootfsMount ?? plan.rootfs,
+                            rootfs: plan.rootfs, version: plan.hookVersion)
+            + ["LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")"] + plan.hookEnvironment
+    }
+
+    /// The variables every hook gets, as LXC sets them.
+    private static func lxcEnvironment(name: String, configPath: String, rootfsMount: String, rootfs: String, version: Int) -> [String] {
+        [
+            "PATH=\(ProcessEnvironment.current["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
+            "LXC_NAME=\(name)", "LXC_CONFIG_FILE=\(configPath)", "LXC_ROOTFS_MOUNT=\(rootfsMount)", "LXC_ROOTFS_PATH=\(rootfs)",
+            "LXC_SRC_NAME=\(name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR", "LXC_HOOK_VERSION=\(version)",
+        ]
     }
 
     /// Runs `sh -c script` and waits; a failure names `label`, the status and the last line the
