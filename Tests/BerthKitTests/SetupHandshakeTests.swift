@@ -1,3 +1,4 @@
+import SystemPackage
 import Testing
 @testable import BerthKit
 
@@ -6,31 +7,25 @@ import Testing
 @Suite struct SetupHandshakeTests {
     /// Both ends of a fresh socketpair, closed by `body`'s end.
     func withPair(_ body: (SetupChannel, SetupChannel) throws -> Void) throws {
-        var pair: [Int32] = [-1, -1]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0)
-        defer { for fd in pair where fd >= 0 { close(fd) } }
-        try body(SetupChannel(fd: pair[0]), SetupChannel(fd: pair[1]))
+        let pair = try UnixSocket.pair(display: "test")
+        defer { pair.0.closeQuietly(); pair.1.closeQuietly() }
+        try body(SetupChannel(fd: pair.0), SetupChannel(fd: pair.1))
     }
 
     /// A descriptor of a file this test can recognise on the other side (its inode).
-    func probeFile() throws -> (fd: Int32, inode: UInt64) {
-        let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
-        try #require(fd >= 0)
-        var st = stat()
-        fstat(fd, &st)
-        return (fd, UInt64(st.st_ino))
+    func probeFile() throws -> (fd: FileDescriptor, inode: UInt64) {
+        let fd = try FileSystem.open("/proc/self/exe", O_RDONLY)
+        return (fd, inode(fd))
     }
 
-    func inode(_ fd: Int32) -> UInt64 {
-        var st = stat()
-        fstat(fd, &st)
-        return UInt64(st.st_ino)
+    func inode(_ fd: FileDescriptor) -> UInt64 {
+        (try? FileSystem.status(of: fd, display: "probe")).map { UInt64($0.st_ino) } ?? 0
     }
 
     @Test func everyMessageArrivesWithItsDescriptor() throws {
         try withPair { monitor, child in
             let (file, expected) = try probeFile()
-            defer { close(file) }
+            defer { file.closeQuietly() }
             let sent: [SetupMessage] = [.mapped(tree: file), .mapped(tree: nil), .upperLayer(file), .terminal(file),
                                         .terminalHold(file), .ready, .go, .failed("mounting the rootfs: no such file")]
             for message in sent {
@@ -40,7 +35,7 @@ import Testing
                 if let fd = received.descriptor {
                     #expect(fd != file, "a new descriptor arrives, not the number sent")
                     #expect(inode(fd) == expected, "it names the same file")
-                    close(fd)
+                    fd.closeQuietly()
                 } else {
                     #expect(message.descriptor == nil)
                     #expect(received == message)
@@ -65,13 +60,13 @@ import Testing
     func aChildFailingAtAStepIsReportedWithItsReason(step: Int) throws {
         try withPair { monitor, child in
             let (file, _) = try probeFile()
-            defer { close(file) }
+            defer { file.closeQuietly() }
             let messages: [SetupMessage] = [.mapped(tree: file), .upperLayer(file), .terminal(file), .terminalHold(file), .ready]
             for index in 0..<step { try child.send(messages[index]) }
             try child.send(.failed("step \(step) failed"))
             for index in 0..<step {
                 let got = try monitor.receive(Self.steps[index], ended: "ended")
-                if let fd = got.descriptor { close(fd) }
+                got.descriptor?.closeQuietly()
             }
             do {
                 _ = try monitor.receive(Self.steps[step], ended: "ended")
@@ -84,18 +79,17 @@ import Testing
 
     @Test(arguments: 0..<5)
     func aChildDyingAtAStepIsEndOfFile(step: Int) throws {
-        var pair: [Int32] = [-1, -1]
-        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
-        defer { close(pair[0]) }
-        let monitor = SetupChannel(fd: pair[0]), child = SetupChannel(fd: pair[1])
+        let pair = try UnixSocket.pair(display: "test")
+        defer { pair.0.closeQuietly() }
+        let monitor = SetupChannel(fd: pair.0), child = SetupChannel(fd: pair.1)
         let (file, _) = try probeFile()
-        defer { close(file) }
+        defer { file.closeQuietly() }
         let messages: [SetupMessage] = [.mapped(tree: nil), .upperLayer(file), .terminal(file), .terminalHold(file), .ready]
         for index in 0..<step { try child.send(messages[index]) }
-        close(pair[1])  // the child is gone
+        pair.1.closeQuietly()  // the child is gone
         for index in 0..<step {
             let got = try monitor.receive(Self.steps[index], ended: "ended")
-            if let fd = got.descriptor { close(fd) }
+            got.descriptor?.closeQuietly()
         }
         do {
             _ = try monitor.receive(Self.steps[step], ended: "the container's first process died at step \(step)")
@@ -108,9 +102,9 @@ import Testing
 
     @Test func anUnknownWordOrAMissingDescriptorIsAFailure() throws {
         try withPair { monitor, child in
-            _ = write(child.fd, "hello\n", 6)
+            child.fd.writeFully("hello\n")
             #expect(throws: BerthError.self) { _ = try monitor.receive() }
-            _ = write(child.fd, "pty\n", 4)  // a terminal without its descriptor
+            child.fd.writeFully("pty\n")  // a terminal without its descriptor
             #expect(throws: BerthError.self) { _ = try monitor.receive() }
             try child.send(.go)
             #expect(throws: BerthError.self) { _ = try monitor.receive("ready", ended: "ended") }

@@ -1,4 +1,5 @@
 import BerthKit
+import SystemPackage
 import Logging
 
 /// swift-log handler behind `-o FILE -l LEVEL`: appends `timestamp program LEVEL message` lines to
@@ -7,9 +8,9 @@ public struct BerthLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let program: String
-    private let fd: Int32
+    private let fd: FileDescriptor
 
-    public init(program: String, fd: Int32, level: Logger.Level) {
+    public init(program: String, fd: FileDescriptor, level: Logger.Level) {
         self.program = program
         self.fd = fd
         self.logLevel = level
@@ -22,8 +23,7 @@ public struct BerthLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let line = "\(Timestamp.utcNow()) \(program) \(event.level.rawValue.uppercased()) \(event.message)\n"
-        var bytes = Array(line.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(fd, $0.baseAddress, $0.count) }
+        fd.writeFully(line)
     }
 
     /// LXC's level names (and numbers 0-8) as swift-log levels.
@@ -41,9 +41,7 @@ public struct BerthLogHandler: LogHandler {
     }
 
     /// Opens the log file for appending.
-    public static func open(_ path: String) throws(BerthError) -> Int32 {
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw BerthError(.system, "open \(path): \(BerthError.errnoText())") }
-        return fd
+    public static func open(_ path: String) throws(BerthError) -> FileDescriptor {
+        try FileSystem.open(path, O_WRONLY | O_CREAT | O_APPEND, mode: 0o640)
     }
 }

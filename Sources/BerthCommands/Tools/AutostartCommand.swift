@@ -53,14 +53,8 @@ public struct AutostartCommand: BerthTool {
             for entry in entries { print("\(entry.container.name) \(action == .start ? entry.delay : 0)") }
             return
         }
-        let failed = autostarter.run(action, on: entries) { seconds in sleepSeconds(seconds) }
+        let failed = autostarter.run(action, on: entries)
         for (name, why) in failed { context.warn("\(name): \(why)") }
         if !failed.isEmpty { throw ExitCode(1) }
     }
-}
-
-private func sleepSeconds(_ seconds: Int) {
-    var request = timespec(tv_sec: seconds, tv_nsec: 0)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }

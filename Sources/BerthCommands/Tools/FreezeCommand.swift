@@ -1,3 +1,4 @@
+import SystemPackage
 import ArgumentParser
 import BerthKit
 
@@ -31,6 +32,6 @@ public struct FreezeCommand: BerthTool {
         guard let reply = try MonitorClient(paths: target.paths).send(request) else {
             throw BerthError(.notRunning, "\(target.name) is not running")
         }
-        close(reply.fd)
+        reply.fd.closeQuietly()
     }
 }

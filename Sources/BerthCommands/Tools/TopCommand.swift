@@ -1,3 +1,5 @@
+import SystemPackage
+
 import ArgumentParser
 import BerthKit
 
@@ -34,11 +36,11 @@ public struct TopCommand: BerthTool {
         let context = try ToolContext(program: Self.configuration.commandName ?? "berth-top", options: common)
         let top = ContainerTop(lxcpath: context.lxcpath)
         let key = ContainerTop.SortKey(rawValue: sort) ?? .name
-        let live = !batch && isatty(1) == 1
+        let live = !batch && Terminal.isTerminal(.standardOutput)
         repeat {
             let rows = top.sample(interval: delay, sort: key, reverse: reverse)
             // Home and clear, then the table: redrawn in place on a terminal.
-            Descriptor.writeAll(1, (live ? "\u{1b}[H\u{1b}[2J" : "") + TopCommand.table(rows))
+            FileDescriptor.standardOutput.writeFully((live ? "\u{1b}[H\u{1b}[2J" : "") + TopCommand.table(rows))
         } while live
     }
 

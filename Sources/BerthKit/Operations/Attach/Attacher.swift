@@ -18,8 +18,8 @@ public struct Attacher {
               let pidText = reply.words.first, let initPID = pid_t(pidText), initPID > 0, let pidfd = reply.passedFD else {
             throw BerthError(.notRunning, "\(container.name) is not running")
         }
-        close(reply.fd)
-        defer { close(pidfd) }
+        reply.fd.closeQuietly()
+        defer { pidfd.closeQuietly() }
         // Before anything of this process enters the container: the image it runs there must be
         // one no process inside can write (see ExecutableGuard). May re-execute this process.
         if let monitor = ExecutableGuard.parent(of: initPID) {
@@ -34,7 +34,7 @@ public struct Attacher {
             if theirs != ours { flags.insert(entry.set) }
         }
         let bounding = options.elevated ? nil : Attacher.boundingSet(of: initPID)
-        let useTerminal = options.terminal ?? (isatty(0) == 1 || isatty(1) == 1)
+        let useTerminal = options.terminal ?? (Terminal.isTerminal(.standardInput) || Terminal.isTerminal(.standardOutput))
         var environment: [String] = []
         let current = ProcessEnvironment.current
         if options.clearEnvironment {
@@ -53,52 +53,50 @@ public struct Attacher {
         }
         if useTerminal && !environment.contains(where: { $0.hasPrefix("TERM=") }) { environment.append("TERM=linux") }
 
-        var pair: [Int32] = [-1, -1]
-        if useTerminal {
-            try syscall("socketpair", "attach") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
-        }
+        let pair = useTerminal ? try UnixSocket.pair(display: "attach") : nil
         // The helper's and the command's signals stay default; this process ignores the keyboard
         // signals while it waits, as lxc-attach does: they are for the command.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGQUIT, SIG_IGN)
-        signal(SIGPIPE, SIG_IGN)
+        for sig in [SIGINT, SIGQUIT, SIGPIPE] { ProcessControl.setSignal(sig, ignored: true) }
         // The container's seccomp policy applies to what attach runs as well (also with -e,
         // as in LXC, where -e keeps capabilities, cgroup and LSM but not the syscalls).
         let config = try container.loadConfig()
-        let (policy, origin) = try StartPlan.seccompPolicy(config) { "\(container.paths.config): \($0)" }
+        let (policy, origin) = try StartPlan.seccompPolicy(config, readFile: { (path) throws(BerthError) in try FileSystem.readText(path) }) { "\(container.paths.config): \($0)" }
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
         let noNewPrivs = config.boolean("lxc.no_new_privs")
         // A user's own container has no cgroup (see StartPlan.cgroupless).
-        let cgroup = geteuid() == 0 ? PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath) : .none()
-        let helper = fork()
+        let cgroup = CurrentProcess.isRoot ? PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath) : .none()
+        let helper = ProcessControl.fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {
-            if useTerminal { close(pair[0]) }
+            pair?.0.closeQuietly()
             AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bounding: bounding, options: options,
-                         environment: environment, terminalSocket: useTerminal ? pair[1] : nil, seccomp: seccomp,
+                         environment: environment, terminalSocket: pair?.1, seccomp: seccomp,
                          noNewPrivs: noNewPrivs).run()
         }
-        var terminal: RawTerminal?
-        var ptx: Int32 = -1
-        if useTerminal {
-            close(pair[1])
+        var ptx: FileDescriptor?
+        if let (ours, theirs) = pair {
+            theirs.closeQuietly()
             var byte: [UInt8] = [0]
-            if case (1, let fd?) = UnixSocket.receive(pair[0], into: &byte) { ptx = fd }
-            close(pair[0])
+            if case (1, let fd?) = UnixSocket.receive(ours, into: &byte) { ptx = fd }
+            ours.closeQuietly()
         }
-        if ptx >= 0 {
-            if let size = Terminal.size(of: 0) ?? Terminal.size(of: 1) {
+        if let ptx {
+            if let size = Terminal.size(of: .standardInput) ?? Terminal.size(of: .standardOutput) {
                 Terminal.setSize(of: ptx, rows: size.rows, cols: size.cols)
             }
-            if isatty(0) == 1 { terminal = RawTerminal(fd: 0) }
-            TerminalRelay(ptx: ptx).run()
+            let terminal = RawTerminal(fd: .standardInput)
+            // SIGTERM and SIGHUP end the relay instead of the process, so the terminal is restored
+            // and the pty closed, which hangs up the command (its session loses its tty).
+            var pump = TerminalPump(remote: ptx)
+            pump.resized = {
+                if let size = Terminal.size(of: .standardInput) { Terminal.setSize(of: ptx, rows: size.rows, cols: size.cols) }
+            }
+            pump.run()
             terminal?.restore()
-            close(ptx)
+            ptx.closeQuietly()
         }
-        var status: Int32 = 0
-        while waitpid(helper, &status, 0) < 0 && errno == EINTR {}
-        return ChildProcess.Termination(waitStatus: status).shellStatus
+        return ProcessControl.waitFor(helper)?.shellStatus ?? 1
     }
 
     /// The capability bounding set of init (CapBnd in /proc/PID/status).

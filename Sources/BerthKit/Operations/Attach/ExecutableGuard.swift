@@ -19,30 +19,23 @@ public enum ExecutableGuard {
         if let ours = identity("/proc/self/exe"), let theirs = identity("/proc/\(monitor)/exe"), ours == theirs { return }
         let copy = try FileData.sealedCopy(of: "/proc/self/exe")
         let environment = ProcessEnvironment.current.map { "\($0.key)=\($0.value)" }
-        let err: Int32 = CStringArray(CommandLine.arguments).withPointers { argv in
-            CStringArray(environment).withPointers { envp in
-                FileData.execute(copy, argv, envp)
-            }
-        }
-        close(copy)
-        throw BerthError.system("re-executing from a sealed copy", CommandLine.arguments.first ?? "berth", Errno(rawValue: err))
+        let err = FileData.execute(copy, arguments: CommandLine.arguments, environment: environment)
+        copy.closeQuietly()
+        throw BerthError.system("re-executing from a sealed copy", CommandLine.arguments.first ?? "berth", err)
     }
 
     /// Whether this process already runs from a sealed memfd (the kernel names its file
     /// `/memfd:<name> (deleted)`), so the re-execution happens at most once.
     static func runsSealedCopy() -> Bool {
         guard let target = try? FileSystem.readLink("/proc/self/exe"), target.hasPrefix("/memfd:berth") else { return false }
-        let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        let seals = fcntl(fd, 1034 /* F_GET_SEALS */)
-        return seals >= 0 && seals & 0x0008 /* F_SEAL_WRITE */ != 0
+        guard let fd = try? FileSystem.open("/proc/self/exe", O_RDONLY) else { return false }
+        defer { fd.closeQuietly() }
+        return FileData.isWriteSealed(fd)
     }
 
     /// The device and inode of the file at `path` (following the /proc magic link).
     static func identity(_ path: String) -> [UInt64]? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
+        guard let info = FileSystem.status(path) else { return nil }
         return [UInt64(info.st_dev), UInt64(info.st_ino)]
     }
 

@@ -65,9 +65,8 @@ public struct Autostarter {
         return action == .start ? entries : entries.reversed()
     }
 
-    /// Carries out `action` on `entries`: the names that failed, with why. `sleep` waits the
-    /// start delays (seconds).
-    public func run(_ action: Action, on entries: [Entry], sleep: (Int) -> Void) -> [(ContainerName, String)] {
+    /// Carries out `action` on `entries`: the names that failed, with why.
+    public func run(_ action: Action, on entries: [Entry]) -> [(ContainerName, String)] {
         var failed: [(ContainerName, String)] = []
         for (index, entry) in entries.enumerated() {
             do throws(BerthError) {
@@ -78,7 +77,7 @@ public struct Autostarter {
                     _ = try starter.start(warn: warn)
                     // The pause lets the container come up before the next (a database before
                     // its applications); none after the last one.
-                    if entry.delay > 0 && index < entries.count - 1 { sleep(entry.delay) }
+                    if entry.delay > 0 && index < entries.count - 1 { CurrentProcess.pause(seconds: Double(entry.delay)) }
                 case .shutdown(let timeout):
                     _ = try ContainerStopper(container: entry.container).shutdown(timeout: timeout, noKill: false)
                 case .kill:

@@ -62,7 +62,7 @@ public struct ContainerCopier {
         let hold = try holdIfRunning(request.source, allowed: request.allowRunning)
         defer { hold?.release() }
 
-        let staging = Path.join(target.paths.lxcpath, target.paths.stagingPrefix + String(getpid()))
+        let staging = Path.join(target.paths.lxcpath, target.paths.stagingPrefix + String(CurrentProcess.id))
         var registered: Container?
         do throws(BerthError) {
             try FileSystem.makeDirectories(target.paths.lxcpath)
@@ -250,7 +250,7 @@ public struct ContainerCopier {
     /// Copies and snapshots of a user's container would have to run in its user namespace (its
     /// files belong to its root's ids): not done yet, so refused clearly.
     static func requireRoot(_ what: String) throws(BerthError) {
-        guard geteuid() == 0 else {
+        guard CurrentProcess.isRoot else {
             throw BerthError(.unsupported, "\(what) of containers need root for now (a user's container's files belong to its subordinate ids)")
         }
     }

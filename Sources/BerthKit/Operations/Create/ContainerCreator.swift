@@ -45,7 +45,7 @@ public struct ContainerCreator {
         // A user other than root makes unprivileged containers only, from the ids delegated to
         // it, and with the built-in template (its files are handed to the container's root in
         // a user namespace).
-        let userMaps = geteuid() == 0 ? nil : try ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory)
+        let userMaps = CurrentProcess.isRoot ? nil : try ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory)
         if userMaps != nil {
             guard template == .busybox || template == .none else {
                 throw BerthError(.unsupported, "as a user other than root, only -t busybox and -t none are supported for now")
@@ -66,7 +66,7 @@ public struct ContainerCreator {
         if let dir = rootfsDirectory, FileSystem.exists(dir), !((try? FileSystem.list(dir))?.isEmpty ?? false) {
             throw BerthError(.alreadyExists, "--dir \(dir) exists and is not an empty directory")
         }
-        if let dir = rootfsDirectory, let open = StartPlan.exposingDirectory(of: dir) {
+        if let dir = rootfsDirectory, let open = StartInputs.exposingDirectory(of: dir) {
             throw BerthError(.permissionDenied, "--dir \(dir): \(StartPlan.exposureMessage(dir, open))")
         }
 
@@ -82,7 +82,7 @@ public struct ContainerCreator {
         }
         sweepLeftovers(paths)
 
-        let staging = Path.join(paths.lxcpath, paths.stagingPrefix + String(getpid()))
+        let staging = Path.join(paths.lxcpath, paths.stagingPrefix + String(CurrentProcess.id))
         var madeRootfsDirectory = false
         do throws(BerthError) {
             try FileSystem.makeDirectory(staging, mode: 0o770)
@@ -159,7 +159,7 @@ public struct ContainerCreator {
                     // Its root must get through this directory to the rootfs, and nobody else
                     // (files its root makes are its subordinate ids', setuid ones too): the
                     // directory's group becomes the container root's, mode 0770.
-                    try syscall("chown", staging) { chown(staging, UInt32.max, 0) }
+                    try FileSystem.setOwner(staging, uid: uid_t.max, gid: 0)
                     try FileSystem.setMode(staging, 0o770)
                 }
             }
@@ -240,7 +240,7 @@ public struct ContainerCreator {
         let doomed = names.filter { $0.hasPrefix(paths.stagingPrefix) || $0.hasPrefix(paths.removalPrefix) }.map { Path.join(paths.lxcpath, $0) }
         guard !doomed.isEmpty else { return }
         // A user's leftovers hold files of its subordinate ids: removed in a user namespace.
-        if geteuid() != 0, let maps = try? ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory) {
+        if !CurrentProcess.isRoot, let maps = try? ContainerCreator.delegatedMaps(subordinateDirectory: system.subordinateDirectory) {
             try? UserNamespaceRunner.run(maps) { () throws(BerthError) in for path in doomed { try? FileSystem.removeTree(path) } }
         } else {
             for path in doomed { try? FileSystem.removeTree(path) }
@@ -257,8 +257,8 @@ extension ContainerCreator {
     /// container ids 0-65535; an error saying what to ask the administrator for when there are
     /// none.
     static func delegatedMaps(subordinateDirectory: String) throws(BerthError) -> [IDMap] {
-        let uid = getuid()
-        let name = getpwuid(uid).map { String(cString: $0.pointee.pw_name) } ?? "\(uid)"
+        let uid = CurrentProcess.realUser
+        let name = CurrentProcess.userName(of: uid) ?? "\(uid)"
         guard let uids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subuid")),
               let gids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subgid")) else {
             throw BerthError(.unsupported, "no subordinate ids for \(name) in \(subordinateDirectory)/subuid and subgid: a container of a user other than root needs 65536 of each (an administrator runs: usermod --add-subuids 200000-265535 --add-subgids 200000-265535 \(name))")

@@ -62,10 +62,10 @@ public struct ContainerDestroyer {
             try removeDependent(container, from: origin)
         }
         // Vanish first (one rename), then remove at leisure: readers never see half a container.
-        let doomed = Path.join(paths.lxcpath, paths.removalPrefix + String(getpid()))
+        let doomed = Path.join(paths.lxcpath, paths.removalPrefix + String(CurrentProcess.id))
         try FileSystem.rename(paths.directory, to: doomed)
         for tree in trees.dropFirst() { try FileSystem.removeTree(tree) }
-        if geteuid() != 0, let maps = try? IDMap.parse(config?.values("lxc.idmap") ?? [], origin: "lxc.idmap"), !maps.isEmpty {
+        if !CurrentProcess.isRoot, let maps = try? IDMap.parse(config?.values("lxc.idmap") ?? [], origin: "lxc.idmap"), !maps.isEmpty {
             // A user's container holds files of its root's ids, which only that root may
             // remove: the removal runs in the container's user namespace.
             try UserNamespaceRunner.run(maps) { () throws(BerthError) in try FileSystem.removeTree(doomed) }

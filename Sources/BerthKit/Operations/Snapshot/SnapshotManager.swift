@@ -43,7 +43,7 @@ public struct SnapshotManager {
         let index = (container.snapshotNames().compactMap { Int($0.dropFirst(4)) }.max() ?? -1) + 1
         let name = "snap\(index)"
         try FileSystem.makeDirectories(snaps)
-        let staging = Path.join(snaps, ".\(name).creating-\(getpid())")
+        let staging = Path.join(snaps, ".\(name).creating-\(CurrentProcess.id)")
         do throws(BerthError) {
             try FileSystem.makeDirectory(staging, mode: 0o770)
             var request = ContainerCopier.Request(source: container, newName: try ContainerName(name), newLxcpath: snaps)
@@ -134,7 +134,7 @@ public struct SnapshotManager {
             throw BerthError(.hasDependents, "\(container.name) has clones (\(clones.map(\.name.value).joined(separator: ", "))); restoring over it would change their lower layer")
         }
         let directory = container.paths.directory
-        let staging = Path.join(container.paths.lxcpath, restoringPrefix(container) + String(getpid()))
+        let staging = Path.join(container.paths.lxcpath, restoringPrefix(container) + String(CurrentProcess.id))
         do throws(BerthError) {
             try FileSystem.makeDirectory(staging, mode: 0o770)
             var request = ContainerCopier.Request(source: source, newName: container.name, newLxcpath: container.paths.lxcpath)
@@ -205,9 +205,9 @@ public struct SnapshotManager {
             throw BerthError(.hasDependents, "snapshot \(name) of \(container.name) has clones: \(users.map(\.name.value).joined(separator: ", ")); destroy them first")
         }
         // Gone from the list in one rename, then removed.
-        let doomed = Path.join(container.paths.snapshots, ".\(name).removing-\(getpid())")
+        let doomed = Path.join(container.paths.snapshots, ".\(name).removing-\(CurrentProcess.id)")
         try FileSystem.rename(snap.paths.directory, to: doomed)
         try FileSystem.removeTree(doomed)
-        if container.snapshotNames().isEmpty { rmdir(container.paths.snapshots) }
+        if container.snapshotNames().isEmpty { _ = FileSystem.removeEmptyDirectory(container.paths.snapshots) }
     }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// berth-start and berth-execute: checks the container, builds its start plan, and runs a
 /// monitor for it — in a daemon process (the default: this call returns once the container is
 /// RUNNING, or throws why it is not), or in this process (foreground, until the container ends).
@@ -49,7 +51,7 @@ public struct ContainerStarter {
         var isExecute = false
         if case .execute = mode { isExecute = true }
         let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute,
-                                 managedBridge: managedBridge)
+                                 inputs: .host(managedBridge: managedBridge))
         for note in plan.securityNotes { warn(note) }
         try checkMACs(plan)
 
@@ -77,47 +79,44 @@ public struct ContainerStarter {
 
     private func daemonize(plan: StartPlan, pidfile: String?, warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
         let paths = container.paths
-        var report: [Int32] = [-1, -1]
-        try syscall("pipe", "status") { pipe(&report) }
-        let first = fork()
+        // Close-on-exec: the monitor's hooks and the container never inherit the report pipe.
+        let report = try FileDescriptor.closeOnExecPipe(display: "the monitor's report pipe")
+        let first = ProcessControl.fork()
         guard first >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
         if first == 0 {
-            close(report[0])
-            _ = setsid()
+            report.read.closeQuietly()
+            CurrentProcess.startSession()
             // A second fork: the monitor is then no child of the caller's shell and is adopted by
             // the host's init (or the nearest subreaper) when this intermediate process exits.
-            let monitorPID = fork()
-            if monitorPID != 0 { _exit(monitorPID > 0 ? 0 : 1) }
-            let null = open("/dev/null", O_RDWR)
-            if null >= 0 { for fd in Int32(0)...2 { dup2(null, fd) }; if null > 2 { close(null) } }
+            let monitorPID = ProcessControl.fork()
+            if monitorPID != 0 { CurrentProcess.exitNow(monitorPID > 0 ? 0 : 1) }
+            (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
             // Nothing the caller had open may live on in the monitor and the container: a
             // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
-            Descriptor.closeAll(except: [report[1]])
-            _ = fcntl(report[1], F_SETFD, FD_CLOEXEC)
-            _ = chdir("/")
+            FileDescriptor.closeAll(except: [report.write])
+            try? CurrentProcess.changeDirectory("/")
             var options = Monitor.Options()
-            options.report = report[1]
+            options.report = report.write
             do throws(BerthError) {
                 let lock = try ContainerLock.acquire(paths, timeout: 30)
                 guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
-                    Descriptor.writeAll(report[1], "ABORTING \(container.name) is already running\n")
-                    _exit(1)
+                    report.write.writeFully("ABORTING \(container.name) is already running\n")
+                    CurrentProcess.exitNow(1)
                 }
                 if let pidfile {
-                    try? FileSystem.writeAtomically(pidfile, text: "\(getpid())\n", mode: 0o644)
+                    try? FileSystem.writeAtomically(pidfile, text: "\(CurrentProcess.id)\n", mode: 0o644)
                 }
                 lock.release()
-                _exit(monitor.run())
+                CurrentProcess.exitNow(monitor.run())
             } catch {
-                Descriptor.writeAll(report[1], "ABORTING \(error.message)\n")
-                _exit(1)
+                report.write.writeFully("ABORTING \(error.message)\n")
+                CurrentProcess.exitNow(1)
             }
         }
-        close(report[1])
-        var status: Int32 = 0
-        while waitpid(first, &status, 0) < 0 && errno == EINTR {}
-        let line = Descriptor.readLine(report[0]) ?? ""
-        close(report[0])
+        report.write.closeQuietly()
+        _ = ProcessControl.waitFor(first)
+        let line = report.read.readLine() ?? ""
+        report.read.closeQuietly()
         if line.hasPrefix("RUNNING") { return 0 }
         if line.hasPrefix("ABORTING ") {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// berth-stop: asks a running container's init to halt (or reboot), waits, and kills it when it
 /// does not stop in time. All of it goes through the container's monitor, which does the
 /// signalling (through init's pidfd) and the cleanup.
@@ -14,8 +16,8 @@ public struct ContainerStopper {
     public func kill() throws(BerthError) -> Bool {
         guard let reply = try client.send(.stop) else { return false }
         // The monitor closes this connection as its very last act.
-        _ = Descriptor.readToEnd(reply.fd)
-        close(reply.fd)
+        _ = reply.fd.readToEnd()
+        reply.fd.closeQuietly()
         return true
     }
 
@@ -23,9 +25,9 @@ public struct ContainerStopper {
     /// to stop; then kills it, unless `noKill`. False when the container was not running.
     public func shutdown(timeout: Double?, noKill: Bool) throws(BerthError) -> Bool {
         guard let watch = try client.send(.watch) else { return false }
-        defer { close(watch.fd) }
+        defer { watch.fd.closeQuietly() }
         guard let halt = try client.send(.halt) else { return true }  // stopped in between
-        close(halt.fd)
+        halt.fd.closeQuietly()
         if waitForEnd(watch.fd, timeout: timeout) { return true }
         if noKill {
             throw BerthError(.busy, "\(container.name) did not stop within \(Int(timeout ?? 0)) s (left running: --nokill)")
@@ -37,18 +39,17 @@ public struct ContainerStopper {
     /// Asks init to reboot and waits until the container runs again.
     public func reboot(timeout: Double?) throws(BerthError) -> Bool {
         guard let watch = try client.send(.watch) else { return false }
-        defer { close(watch.fd) }
+        defer { watch.fd.closeQuietly() }
         guard let request = try client.send(.reboot) else { return false }
-        close(request.fd)
+        request.fd.closeQuietly()
         let deadline = timeout.map { monotonicSeconds() + $0 }
         var left = false
         while true {
             let wait = deadline.map { max(0, Int32(($0 - monotonicSeconds()) * 1000)) } ?? -1
-            var pfd = pollfd(fd: watch.fd, events: Int16(POLLIN), revents: 0)
-            if poll(&pfd, 1, wait) == 0 {
+            if !watch.fd.isReadable(milliseconds: wait) {
                 throw BerthError(.busy, "\(container.name) did not come back within \(Int(timeout ?? 0)) s of the reboot request")
             }
-            guard let line = Descriptor.readLine(watch.fd) else {
+            guard let line = watch.fd.readLine() else {
                 throw BerthError(.system, "\(container.name) stopped instead of rebooting")
             }
             if line != "state RUNNING" { left = true } else if left { return true }
@@ -56,15 +57,12 @@ public struct ContainerStopper {
     }
 
     /// True when the watch connection ended (the monitor is gone) within `timeout`.
-    private func waitForEnd(_ fd: Int32, timeout: Double?) -> Bool {
+    private func waitForEnd(_ fd: FileDescriptor, timeout: Double?) -> Bool {
         let deadline = timeout.map { monotonicSeconds() + $0 }
         while true {
             let wait = deadline.map { max(0, Int32(($0 - monotonicSeconds()) * 1000)) } ?? -1
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, wait)
-            if ready == 0 { return false }
-            if ready < 0 { if errno == EINTR { continue } else { return false } }
-            if Descriptor.readSome(fd) == nil { return true }
+            if !fd.isReadable(milliseconds: wait) { return false }
+            if fd.readAvailable() == nil { return true }
         }
     }
 }

@@ -49,7 +49,7 @@ public struct CgroupFreezer: Sendable {
                 try PayloadCgroup.write(state, wanted)
                 if (try? FileSystem.readText(state))?.hasPrefix(wanted) ?? false { return }
                 if monotonicSeconds() > deadline { break }
-                usleep(pause)
+                CurrentProcess.pause(microseconds: pause)
                 pause = min(pause * 2, 10_000)
             }
             if frozen { try? PayloadCgroup.write(state, "THAWED") }
@@ -60,7 +60,7 @@ public struct CgroupFreezer: Sendable {
                     if frozen { try? PayloadCgroup.write(Path.join(directory, "cgroup.freeze"), "0") }
                     throw BerthError(.timedOut, "the container did not \(frozen ? "freeze" : "thaw") within \(Int(timeout)) s")
                 }
-                usleep(pause)
+                CurrentProcess.pause(microseconds: pause)
                 pause = min(pause * 2, 10_000)
             }
             return

@@ -26,7 +26,7 @@ public struct ContainerTop {
         }
         let before = running.map { ContainerStats(cgroup: $0.1, initPID: $0.2).cpuNanoseconds }
         let start = monotonicSeconds()
-        if interval > 0 { usleep(useconds_t(interval * 1_000_000)) }
+        if interval > 0 { CurrentProcess.pause(seconds: interval) }
         let elapsed = max(monotonicSeconds() - start, 0.000_001)
         var rows: [Row] = []
         for (index, entry) in running.enumerated() {

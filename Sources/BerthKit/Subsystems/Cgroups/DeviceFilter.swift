@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Device rules (`lxc.cgroup.devices.allow/deny`, LXC's `TYPE MAJOR:MINOR ACCESS` lines) as a
 /// cgroup v2 eBPF device program, for hosts where no v1 devices controller exists.
 ///
@@ -109,10 +111,9 @@ public struct DeviceFilter: Sendable, Equatable {
     /// lives as long as the cgroup; the program's descriptor is closed here.
     public func attach(to directory: String) throws(BerthError) {
         let fd = try DeviceProgram.load(instructions)
-        defer { close(fd) }
-        let cgroup = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard cgroup >= 0 else { throw BerthError.system("opening cgroup", directory, currentErrno) }
-        defer { close(cgroup) }
+        defer { fd.closeQuietly() }
+        let cgroup = try FileSystem.open(directory, O_RDONLY | O_DIRECTORY, display: "cgroup \(directory)")
+        defer { cgroup.closeQuietly() }
         try DeviceProgram.attach(fd, to: cgroup, display: directory)
     }
 }

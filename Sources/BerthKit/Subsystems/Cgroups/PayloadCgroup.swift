@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A running container's own cgroup, `berth.payload.<name>`, in every hierarchy the host has:
 /// each v1 hierarchy and the cgroup2 mount (hybrid hosts have both). It sits below the cgroup
 /// of the host's init in each hierarchy, as LXC's `lxc.payload.<name>` does; Berth's name
@@ -182,10 +184,10 @@ public struct PayloadCgroup: Sendable {
     /// manage its subtree, as LXC delegates it. The limits stay the host's.
     public func delegate(uid: UInt32, gid: UInt32) throws(BerthError) {
         for directory in directories {
-            try syscall("chown", directory) { chown(directory, uid, gid) }
+            try FileSystem.setOwner(directory, uid: uid, gid: gid)
             for file in ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control", "cgroup.clone_children", "notify_on_release"] {
                 let path = Path.join(directory, file)
-                if FileSystem.exists(path) { try syscall("chown", path) { chown(path, uid, gid) } }
+                if FileSystem.exists(path) { try FileSystem.setOwner(path, uid: uid, gid: gid) }
             }
         }
     }
@@ -197,15 +199,14 @@ public struct PayloadCgroup: Sendable {
         var failures: [String] = []
         for directory in directories.flatMap(PayloadCgroup.subtree) where FileSystem.isDirectory(directory) {
             var attempt = 0
-            while rmdir(directory) != 0 {
-                let err = currentErrno
+            while let err = FileSystem.removeEmptyDirectory(directory) {
                 if err == .noSuchFileOrDirectory { break }
                 attempt += 1
                 guard err == .resourceBusy, attempt < 200 else {
                     failures.append("\(directory): \(err.berthDescription)")
                     break
                 }
-                usleep(5_000)
+                CurrentProcess.pause(microseconds: 5_000)
             }
         }
         if !failures.isEmpty {
@@ -230,7 +231,7 @@ public struct PayloadCgroup: Sendable {
             try? freezer.set(frozen: false, timeout: 1)
             let deadline = monotonicSeconds() + 1
             while directories.contains(where: { !PayloadCgroup.processes(in: $0).isEmpty }) && monotonicSeconds() < deadline {
-                usleep(2_000)
+                CurrentProcess.pause(microseconds: 2_000)
             }
         }
         if directories.allSatisfy({ PayloadCgroup.processes(in: $0).isEmpty }) { try? remove() }
@@ -250,10 +251,9 @@ public struct PayloadCgroup: Sendable {
 
     static func write(_ path: String, _ text: String) throws(BerthError) {
         // O_TRUNC means nothing to cgroupfs; it keeps a fake tree of plain files honest.
-        let fd = try syscall("open", path) { open(path, O_WRONLY | O_TRUNC | O_CLOEXEC) }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw BerthError.system("write", path, currentErrno) }
+        let fd = try FileSystem.open(path, O_WRONLY | O_TRUNC)
+        defer { fd.closeQuietly() }
+        // One write: cgroupfs takes a value whole, from the first write only.
+        try FileSystem.writeOnce(fd, Array(text.utf8), path)
     }
 }

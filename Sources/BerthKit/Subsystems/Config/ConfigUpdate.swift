@@ -8,8 +8,7 @@ public enum ConfigUpdate {
         var document = ConfigDocument(text: original, file: file)
         let changed = try document.modernizeKeys()
         guard changed > 0 else { return 0 }
-        var st = stat()
-        let mode = stat(file, &st) == 0 ? st.st_mode & 0o7777 : 0o644
+        let mode = FileSystem.status(file).map { $0.st_mode & 0o7777 } ?? 0o644
         // The backup first: whatever happens next, the old text is there.
         try FileSystem.writeAtomically(file + ".backup", text: original, mode: mode)
         try FileSystem.writeAtomically(file, text: document.render(), mode: mode)

@@ -92,6 +92,7 @@ extension BerthError {
     public static func errnoText(_ code: Int32) -> String {
         // strerror's buffer is process-global; Berth's processes are single-threaded where
         // they report errors, so the string is copied out before anything else can overwrite it.
+        // (The one C call outside System: errors are the layer below it.)
         String(cString: strerror(code))
     }
 }

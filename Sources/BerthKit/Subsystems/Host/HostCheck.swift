@@ -30,9 +30,7 @@ public struct HostCheck: Sendable {
     public var problems: [Item] { sections.flatMap(\.items).filter(\.isProblem) }
 
     public static func run() -> HostCheck {
-        var uts = utsname()
-        uname(&uts)
-        let release = withUnsafePointer(to: &uts.release) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+        let release = CurrentProcess.kernelRelease
         let kconfig = KernelConfig.current(release: release)
         let layout = CgroupLayout.current()
 

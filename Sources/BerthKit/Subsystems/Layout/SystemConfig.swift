@@ -28,7 +28,7 @@ public struct SystemConfig: Sendable {
         // A user other than root has its own settings and containers, as LXC's users do:
         // ~/.config/berth and ~/.local/share/berth (or the XDG directories).
         let home = environment["HOME"] ?? "/"
-        let asUser = geteuid() != 0
+        let asUser = !CurrentProcess.isRoot
         let directory = environment["BERTH_CONFIG_DIR"]
             ?? (asUser ? Path.join(environment["XDG_CONFIG_HOME"] ?? Path.join(home, ".config"), "berth") : "/etc/berth")
         var result = SystemConfig(

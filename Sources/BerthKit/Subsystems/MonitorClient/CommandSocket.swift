@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The per-container Unix socket a monitor serves, and the lock that makes one monitor per
 /// container ("already running").
 ///
@@ -21,7 +23,7 @@ public struct CommandSocket: Sendable {
     let owner: uid_t
 
     public init(paths: ContainerPaths) {
-        owner = geteuid()
+        owner = CurrentProcess.effectiveUser
         directory = CommandSocket.runtimeDirectory(uid: owner)
         var stem = "\(paths.name.value).\(CommandSocket.hash(paths.lxcpath))"
         if directory.utf8.count + 1 + stem.utf8.count + 5 > 107 {
@@ -34,9 +36,8 @@ public struct CommandSocket: Sendable {
     /// Where `uid`'s command sockets live.
     static func runtimeDirectory(uid: uid_t) -> String {
         if uid == 0 { return "/run/berth" }
-        var st = stat()
         let userRuntime = "/run/user/\(uid)"
-        if lstat(userRuntime, &st) == 0, st.st_mode & S_IFMT == S_IFDIR, st.st_uid == uid { return userRuntime + "/berth" }
+        if let st = FileSystem.linkStatus(userRuntime), FileSystem.kind(of: st.st_mode) == .directory, st.st_uid == uid { return userRuntime + "/berth" }
         return "/tmp/berth-\(uid)"
     }
 
@@ -49,18 +50,18 @@ public struct CommandSocket: Sendable {
 
     /// A monitor's hold on the socket: the listening descriptor and the lock.
     public struct Listener: Sendable {
-        public let fd: Int32
-        let lockFD: Int32
+        public let fd: FileDescriptor
+        let lockFD: FileDescriptor
         let path: String
         let lockPath: String
 
         /// Removes the socket file and the lock file, then releases the lock (in that order:
         /// once the lock is free a new monitor may bind the same path).
         public func close() {
-            unlink(path)
-            Glibc.close(fd)
-            unlink(lockPath)
-            Glibc.close(lockFD)
+            try? FileSystem.removeFile(path)
+            fd.closeQuietly()
+            try? FileSystem.removeFile(lockPath)
+            lockFD.closeQuietly()
         }
     }
 
@@ -70,10 +71,10 @@ public struct CommandSocket: Sendable {
         guard let lockFD = try lock() else { return nil }
         // A socket file left by a monitor that was killed: nobody listens on it any more (whoever
         // did held the lock this process now holds).
-        unlink(path)
-        let fd: Int32
+        try? FileSystem.removeFile(path)
+        let fd: FileDescriptor
         do throws(BerthError) { fd = try UnixSocket.listen(at: path) } catch {
-            Glibc.close(lockFD)
+            lockFD.closeQuietly()
             throw error
         }
         return Listener(fd: fd, lockFD: lockFD, path: path, lockPath: lockPath)
@@ -82,20 +83,23 @@ public struct CommandSocket: Sendable {
     /// Takes the lock file: nil when another monitor holds it. A monitor removes its lock file
     /// when it ends, so the file locked must still be the one at the path (else it was removed
     /// between open and flock, and the lock protects nothing): checked, and taken again.
-    func lock() throws(BerthError) -> Int32? {
+    func lock() throws(BerthError) -> FileDescriptor? {
         while true {
-            let fd = try syscall("open", lockPath) { open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-                let error = currentErrno
-                Glibc.close(fd)
-                if error == .wouldBlock || error == .resourceTemporarilyUnavailable { return nil }
-                throw BerthError.system("flock", lockPath, error)
+            let fd = try FileSystem.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
+            let taken: Bool
+            do throws(BerthError) { taken = try FileSystem.tryLock(fd, display: lockPath) } catch {
+                fd.closeQuietly()
+                throw error
             }
-            var held = stat(), named = stat()
-            if fstat(fd, &held) == 0, lstat(lockPath, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev {
+            guard taken else {
+                fd.closeQuietly()
+                return nil
+            }
+            if let held = try? FileSystem.status(of: fd, display: lockPath), let named = FileSystem.linkStatus(lockPath),
+               FileSystem.sameFile(held, named) {
                 return fd
             }
-            Glibc.close(fd)
+            fd.closeQuietly()
         }
     }
 
@@ -105,22 +109,21 @@ public struct CommandSocket: Sendable {
     /// and takes a new one (see `lock`).
     public func removeIfStale() {
         guard FileSystem.exists(lockPath) || FileSystem.exists(path), let fd = try? lock() else { return }
-        unlink(path)
-        unlink(lockPath)
-        Glibc.close(fd)
+        try? FileSystem.removeFile(path)
+        try? FileSystem.removeFile(lockPath)
+        fd.closeQuietly()
     }
 
     /// Connects; nil when no monitor listens (the container is stopped). A socket served by
     /// anybody but the directory's owner (or root) is refused, not believed.
-    public func connect() throws(BerthError) -> Int32? {
-        let fd = UnixSocket.connect(to: path)
-        guard fd >= 0 else {
+    public func connect() throws(BerthError) -> FileDescriptor? {
+        guard let fd = UnixSocket.connect(to: path) else {
             if errno == ECONNREFUSED || errno == ENOENT || errno == ENOTDIR { return nil }
             throw BerthError.system("connect", path, currentErrno)
         }
         let uid = UnixSocket.peer(fd)?.uid
         guard uid == owner || uid == 0 else {
-            Glibc.close(fd)
+            fd.closeQuietly()
             throw BerthError(.permissionDenied, "\(path) is served by uid \(uid.map(String.init) ?? "unknown"), not by a monitor of uid \(owner); refusing to talk to it")
         }
         return fd
@@ -130,17 +133,14 @@ public struct CommandSocket: Sendable {
     /// never a symlink, closed to everybody else.
     func prepareDirectory() throws(BerthError) {
         if owner == 0 { try FileSystem.makeDirectories("/run", mode: 0o755) }
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST {
-            throw BerthError.system("mkdir", directory, currentErrno)
-        }
-        let fd = try syscall("open", directory) { open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        defer { Glibc.close(fd) }
-        var st = stat()
-        try syscall("fstat", directory) { fstat(fd, &st) }
+        try FileSystem.makeDirectoryIfMissing(directory, mode: 0o700)
+        let fd = try FileSystem.open(directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { fd.closeQuietly() }
+        let st = try FileSystem.status(of: fd, display: directory)
         guard st.st_uid == owner else {
             throw BerthError(.permissionDenied, "\(directory) belongs to uid \(st.st_uid), not to uid \(owner): another user made it; remove it (its monitors' sockets cannot live there)")
         }
-        if st.st_mode & 0o077 != 0 { try syscall("chmod", directory) { fchmod(fd, 0o700) } }
+        if st.st_mode & 0o077 != 0 { try FileSystem.setMode(of: fd, 0o700, display: directory) }
     }
 
     /// What the monitor knows of a client, checked before it reads a request.
@@ -149,15 +149,14 @@ public struct CommandSocket: Sendable {
         /// monitor's, and it runs in the monitor's own pid namespace (a process of a container
         /// that reached the socket anyway, through a bind mount of the host's /run, is refused).
         /// The namespace is read through a pidfd of the client, so a recycled pid cannot pass.
-        static func isTrusted(_ fd: Int32) -> Bool {
-            guard let (pid, uid) = UnixSocket.peer(fd), uid == 0 || uid == getuid() else { return false }
+        static func isTrusted(_ fd: FileDescriptor) -> Bool {
+            guard let (pid, uid) = UnixSocket.peer(fd), uid == 0 || uid == CurrentProcess.realUser else { return false }
             // A pid of 0: the client is in a pid namespace this one cannot see, so not ours.
             guard pid > 0 else { return false }
             let pidfd = UnixSocket.peerPidfd(fd)
-            defer { if let pidfd { Glibc.close(pidfd) } }
-            var theirs = stat(), ours = stat()
-            guard stat("/proc/\(pid)/ns/pid", &theirs) == 0, stat("/proc/self/ns/pid", &ours) == 0,
-                  theirs.st_ino == ours.st_ino, theirs.st_dev == ours.st_dev else { return false }
+            defer { pidfd?.closeQuietly() }
+            guard let theirs = FileSystem.status("/proc/\(pid)/ns/pid"), let ours = FileSystem.status("/proc/self/ns/pid"),
+                  FileSystem.sameFile(theirs, ours) else { return false }
             // The pid still names the client: its pidfd says it is alive, so not reused.
             return pidfd.map { ProcessControl.signal(pidfd: $0, 0) } ?? true
         }

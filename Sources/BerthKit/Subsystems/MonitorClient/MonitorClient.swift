@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Talks to a container's monitor: one request per connection over its `CommandSocket`.
 public struct MonitorClient: Sendable {
     public let socket: CommandSocket
@@ -11,33 +13,33 @@ public struct MonitorClient: Sendable {
     /// A reply: the connection (still open, for console and watch), the words after `ok`, and a
     /// descriptor the monitor passed along.
     public struct Reply {
-        public let fd: Int32
+        public let fd: FileDescriptor
         public let words: [String]
-        public let passedFD: Int32?
+        public let passedFD: FileDescriptor?
     }
 
     /// Sends `request`. nil when no monitor runs (the container is STOPPED). An `err` reply is
     /// thrown with the monitor's message.
     public func send(_ request: MonitorRequest) throws(BerthError) -> Reply? {
         guard let fd = try socket.connect() else { return nil }
-        guard Descriptor.writeAll(fd, request.line + "\n") else {
-            close(fd)
+        guard fd.writeFully(request.line + "\n") else {
+            fd.closeQuietly()
             return nil  // the monitor went away between connect and write: it stopped
         }
         // The reply line may carry a descriptor; it is read a byte at a time up to the newline,
         // so that console bytes after the line stay in the socket.
-        let reply = Descriptor.readLineWithDescriptor(fd)
+        let reply = fd.readLineWithDescriptor()
         let line = reply?.line ?? ""
         let passed = reply?.descriptor
         if line.isEmpty {
-            close(fd)
-            if let passed { close(passed) }
+            fd.closeQuietly()
+            passed?.closeQuietly()
             return nil  // closed without a reply: the monitor is exiting
         }
         let words = line.split(separator: " ").map(String.init)
         if words.first == "err" {
-            close(fd)
-            if let passed { close(passed) }
+            fd.closeQuietly()
+            passed?.closeQuietly()
             throw BerthError(.busy, "\(name): " + words.dropFirst().joined(separator: " "))
         }
         return Reply(fd: fd, words: Array(words.dropFirst()), passedFD: passed)
@@ -46,7 +48,7 @@ public struct MonitorClient: Sendable {
     /// The container's state and init pid. A container without a monitor is STOPPED.
     public func status() -> (state: ContainerState, pid: Int32?) {
         guard let reply = try? send(.state) else { return (.stopped, nil) }
-        close(reply.fd)
+        reply.fd.closeQuietly()
         let state = reply.words.first.flatMap(ContainerState.init(rawValue:)) ?? .stopped
         let pid = reply.words.count > 1 ? pid_t(reply.words[1]) : nil
         return (state, pid.flatMap { $0 > 0 ? $0 : nil })

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Waits for a container to reach one of a set of states, told by its monitor as they change
 /// (a `watch` connection); a container without a monitor is STOPPED, and one that is not yet
 /// running is watched for by retrying the connection.
@@ -13,12 +15,11 @@ public struct StateWaiter {
         var pause: UInt32 = 1_000
         while true {
             if let watch = try client.send(.watch) {
-                defer { close(watch.fd) }
+                defer { watch.fd.closeQuietly() }
                 while true {
                     let wait = deadline.map { max(0, Int32(($0 - monotonicSeconds()) * 1000)) } ?? -1
-                    var pfd = pollfd(fd: watch.fd, events: Int16(POLLIN), revents: 0)
-                    if poll(&pfd, 1, wait) == 0 { return false }
-                    guard let line = Descriptor.readLine(watch.fd) else { break }  // monitor gone: STOPPED
+                    if !watch.fd.isReadable(milliseconds: wait) { return false }
+                    guard let line = watch.fd.readLine() else { break }  // monitor gone: STOPPED
                     if line.hasPrefix("state "), let state = ContainerState(rawValue: String(line.dropFirst(6))), states.contains(state) {
                         return true
                     }
@@ -27,7 +28,7 @@ public struct StateWaiter {
             if states.contains(.stopped) { return true }
             // Not running and not waited for as STOPPED: wait for a monitor to appear.
             if let deadline, monotonicSeconds() >= deadline { return false }
-            usleep(pause)
+            CurrentProcess.pause(microseconds: pause)
             pause = min(pause * 2, 50_000)
         }
     }

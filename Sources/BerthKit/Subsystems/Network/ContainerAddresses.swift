@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The addresses a running container has, read with one netlink dump in its network namespace
 /// (no process is started in the container). Loopback and IPv6 link-local addresses are left out,
 /// as lxc-info does.
@@ -5,12 +7,11 @@ public enum ContainerAddresses {
     /// IPv4 and IPv6 addresses of the container whose init is `pid`; empty when they cannot be
     /// read (the container shares the host's network, or the caller may not enter it).
     public static func read(pid: Int32) -> (ipv4: [String], ipv6: [String]) {
-        let netns = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
-        guard netns >= 0 else { return ([], []) }
-        defer { close(netns) }
+        guard let netns = try? FileSystem.open("/proc/\(pid)/ns/net", O_RDONLY) else { return ([], []) }
+        defer { netns.closeQuietly() }
         // A container without its own network namespace would list the host's addresses.
-        var own = stat(), theirs = stat()
-        if stat("/proc/self/ns/net", &own) == 0, fstat(netns, &theirs) == 0, own.st_ino == theirs.st_ino { return ([], []) }
+        if let own = FileSystem.status("/proc/self/ns/net"), let theirs = try? FileSystem.status(of: netns, display: "netns"),
+           FileSystem.sameFile(own, theirs) { return ([], []) }
         guard let control = try? NetworkControl.inNamespace(netns),
               let links = try? control.links(), let addresses = try? control.addresses() else { return ([], []) }
         let loopback = Set(links.filter { $0.name == "lo" }.map(\.index))

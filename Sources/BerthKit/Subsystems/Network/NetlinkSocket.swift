@@ -3,42 +3,20 @@ import SystemPackage
 /// A NETLINK_ROUTE socket in one network namespace: requests that the kernel acknowledges, and
 /// dumps. Errors carry the kernel's own explanation where it gives one (extended acks).
 final class NetlinkSocket {
-    let fd: Int32
+    let fd: FileDescriptor
     private var sequence: UInt32 = 1
 
-    private init(fd: Int32) {
-        self.fd = fd
-        var on: Int32 = 1
-        // NETLINK_CAP_ACK (10): errors do not echo the request; NETLINK_EXT_ACK (11): the kernel
-        // says in words what it refused.
-        _ = setsockopt(fd, 270, 10, &on, socklen_t(MemoryLayout<Int32>.size))
-        _ = setsockopt(fd, 270, 11, &on, socklen_t(MemoryLayout<Int32>.size))
-    }
+    private init(fd: FileDescriptor) { self.fd = fd }
 
     /// A socket in this process's network namespace.
-    static func open() throws(BerthError) -> NetlinkSocket {
-        NetlinkSocket(fd: try syscall("socket", "AF_NETLINK") {
-            socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)  // NETLINK_ROUTE = 0
-        })
+    static func open() throws(BerthError) -> NetlinkSocket { NetlinkSocket(fd: try NetlinkChannel.open()) }
+
+    /// A socket in the network namespace `netns` (an open `/proc/PID/ns/net`).
+    static func open(inNamespace netns: FileDescriptor) throws(BerthError) -> NetlinkSocket {
+        NetlinkSocket(fd: try NetlinkChannel.open(inNamespace: netns))
     }
 
-    /// A socket in the network namespace `netns` (an open `/proc/PID/ns/net`). The namespace is
-    /// entered only for the `socket` call: a socket stays in the namespace it was made in, and
-    /// setns of a network namespace affects the calling thread only.
-    static func open(inNamespace netns: Int32) throws(BerthError) -> NetlinkSocket {
-        let own = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard own >= 0 else { throw BerthError.system("open", "/proc/thread-self/ns/net", currentErrno) }
-        defer { close(own) }
-        try Namespaces.join(netns, .net, what: "the container's network namespace")
-        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        let failure = currentErrno
-        // Back before anything else runs in this thread, whether or not the socket was made.
-        try? Namespaces.join(own, .net, what: "this process's network namespace")
-        guard fd >= 0 else { throw BerthError.system("socket", "AF_NETLINK in the container's network namespace", failure) }
-        return NetlinkSocket(fd: fd)
-    }
-
-    deinit { close(fd) }
+    deinit { fd.closeQuietly() }
 
     /// Sends `message` and waits for the kernel's acknowledgement. `what` names the operation
     /// in the error.
@@ -84,8 +62,7 @@ final class NetlinkSocket {
     }
 
     private func send(_ bytes: [UInt8], _ what: String) throws(BerthError) {
-        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-        if sent != bytes.count { throw BerthError.system("netlink", what, currentErrno) }
+        try NetlinkChannel.send(fd, bytes, what: what)
     }
 
     private struct Reply {
@@ -97,13 +74,7 @@ final class NetlinkSocket {
 
     private func receive(_ what: String) throws(BerthError) -> [Reply] {
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        var count = 0
-        while true {
-            count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count >= 0 { break }
-            if errno == EINTR { continue }
-            throw BerthError.system("netlink", what, currentErrno)
-        }
+        let count = try NetlinkChannel.receive(fd, into: &buffer, what: what)
         var replies: [Reply] = []
         var offset = 0
         let bytes = buffer[0..<count]

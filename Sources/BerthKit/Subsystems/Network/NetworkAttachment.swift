@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A running container's interfaces, from the monitor's side: made on the host and in the
 /// container's network namespace after clone, and given back when the container ends.
 ///
@@ -12,8 +14,8 @@ final class NetworkAttachment {
     let containerName: String
     let bridge: ManagedBridge?
     let scripts: (InterfacePlan, String, String) throws(BerthError) -> Void
-    private var netns: Int32 = -1
-    private var hostNetns: Int32 = -1
+    private var netns: FileDescriptor?
+    private var hostNetns: FileDescriptor?
     private var hostEnds: [(index: Int32, name: String)] = []
     private var returns: [(inside: String, host: String)] = []
     private var scriptsRun: [(InterfacePlan, String)] = []
@@ -30,10 +32,9 @@ final class NetworkAttachment {
     /// Sets up every interface for the container whose init is `pid` (in its own network
     /// namespace). On failure what was made stays recorded for `detach` and `releaseHostEnds`.
     func attach(pid: pid_t) throws(BerthError) {
-        netns = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
-        guard netns >= 0 else { throw BerthError.system("open", "/proc/\(pid)/ns/net", currentErrno) }
-        hostNetns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard hostNetns >= 0 else { throw BerthError.system("open", "/proc/self/ns/net", currentErrno) }
+        let netns = try FileSystem.open("/proc/\(pid)/ns/net", O_RDONLY)
+        self.netns = netns
+        hostNetns = try FileSystem.open("/proc/self/ns/net", O_RDONLY)
         let host = try NetworkControl.host()
         let hostLinks = try host.links()
         for interface in interfaces {
@@ -70,11 +71,11 @@ final class NetworkAttachment {
             case .macvlan:
                 let parent = try hostLink(interface, hostLinks)
                 try host.createMacvlan(name: interface.name, parent: parent.index, mode: interface.macvlanMode, mac: interface.mac,
-                                       mtu: interface.mtu, namespace: netns)
+                                       mtu: interface.mtu, namespace: try namespace())
                 hostNames[n] = parent.name
             case .phys:
                 let device = try hostLink(interface, hostLinks)
-                try host.change(device.index, name: interface.name, namespace: netns, "lxc.net.\(n): moving \(device.name) into the container")
+                try host.change(device.index, name: interface.name, namespace: try namespace(), "lxc.net.\(n): moving \(device.name) into the container")
                 returns.append((interface.name, device.name))
                 hostNames[n] = device.name
             }
@@ -101,7 +102,7 @@ final class NetworkAttachment {
         var attempts = 0
         while true {
             do throws(BerthError) {
-                try host.createVeth(host: name, bridge: bridge, mtu: interface.mtu, peer: interface.name, peerMAC: interface.mac, peerNamespace: netns)
+                try host.createVeth(host: name, bridge: bridge, mtu: interface.mtu, peer: interface.name, peerMAC: interface.mac, peerNamespace: try namespace())
                 break
             } catch {
                 attempts += 1
@@ -111,7 +112,7 @@ final class NetworkAttachment {
                     }
                     throw BerthError(error.code, "lxc.net.\(interface.index): \(error.message)", errno: error.errno)
                 }
-                usleep(5_000)
+                CurrentProcess.pause(microseconds: 5_000)
             }
         }
         guard let made = try host.link(named: name) else { throw BerthError(.system, "veth \(name) vanished right after it was made") }
@@ -123,7 +124,7 @@ final class NetworkAttachment {
     /// Inside the container: loopback up, addresses, links up, then the default routes (a
     /// route needs its link up).
     private func configureInside(host: NetworkControl) throws(BerthError) {
-        let inside = try NetworkControl.inNamespace(netns)
+        let inside = try NetworkControl.inNamespace(try namespace())
         let links = try inside.links()
         if let loopback = links.first(where: { $0.name == "lo" }) { try inside.change(loopback.index, up: true, "bringing lo up") }
         var indexes: [Int: Int32] = [:]
@@ -196,7 +197,7 @@ final class NetworkAttachment {
             do throws(BerthError) { try scripts(interface, "down", hostName) } catch { problems.append(error.message) }
         }
         scriptsRun = []
-        if !returns.isEmpty, netns >= 0, hostNetns >= 0 {
+        if !returns.isEmpty, let netns, let hostNetns {
             do throws(BerthError) {
                 let inside = try NetworkControl.inNamespace(netns)
                 for (insideName, hostName) in returns {
@@ -213,11 +214,17 @@ final class NetworkAttachment {
             }
         }
         returns = []
-        if netns >= 0 { close(netns) }
-        if hostNetns >= 0 { close(hostNetns) }
-        netns = -1
-        hostNetns = -1
+        netns?.closeQuietly()
+        hostNetns?.closeQuietly()
+        netns = nil
+        hostNetns = nil
         return problems
+    }
+
+    /// The container's network namespace, open since `attach` began.
+    private func namespace() throws(BerthError) -> FileDescriptor {
+        guard let netns else { throw BerthError(.system, "the container's network namespace is not open") }
+        return netns
     }
 
     /// Deletes the host ends of the veths that still exist (by index and name, so a new

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Interfaces, addresses and routes of one network namespace, changed through rtnetlink: what
 /// `ip link`, `ip addr` and `ip route` do, without running them.
 struct NetworkControl {
@@ -29,7 +31,7 @@ struct NetworkControl {
     }
 
     static func host() throws(BerthError) -> NetworkControl { NetworkControl(socket: try .open()) }
-    static func inNamespace(_ netns: Int32) throws(BerthError) -> NetworkControl { NetworkControl(socket: try .open(inNamespace: netns)) }
+    static func inNamespace(_ netns: FileDescriptor) throws(BerthError) -> NetworkControl { NetworkControl(socket: try .open(inNamespace: netns)) }
 
     // MARK: links
 
@@ -51,7 +53,7 @@ struct NetworkControl {
 
     /// A veth pair: `host` stays here (on `bridge` when given), the peer is made directly in
     /// the namespace `peerNamespace` with its final name and MAC, so nothing inside can clash.
-    func createVeth(host: String, bridge: Int32?, mtu: UInt32?, peer: String, peerMAC: [UInt8]?, peerNamespace: Int32) throws(BerthError) {
+    func createVeth(host: String, bridge: Int32?, mtu: UInt32?, peer: String, peerMAC: [UInt8]?, peerNamespace: FileDescriptor) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
         message.appendLinkHeader()
         message.append(Self.ifname, string: host)
@@ -65,7 +67,7 @@ struct NetworkControl {
         message.append(Self.ifname, string: peer)
         if let peerMAC { message.append(Self.address, bytes: peerMAC) }
         if let mtu { message.append(Self.mtu, mtu) }
-        message.append(Self.netnsFD, UInt32(bitPattern: peerNamespace))
+        message.append(Self.netnsFD, UInt32(bitPattern: peerNamespace.rawValue))
         message.endNest()
         message.endNest()
         message.endNest()
@@ -73,14 +75,14 @@ struct NetworkControl {
     }
 
     /// A macvlan on `parent`, made directly in `namespace` with its final name.
-    func createMacvlan(name: String, parent: Int32, mode: UInt32, mac: [UInt8]?, mtu: UInt32?, namespace: Int32) throws(BerthError) {
+    func createMacvlan(name: String, parent: Int32, mode: UInt32, mac: [UInt8]?, mtu: UInt32?, namespace: FileDescriptor) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
         message.appendLinkHeader()
         message.append(Self.ifname, string: name)
         message.append(Self.link, parent)
         if let mac { message.append(Self.address, bytes: mac) }
         if let mtu { message.append(Self.mtu, mtu) }
-        message.append(Self.netnsFD, UInt32(bitPattern: namespace))
+        message.append(Self.netnsFD, UInt32(bitPattern: namespace.rawValue))
         message.beginNest(Self.linkinfo)
         message.append(Self.infoKind, string: "macvlan")
         message.beginNest(Self.infoData)
@@ -102,14 +104,14 @@ struct NetworkControl {
 
     /// Changes an existing interface: what is given is set, in one request.
     func change(_ index: Int32, name: String? = nil, mtu: UInt32? = nil, mac: [UInt8]? = nil, up: Bool? = nil,
-                master: Int32? = nil, namespace: Int32? = nil, _ what: String) throws(BerthError) {
+                master: Int32? = nil, namespace: FileDescriptor? = nil, _ what: String) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.acknowledge)
         message.appendLinkHeader(index: index, flags: up == true ? Self.up : 0, change: up == nil ? 0 : Self.up)
         if let name { message.append(Self.ifname, string: name) }
         if let mtu { message.append(Self.mtu, mtu) }
         if let mac { message.append(Self.address, bytes: mac) }
         if let master { message.append(Self.master, master) }
-        if let namespace { message.append(Self.netnsFD, UInt32(bitPattern: namespace)) }
+        if let namespace { message.append(Self.netnsFD, UInt32(bitPattern: namespace.rawValue)) }
         try socket.perform(message, what)
     }
 

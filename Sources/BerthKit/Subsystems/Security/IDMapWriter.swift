@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Writes a user namespace's uid and gid maps. Root writes `/proc/PID/uid_map` and `gid_map`
 /// itself; any other user goes through the setuid helpers newuidmap and newgidmap (package
 /// uidmap), which allow only the ranges /etc/subuid and /etc/subgid delegate to that user (and
@@ -6,14 +8,12 @@ enum IDMapWriter {
     static func write(pid: pid_t, _ maps: [IDMap]) throws(BerthError) {
         for (kind, file, helper) in [(IDMap.Kind.uid, "uid_map", "newuidmap"), (.gid, "gid_map", "newgidmap")] {
             let ofKind = maps.filter { $0.kind == kind }
-            if geteuid() == 0 {
+            if CurrentProcess.isRoot {
                 let path = "/proc/\(pid)/\(file)"
-                let fd = try syscall("open", path) { open(path, O_WRONLY | O_CLOEXEC) }
-                defer { close(fd) }
+                let fd = try FileSystem.open(path, O_WRONLY)
+                defer { fd.closeQuietly() }
                 // One write: the kernel takes a map whole, and only once.
-                let text = Array(IDMap.procText(maps, kind).utf8)
-                let written = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                guard written == text.count else { throw BerthError.system("writing", "\(path) (lxc.idmap)", currentErrno) }
+                try FileSystem.writeOnce(fd, Array(IDMap.procText(maps, kind).utf8), "\(path) (lxc.idmap)")
             } else {
                 try runHelper(helper, pid: pid, ofKind)
             }
@@ -25,23 +25,20 @@ enum IDMapWriter {
             throw BerthError(.unsupported, "\(helper) is not installed (package uidmap); a user other than root needs it to map a user namespace")
         }
         let arguments = ["\(pid)"] + maps.flatMap { ["\($0.inside)", "\($0.outside)", "\($0.count)"] }
-        var fds: [Int32] = [-1, -1]
-        try syscall("pipe", helper) { pipe(&fds) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (readEnd, writeEnd) = try FileDescriptor.closeOnExecPipe(display: helper)
         let child: ChildProcess
         do throws(BerthError) {
-            child = try ChildProcess.spawn(program, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stderr: fds[1])
+            child = try ChildProcess.spawn(program, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stderr: writeEnd)
         } catch {
-            close(fds[0])
-            close(fds[1])
+            readEnd.closeQuietly()
+            writeEnd.closeQuietly()
             throw error
         }
-        close(fds[1])
-        let said = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-        close(fds[0])
-        var status: Int32 = 0
-        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
-        guard status == 0 else {
+        // Our copy of the write end first, or the read would never see end of file.
+        writeEnd.closeQuietly()
+        let said = String(decoding: readEnd.readToEnd(), as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        readEnd.closeQuietly()
+        guard child.waitWithoutForwarding().succeeded else {
             throw BerthError(.system, "\(helper) \(arguments.joined(separator: " ")) failed\(said.isEmpty ? "" : ": \(said)") (are these ids delegated to this user in /etc/sub\(helper == "newuidmap" ? "uid" : "gid")?)")
         }
     }

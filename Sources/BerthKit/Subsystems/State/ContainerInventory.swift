@@ -19,11 +19,11 @@ public enum ContainerInventory {
     /// code, which knows what they hold. Root's lxcpaths only: a user's leftovers hold files of
     /// its subordinate ids and go with its next create.
     static func sweepAbandoned(_ names: [String], lxcpath: String) {
-        guard geteuid() == 0 else { return }
+        guard CurrentProcess.isRoot else { return }
         for name in names where name.hasPrefix(".") {
             guard let range = name.firstRange(of: ".removing-") ?? name.firstRange(of: ".creating-"),
                   let pid = pid_t(name[range.upperBound...]), pid > 0 else { continue }
-            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            if ProcessControl.exists(pid) { continue }
             try? FileSystem.removeTree(Path.join(lxcpath, name))
         }
     }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Changes the owners of everything in a root filesystem by a rule, without following anything
 /// out of the tree; setuid and setgid bits, which chown clears, are put back.
 ///
@@ -17,34 +19,33 @@ enum OwnershipShift {
 
     /// `uid`/`gid` give the new id, or nil to leave it.
     private static func walk(_ root: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
-        let fd = try syscall("open", root) { open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        defer { close(fd) }
-        var st = stat()
-        try syscall("stat", root) { fstat(fd, &st) }
+        let fd = try FileSystem.open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { fd.closeQuietly() }
+        let st = try FileSystem.status(of: fd, display: root)
         try walk(fd, root, uid: uid, gid: gid)
-        try apply(AT_FDCWD, root, st, uid: uid, gid: gid)
+        try apply(FileDescriptor(rawValue: AT_FDCWD), root, st, uid: uid, gid: gid)
     }
 
-    private static func walk(_ dirFD: Int32, _ path: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
+    private static func walk(_ dirFD: FileDescriptor, _ path: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
         for name in try FileSystem.names(inDirectory: dirFD, path: path) {
             let child = "\(path)/\(name)"
-            var st = stat()
-            try syscall("lstat", child) { fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW) }
+            let st = try FileSystem.linkStatus(name, in: dirFD, display: child)
             if FileSystem.kind(of: st.st_mode) == .directory {
-                let childFD = try syscall("open", child) { openat(dirFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-                defer { close(childFD) }
+                let childFD = try FileSystem.open(name, in: dirFD, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: child)
+                defer { childFD.closeQuietly() }
                 try walk(childFD, child, uid: uid, gid: gid)
             }
             try apply(dirFD, name, st, uid: uid, gid: gid, display: child)
         }
     }
 
-    private static func apply(_ dirFD: Int32, _ name: String, _ st: stat, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?, display: String? = nil) throws(BerthError) {
+    private static func apply(_ dirFD: FileDescriptor, _ name: String, _ st: stat, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?, display: String? = nil) throws(BerthError) {
         let newUID = uid(st.st_uid), newGID = gid(st.st_gid)
         guard newUID != nil || newGID != nil else { return }
-        try syscall("chown", display ?? name) { fchownat(dirFD, name, newUID ?? st.st_uid, newGID ?? st.st_gid, AT_SYMLINK_NOFOLLOW) }
+        try Errno.check(FileSystem.setOwner(name, in: dirFD, uid: newUID ?? st.st_uid, gid: newGID ?? st.st_gid), "chown", display ?? name)
+        // Not a symlink, so setting the mode of the entry itself is what was meant.
         if FileSystem.kind(of: st.st_mode) != .symlink, st.st_mode & (S_ISUID | S_ISGID) != 0 {
-            try syscall("chmod", display ?? name) { fchmodat(dirFD, name, st.st_mode & 0o7777, 0) }
+            try Errno.check(FileSystem.setMode(name, in: dirFD, st.st_mode & 0o7777), "chmod", display ?? name)
         }
     }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The backing stores behind one interface: how a new container's root filesystem is made from
 /// an existing one, for copies, clones, snapshots and restores.
 ///
@@ -110,14 +112,15 @@ public enum RootfsStorage {
         // process's own, so nothing is ever mounted on the host and nothing outlives the copy.
         // (unshare of the mount namespace works because the tools are single-threaded.)
         try Namespaces.unshare(.mount)
-        try syscall("mount", "/ (rslave)") { mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) }
+        try MountCalls.stopPropagation()
         let merged = destination + ".merged"
         try FileSystem.makeDirectory(merged, mode: 0o700)
-        defer { rmdir(merged) }
+        defer { try? FileSystem.removeDirectory(merged) }
         // Read-only, without an upper-layer work dir: a view of the layers as they are.
         let options = "lowerdir=\(layers.upper):\(layers.lower)"
-        try syscall("mount overlay", merged) { mount("overlay", merged, "overlay", UInt(MS_RDONLY), options) }
-        defer { umount2(merged, Int32(MNT_DETACH)) }
+        try MountCalls.mount("overlay", on: merged, type: "overlay", flags: UInt(MS_RDONLY), data: options, display: merged)
+        // Detached before the directory is removed (defers run in reverse order).
+        defer { MountCalls.unmount(merged) }
         try copyContents(merged, into: destination)
     }
 
@@ -127,10 +130,9 @@ public enum RootfsStorage {
     }
 
     static func copyOwnerAndMode(from source: String, to destination: String) throws(BerthError) {
-        var st = stat()
-        try syscall("stat", source) { stat(source, &st) }
-        try syscall("chown", destination) { chown(destination, st.st_uid, st.st_gid) }
-        try syscall("chmod", destination) { chmod(destination, st.st_mode & 0o7777) }
+        guard let st = FileSystem.status(source) else { throw BerthError.system("stat", source, currentErrno) }
+        try FileSystem.setOwner(destination, uid: st.st_uid, gid: st.st_gid)
+        try FileSystem.setMode(destination, st.st_mode & 0o7777)
     }
 
     /// The container whose rootfs is `lower` (`<lxcpath>/<name>/rootfs`, or a snapshot's), when

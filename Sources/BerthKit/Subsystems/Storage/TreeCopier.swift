@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Copies a directory tree exactly, as a container's root filesystem needs it: every file
 /// type (devices, fifos, sockets, symlinks), hard links kept as hard links, holes kept as holes,
 /// owner, mode (setuid bits too), extended attributes (ACLs and file capabilities among them)
@@ -26,35 +28,33 @@ struct TreeCopier {
     @discardableResult
     static func copy(_ source: String, to destination: String, into: Bool = false) throws(BerthError) -> TreeCopier {
         var copier = TreeCopier(destinationRoot: destination)
-        var st = stat()
-        try syscall("lstat", source) { lstat(source, &st) }
+        guard let st = FileSystem.linkStatus(source) else { throw BerthError.system("lstat", source, currentErrno) }
         guard FileSystem.kind(of: st.st_mode) == .directory else {
             throw BerthError(.invalidArgument, "\(source) is not a directory")
         }
-        let sourceFD = try syscall("open", source) { open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        defer { close(sourceFD) }
-        if !into { try syscall("mkdir", destination) { mkdir(destination, 0o700) } }
-        let destinationFD = try syscall("open", destination) { open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-        defer { close(destinationFD) }
+        let sourceFD = try FileSystem.open(source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { sourceFD.closeQuietly() }
+        if !into { try FileSystem.makeDirectory(destination, mode: 0o700) }
+        let destinationFD = try FileSystem.open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
+        defer { destinationFD.closeQuietly() }
         try copier.copyContents(sourceFD, source, destinationFD, destination)
         try copier.finish(destinationFD, destination, st, attributes: (source, destination))
         return copier
     }
 
-    private mutating func copyContents(_ sourceFD: Int32, _ source: String, _ destinationFD: Int32, _ destination: String) throws(BerthError) {
+    private mutating func copyContents(_ sourceFD: FileDescriptor, _ source: String, _ destinationFD: FileDescriptor, _ destination: String) throws(BerthError) {
         for name in try FileSystem.names(inDirectory: sourceFD, path: source) {
             let from = "\(source)/\(name)", to = "\(destination)/\(name)"
             // Extended attributes are read and written by descriptor-relative paths: the
             // directory through its open descriptor, the entry itself not followed. A source
             // directory swapped for a symlink meanwhile leads nowhere else.
-            let attributes = ("/proc/self/fd/\(sourceFD)/\(name)", "/proc/self/fd/\(destinationFD)/\(name)")
-            var st = stat()
-            try syscall("lstat", from) { fstatat(sourceFD, name, &st, AT_SYMLINK_NOFOLLOW) }
+            let attributes = ("\(sourceFD.procPath)/\(name)", "\(destinationFD.procPath)/\(name)")
+            let st = try FileSystem.linkStatus(name, in: sourceFD, display: from)
             let kind = FileSystem.kind(of: st.st_mode)
             if kind != .directory, st.st_nlink > 1 {
                 let key = HardLink(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
                 if let first = linked[key] {
-                    try syscall("link", to) { linkat(AT_FDCWD, first, destinationFD, name, 0) }
+                    try Errno.check(FileSystem.makeHardLink(name, in: destinationFD, to: first, in: FileDescriptor(rawValue: AT_FDCWD)), "link", to)
                     continue
                 }
                 linked[key] = to
@@ -62,28 +62,28 @@ struct TreeCopier {
             files += 1
             switch kind {
             case .directory:
-                try syscall("mkdir", to) { mkdirat(destinationFD, name, 0o700) }
-                let childSource = try syscall("open", from) { openat(sourceFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-                defer { close(childSource) }
-                let childDestination = try syscall("open", to) { openat(destinationFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
-                defer { close(childDestination) }
+                try Errno.check(FileSystem.makeDirectory(name, in: destinationFD, mode: 0o700), "mkdir", to)
+                let childSource = try FileSystem.open(name, in: sourceFD, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: from)
+                defer { childSource.closeQuietly() }
+                let childDestination = try FileSystem.open(name, in: destinationFD, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: to)
+                defer { childDestination.closeQuietly() }
                 try copyContents(childSource, from, childDestination, to)
                 try finish(childDestination, to, st, attributes: attributes)
             case .file:
-                let input = try syscall("open", from) { openat(sourceFD, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
-                defer { close(input) }
-                let output = try syscall("create", to) { openat(destinationFD, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
-                defer { close(output) }
+                let input = try FileSystem.open(name, in: sourceFD, O_RDONLY | O_NOFOLLOW, display: from)
+                defer { input.closeQuietly() }
+                let output = try FileSystem.open(name, in: destinationFD, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600, display: to)
+                defer { output.closeQuietly() }
                 try copyData(input, output, st, to)
                 bytes += UInt64(st.st_size)
                 try finish(output, to, st, attributes: attributes)
             case .symlink:
                 let target = try FileSystem.readLink(at: sourceFD, name, display: from)
-                try syscall("symlink", to) { symlinkat(target, destinationFD, name) }
+                try Errno.check(FileSystem.makeSymlink(name, in: destinationFD, pointingAt: target), "symlink", to)
                 try finishPath(destinationFD, name, to, st, attributes, symlink: true)
             default:
                 // Devices, fifos, sockets: the node itself, with its device number.
-                try syscall("mknod", to) { mknodat(destinationFD, name, st.st_mode, st.st_rdev) }
+                try Errno.check(FileSystem.makeNode(name, in: destinationFD, like: st), "mknod", to)
                 try finishPath(destinationFD, name, to, st, attributes, symlink: false)
             }
         }
@@ -91,7 +91,7 @@ struct TreeCopier {
 
     /// File data: a reflink where possible, else kernel-side copies of the data regions only,
     /// so holes stay holes; a user-space loop where the kernel cannot copy across filesystems.
-    private func copyData(_ input: Int32, _ output: Int32, _ st: stat, _ path: String) throws(BerthError) {
+    private func copyData(_ input: FileDescriptor, _ output: FileDescriptor, _ st: stat, _ path: String) throws(BerthError) {
         guard st.st_size > 0 else { return }
         if FileData.shareBlocks(of: input, with: output) { return }
         let size = off_t(st.st_size)
@@ -100,14 +100,11 @@ struct TreeCopier {
         while offset < size {
             var start = offset, end = size
             if sparse {
-                start = lseek(input, offset, 3)  // SEEK_DATA
-                if start < 0 { break }  // ENXIO: only a hole remains
-                end = lseek(input, start, 4)  // SEEK_HOLE
-                if end < 0 { end = size }
+                guard let region = FileData.dataRegion(of: input, from: offset, size: size) else { break }  // only a hole remains
+                (start, end) = region
             }
-            guard lseek(input, start, SEEK_SET) == start, lseek(output, start, SEEK_SET) == start else {
-                throw BerthError.system("lseek", path, currentErrno)
-            }
+            try FileData.seek(input, to: start, display: path)
+            try FileData.seek(output, to: start, display: path)
             var remaining = Int(end - start)
             while remaining > 0 {
                 let copied = FileData.copyRange(from: input, to: output, count: remaining)
@@ -127,27 +124,25 @@ struct TreeCopier {
             offset = end
         }
         // A file that ends in a hole gets its length.
-        try syscall("ftruncate", path) { ftruncate(output, size) }
+        try FileSystem.truncate(output, to: Int(size), display: path)
     }
 
     /// Owner, then mode (chown clears setuid bits), then extended attributes (a file capability
     /// must be set after the chown, which drops it), then times (last: everything before changes
     /// them) of an open file or directory.
-    private func finish(_ fd: Int32, _ path: String, _ st: stat, attributes: (from: String, to: String)) throws(BerthError) {
-        try syscall("chown", path) { fchown(fd, st.st_uid, st.st_gid) }
-        try syscall("chmod", path) { fchmod(fd, st.st_mode & 0o7777) }
+    private func finish(_ fd: FileDescriptor, _ path: String, _ st: stat, attributes: (from: String, to: String)) throws(BerthError) {
+        try Errno.check(FileSystem.setOwner(of: fd, uid: st.st_uid, gid: st.st_gid), "chown", path)
+        try FileSystem.setMode(of: fd, st.st_mode & 0o7777, display: path)
         try copyAttributes(from: attributes.from, to: attributes.to, display: path)
-        var times = [st.st_atim, st.st_mtim]
-        try syscall("utimens", path) { futimens(fd, &times) }
+        try Errno.check(FileSystem.setTimes(of: fd, access: st.st_atim, modification: st.st_mtim), "utimens", path)
     }
 
     /// The same for a symlink or a device node, which are not opened.
-    private func finishPath(_ dirFD: Int32, _ name: String, _ path: String, _ st: stat, _ attributes: (from: String, to: String), symlink: Bool) throws(BerthError) {
-        try syscall("chown", path) { fchownat(dirFD, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) }
-        if !symlink { try syscall("chmod", path) { fchmodat(dirFD, name, st.st_mode & 0o7777, AT_SYMLINK_NOFOLLOW) } }
+    private func finishPath(_ dirFD: FileDescriptor, _ name: String, _ path: String, _ st: stat, _ attributes: (from: String, to: String), symlink: Bool) throws(BerthError) {
+        try Errno.check(FileSystem.setOwner(name, in: dirFD, uid: st.st_uid, gid: st.st_gid), "chown", path)
+        if !symlink { try Errno.check(FileSystem.setMode(name, in: dirFD, st.st_mode & 0o7777), "chmod", path) }
         try copyAttributes(from: attributes.from, to: attributes.to, display: path)
-        var times = [st.st_atim, st.st_mtim]
-        try syscall("utimens", path) { utimensat(dirFD, name, &times, AT_SYMLINK_NOFOLLOW) }
+        try Errno.check(FileSystem.setTimes(name, in: dirFD, access: st.st_atim, modification: st.st_mtim), "utimens", path)
     }
 
     /// Every extended attribute (the l* calls, so symlinks are not followed).

@@ -1,4 +1,5 @@
 import CBerthLinux
+import SystemPackage
 
 /// A helper program Berth runs (a template, later hooks): started in its own process group with
 /// a death signal, waited for while the caller's stop signals are forwarded to it.
@@ -45,13 +46,13 @@ public struct ChildProcess {
     /// Standard descriptors left nil are inherited.
     public static func spawn(
         _ executable: String, arguments: [String], environment: [String],
-        directory: String? = nil, stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil
+        directory: String? = nil, stdin: FileDescriptor? = nil, stdout: FileDescriptor? = nil, stderr: FileDescriptor? = nil
     ) throws(BerthError) -> ChildProcess {
         let argv = CStringArray([executable] + arguments)
         let envp = CStringArray(environment)
         let pid = argv.withPointers { a in
             envp.withPointers { e in
-                berth_spawn(executable, a, e, directory, stdin ?? -1, stdout ?? -1, stderr ?? -1)
+                berth_spawn(executable, a, e, directory, stdin?.rawValue ?? -1, stdout?.rawValue ?? -1, stderr?.rawValue ?? -1)
             }
         }
         guard pid > 0 else { throw BerthError.system("fork", executable, currentErrno) }

@@ -88,9 +88,9 @@ public enum FileSystem {
     }
 
     /// `readlinkat(2)`: the target of the symlink `name` in the directory open at `directory`.
-    static func readLink(at directory: Int32, _ name: String, display: String) throws(BerthError) -> String {
+    static func readLink(at directory: FileDescriptor, _ name: String, display: String) throws(BerthError) -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = try syscall("readlink", display) { readlinkat(directory, name, &buffer, buffer.count - 1) }
+        let n = try syscall("readlink", display) { readlinkat(directory.rawValue, name, &buffer, buffer.count - 1) }
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
@@ -118,7 +118,7 @@ public enum FileSystem {
 
     /// Reads a whole file.
     public static func readBytes(_ path: String) throws(BerthError) -> [UInt8] {
-        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+        let fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -137,9 +137,9 @@ public enum FileSystem {
 
     /// Writes `bytes` to a new file at `path`, failing if it exists (O_EXCL).
     public static func createFile(_ path: String, bytes: [UInt8], mode: mode_t = 0o644) throws(BerthError) {
-        let fd = try syscall("create", path) { open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
+        let fd = try syscall("create", path) { Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode) }
         defer { close(fd) }
-        try writeAll(fd, bytes, path)
+        try writeAll(FileDescriptor(rawValue: fd), bytes, path)
         // The mode given to open() is filtered by umask; the caller's mode is what it meant.
         try syscall("fchmod", path) { fchmod(fd, mode) }
     }
@@ -151,11 +151,11 @@ public enum FileSystem {
         let temporary = "\(Path.parent(path))/.\(Path.base(path)).tmp-\(getpid())"
         try? removeFile(temporary)
         let fd = try syscall("create", temporary) {
-            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+            Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         }
         do throws(BerthError) {
             defer { close(fd) }
-            try writeAll(fd, Array(text.utf8), temporary)
+            try writeAll(FileDescriptor(rawValue: fd), Array(text.utf8), temporary)
             try syscall("fchmod", temporary) { fchmod(fd, mode) }
             // fsync before rename: otherwise a crash can publish the new name with empty content.
             try syscall("fsync", temporary) { fsync(fd) }
@@ -166,10 +166,10 @@ public enum FileSystem {
         }
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ path: String) throws(BerthError) {
+    static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8], _ path: String) throws(BerthError) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in write(fd, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            let n = bytes.withUnsafeBytes { raw in write(fd.rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
             if n < 0 {
                 if currentErrno == .interrupted { continue }
                 throw BerthError.system("write", path, currentErrno)
@@ -181,24 +181,24 @@ public enum FileSystem {
     /// Copies a regular file's content and mode (used for the busybox binary). Uses
     /// `copy_file_range(2)` so the kernel moves the data (a reflink on filesystems that can).
     public static func copyFile(_ source: String, to destination: String) throws(BerthError) {
-        let input = try syscall("open", source) { open(source, O_RDONLY | O_CLOEXEC) }
+        let input = try syscall("open", source) { Glibc.open(source, O_RDONLY | O_CLOEXEC) }
         defer { close(input) }
         var st = stat()
         try syscall("fstat", source) { fstat(input, &st) }
         let output = try syscall("create", destination) {
-            open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
+            Glibc.open(destination, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 0o7777)
         }
         defer { close(output) }
         var remaining = Int(st.st_size)
         while remaining > 0 {
-            let n = FileData.copyRange(from: input, to: output, count: remaining)
+            let n = FileData.copyRange(from: FileDescriptor(rawValue: input), to: FileDescriptor(rawValue: output), count: remaining)
             if n < 0 {
                 if currentErrno == .interrupted { continue }
                 // Between two filesystems the kernel may refuse; then copy through a buffer.
                 guard [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) else {
                     throw BerthError.system("copy_file_range", "\(source) to \(destination)", currentErrno)
                 }
-                try copyByReading(input, output, count: remaining, destination)
+                try copyByReading(FileDescriptor(rawValue: input), FileDescriptor(rawValue: output), count: remaining, destination)
                 break
             }
             if n == 0 { break }
@@ -216,8 +216,8 @@ public enum FileSystem {
 
     /// The names in the directory open at `fd` (which stays open and usable), for tree walks
     /// that go on using `fd` for *at() calls.
-    static func names(inDirectory fd: Int32, path: String) throws(BerthError) -> [String] {
-        let listing = dup(fd)
+    static func names(inDirectory fd: FileDescriptor, path: String) throws(BerthError) -> [String] {
+        let listing = dup(fd.rawValue)
         guard listing >= 0, let dir = fdopendir(listing) else {
             if listing >= 0 { close(listing) }
             throw BerthError.system("opendir", path, currentErrno)
@@ -228,11 +228,11 @@ public enum FileSystem {
 
     /// Copies `count` bytes from `input` to `output` through a buffer, from their current
     /// offsets: for when the kernel cannot copy between the two filesystems itself.
-    static func copyByReading(_ input: Int32, _ output: Int32, count: Int, _ path: String) throws(BerthError) {
+    static func copyByReading(_ input: FileDescriptor, _ output: FileDescriptor, count: Int, _ path: String) throws(BerthError) {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         var remaining = count
         while remaining > 0 {
-            let n = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, min($0.count, remaining)) }
+            let n = buffer.withUnsafeMutableBytes { read(input.rawValue, $0.baseAddress, min($0.count, remaining)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 if n < 0 { throw BerthError.system("read", path, currentErrno) }
@@ -278,7 +278,7 @@ public enum FileSystem {
             try BtrfsVolume.delete(path)
             return
         }
-        let fd = try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        let fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
         let place = TreePlace(device: st.st_dev, mountID: mountID(fd, ""))
         try removeContents(of: fd, path: path, place: place)
         try syscall("rmdir", path) { rmdir(path) }

@@ -1,4 +1,5 @@
 import CBerthLinux
+import SystemPackage
 
 /// What a process sets about itself or another process (prctl, pidfds, signalfds, clone3): the
 /// typed side of the C shim's process calls, so the rest of Berth never calls the shim for them.
@@ -50,19 +51,20 @@ enum ProcessControl {
 
     /// pidfd_send_signal: `signal` to the process `pidfd` names, never to a recycled pid.
     @discardableResult
-    static func signal(pidfd: Int32, _ signal: Int32) -> Bool { berth_pidfd_send_signal(pidfd, signal) == 0 }
+    static func signal(pidfd: FileDescriptor, _ signal: Int32) -> Bool { berth_pidfd_send_signal(pidfd.rawValue, signal) == 0 }
 
-    /// A non-blocking signalfd for `signals` (which the caller has blocked), or -1.
-    static func signalFD(_ signals: [Int32]) -> Int32 {
-        signals.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
+    /// A non-blocking signalfd for `signals` (which the caller has blocked), or nil.
+    static func signalFD(_ signals: [Int32]) -> FileDescriptor? {
+        let fd = signals.withUnsafeBufferPointer { berth_signalfd($0.baseAddress, Int32($0.count)) }
+        return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
     }
 
     /// One signal from a signalfd: its number (0 when none is pending), the sender's status
     /// and pid.
-    static func readSignal(_ fd: Int32) -> (signal: Int32, status: Int32, sender: pid_t) {
+    static func readSignal(_ fd: FileDescriptor) -> (signal: Int32, status: Int32, sender: pid_t) {
         var status: Int32 = 0
         var sender: pid_t = 0
-        let sig = berth_signalfd_read(fd, &status, &sender)
+        let sig = berth_signalfd_read(fd.rawValue, &status, &sender)
         return (max(sig, 0), status, sender)
     }
 
@@ -70,13 +72,108 @@ enum ProcessControl {
     /// at `cgroup` when given and the kernel allows it. Like fork: 0 in the child; in the parent
     /// the child's pid and a pidfd for it, and whether it was born in the cgroup; -1 on failure
     /// with errno set. Only for single-threaded callers (the child goes on running Swift).
-    static func clone(_ flags: UInt64, intoCgroup cgroup: Int32? = nil) -> (pid: pid_t, pidfd: Int32, bornInCgroup: Bool) {
+    static func clone(_ flags: UInt64, intoCgroup cgroup: FileDescriptor? = nil) -> (pid: pid_t, pidfd: FileDescriptor, bornInCgroup: Bool) {
         var pidfd: Int32 = -1
         if let cgroup {
-            let pid = berth_clone_into_cgroup(flags, &pidfd, cgroup)
-            if pid >= 0 { return (pid, pidfd, true) }
+            let pid = berth_clone_into_cgroup(flags, &pidfd, cgroup.rawValue)
+            if pid >= 0 { return (pid, FileDescriptor(rawValue: pidfd), true) }
         }
         let pid = berth_clone_into(flags, &pidfd)
-        return (pid, pidfd, false)
+        return (pid, FileDescriptor(rawValue: pidfd), false)
+    }
+}
+
+extension ProcessControl {
+    /// kill(2) of `pid` (a negative pid: its process group). False when it failed (the process
+    /// is gone, or not ours to signal).
+    @discardableResult
+    static func signal(pid: pid_t, _ signal: Int32) -> Bool { kill(pid, signal) == 0 }
+
+    /// True when a process `pid` exists (kill with signal 0; EPERM means it exists but is not
+    /// ours).
+    static func exists(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
+    /// Reaps one ended child without waiting: its pid and raw wait status, nil when none has
+    /// ended (or there are no children).
+    static func reapAny() -> (pid: pid_t, status: Int32)? {
+        var status: Int32 = 0
+        let pid = waitpid(-1, &status, WNOHANG)
+        return pid > 0 ? (pid, status) : nil
+    }
+
+    /// Waits for the child `pid` to end (EINTR retried): how it ended, nil when it is not a
+    /// child of this process.
+    static func waitFor(_ pid: pid_t) -> ChildProcess.Termination? {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return nil }
+        }
+        return ChildProcess.Termination(waitStatus: status)
+    }
+
+    /// Blocks every signal but the ones that mean a fault in this process, so that signals
+    /// arrive only through a signalfd; and ignores SIGPIPE, so a peer that hangs up is a
+    /// failed write, not the end of this process.
+    static func blockAllSignalsButFaults() {
+        var all = sigset_t()
+        sigfillset(&all)
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { sigdelset(&all, sig) }
+        sigprocmask(SIG_SETMASK, &all, nil)
+        _ = Glibc.signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Unblocks every signal and sets every catchable one back to its default action, for a
+    /// child that is about to exec something that expects a clean signal state.
+    static func resetSignals() {
+        for sig in Int32(1)..<Int32(65) where sig != SIGKILL && sig != SIGSTOP { _ = Glibc.signal(sig, SIG_DFL) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+    }
+
+    /// Sets `signal`'s action: ignored or the default.
+    static func setSignal(_ signal: Int32, ignored: Bool) { _ = Glibc.signal(signal, ignored ? SIG_IGN : SIG_DFL) }
+}
+
+extension ProcessControl {
+    /// Reaps the child `pid` if it has ended, without waiting: how it ended, nil while it runs.
+    static func reapIfEnded(_ pid: pid_t) -> ChildProcess.Termination? {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == pid ? ChildProcess.Termination(waitStatus: status) : nil
+    }
+
+    /// waitpid(2) of `pid` with EINTR retried: its raw wait status, nil when it is not a child.
+    static func waitStatus(of pid: pid_t) -> Int32? {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { return nil }
+        }
+        return status
+    }
+}
+
+extension ProcessControl {
+    /// fork(2): 0 in the child, the child's pid in the parent, -1 with errno set on failure.
+    /// Only for single-threaded callers (the child goes on running Swift).
+    static func fork() -> pid_t { Glibc.fork() }
+}
+
+extension ProcessControl {
+    /// Blocks every signal, for a process that takes them one at a time with `nextSignal`.
+    static func blockAllSignals() {
+        var all = sigset_t()
+        sigfillset(&all)
+        sigprocmask(SIG_SETMASK, &all, nil)
+    }
+
+    /// Waits up to `seconds` for any blocked signal (sigtimedwait): its number, nil when none
+    /// came in time (or the wait was interrupted).
+    static func nextSignal(within seconds: Double) -> Int32? {
+        var all = sigset_t()
+        sigfillset(&all)
+        var info = siginfo_t()
+        var timeout = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        let sig = sigtimedwait(&all, &info, &timeout)
+        return sig > 0 ? sig : nil
     }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A terminal switched to raw mode (no echo, no line editing, no signals from keys) for as long
 /// as a console or attach session relays it, and put back as it was afterwards.
 public final class RawTerminal {
@@ -5,12 +7,13 @@ public final class RawTerminal {
     private var saved = termios()
     private var active = false
 
-    public init?(fd: Int32) {
-        self.fd = fd
-        guard tcgetattr(fd, &saved) == 0 else { return nil }
+    /// nil when `fd` is not a terminal (a pipe, a file): then there is nothing to switch.
+    public init?(fd: FileDescriptor) {
+        self.fd = fd.rawValue
+        guard tcgetattr(self.fd, &saved) == 0 else { return nil }
         var raw = saved
         cfmakeraw(&raw)
-        guard tcsetattr(fd, TCSAFLUSH, &raw) == 0 else { return nil }
+        guard tcsetattr(self.fd, TCSAFLUSH, &raw) == 0 else { return nil }
         active = true
     }
 

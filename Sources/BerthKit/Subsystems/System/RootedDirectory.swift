@@ -1,4 +1,5 @@
 import CBerthLinux
+import SystemPackage
 
 /// A directory tree whose contents belong to somebody Berth does not trust — a container's
 /// rootfs or an overlay layer, where the container's root may have put any symlink — opened as
@@ -10,7 +11,7 @@ import CBerthLinux
 struct RootedDirectory {
     /// The directory as the host sees it (for messages).
     let path: String
-    let fd: Int32
+    let fd: FileDescriptor
     /// How a path inside is named in messages.
     let display: (String) -> String
 
@@ -18,24 +19,24 @@ struct RootedDirectory {
     /// host's own: an lxcpath, a container's directory).
     init(_ path: String) throws(BerthError) {
         self.path = path
-        fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
+        fd = FileDescriptor(rawValue: try syscall("open", path) { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) })
         display = { "\(path)/\($0) (inside \(path))" }
     }
 
     /// A tree already open at `fd` (an O_PATH descriptor of a mounted rootfs, say), named in
     /// messages by `display`.
-    init(fd: Int32, path: String, display: @escaping (String) -> String) {
+    init(fd: FileDescriptor, path: String, display: @escaping (String) -> String) {
         self.fd = fd
         self.path = path
         self.display = display
     }
 
-    func close() { Glibc.close(fd) }
+    func close() { fd.closeQuietly() }
 
     /// Opens `relative` resolved inside the tree; nil when it does not exist.
-    func open(_ relative: String, flags: Int32, mode: mode_t = 0) throws(BerthError) -> Int32? {
-        let fd = berth_open_in_root(self.fd, relative.isEmpty ? "." : relative, flags | O_CLOEXEC, mode)
-        if fd >= 0 { return fd }
+    func open(_ relative: String, flags: Int32, mode: mode_t = 0) throws(BerthError) -> FileDescriptor? {
+        let fd = berth_open_in_root(self.fd.rawValue, relative.isEmpty ? "." : relative, flags | O_CLOEXEC, mode)
+        if fd >= 0 { return FileDescriptor(rawValue: fd) }
         if errno == ENOENT { return nil }
         throw BerthError.system("open", display(relative), currentErrno)
     }
@@ -44,9 +45,9 @@ struct RootedDirectory {
     /// nil when nothing is there.
     func status(_ relative: String) throws(BerthError) -> stat? {
         guard let fd = try open(relative, flags: FileSystem.pathOnly) else { return nil }
-        defer { Glibc.close(fd) }
+        defer { fd.closeQuietly() }
         var st = stat()
-        try syscall("fstat", display(relative)) { fstat(fd, &st) }
+        try syscall("fstat", display(relative)) { fstat(fd.rawValue, &st) }
         return st
     }
 
@@ -63,7 +64,7 @@ struct RootedDirectory {
         }
         let parentPath = relative.contains("/") ? Path.parent(relative) : ""
         guard let fd = try open(parentPath, flags: O_RDONLY | O_DIRECTORY) else { return nil }
-        return (fd, name)
+        return (fd.rawValue, name)
     }
 
     /// Makes the directory `relative` (its parent must exist) with the owner and mode given.
@@ -101,7 +102,7 @@ struct RootedDirectory {
         }
         do throws(BerthError) {
             defer { Glibc.close(file) }
-            try FileSystem.writeAll(file, bytes, display(relative))
+            try FileSystem.writeAll(FileDescriptor(rawValue: file), bytes, display(relative))
             try syscall("chown", display(relative)) { fchown(file, owner.st_uid, owner.st_gid) }
             try syscall("chmod", display(relative)) { fchmod(file, mode) }
             try syscall("fsync", display(relative)) { fsync(file) }

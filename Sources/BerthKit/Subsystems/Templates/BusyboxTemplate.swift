@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Builds a bootable busybox system in-process: a copy of the host's busybox, one hard link per
 /// applet at the path busybox itself reports (`--list-full`), an inittab and rcS, and the
 /// config lines such a guest needs.
@@ -109,19 +111,19 @@ public struct BusyboxTemplate {
 
     /// True when the ELF file has a PT_INTERP program header (needs a dynamic loader).
     static func isDynamicallyLinked(_ path: String) throws(BerthError) -> Bool {
-        let fd = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
-        defer { close(fd) }
-        var header = [UInt8](repeating: 0, count: 64)
-        guard pread(fd, &header, 64, 0) == 64, header[0...3] == [0x7f, 0x45, 0x4c, 0x46], header[4] == 2 else {
+        let fd = try FileSystem.open(path, O_RDONLY)
+        defer { fd.closeQuietly() }
+        let header = FileData.read(fd, count: 64, at: 0)
+        guard header.count == 64, header[0...3] == [0x7f, 0x45, 0x4c, 0x46], header[4] == 2 else {
             return false  // not a 64-bit ELF: assume static, the copy will tell
         }
         func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
         func u64(_ b: [UInt8], _ o: Int) -> Int { (0..<8).reduce(0) { $0 | Int(b[o + $1]) << (8 * $1) } }
         let phoff = u64(header, 0x20), phentsize = u16(header, 0x36), phnum = u16(header, 0x38)
         guard phentsize >= 4, phnum < 256 else { return false }
-        var entry = [UInt8](repeating: 0, count: phentsize)
         for i in 0..<phnum {
-            guard pread(fd, &entry, phentsize, off_t(phoff + i * phentsize)) == phentsize else { return false }
+            let entry = FileData.read(fd, count: phentsize, at: off_t(phoff + i * phentsize))
+            guard entry.count == phentsize else { return false }
             if entry[0] == 3 && entry[1] == 0 && entry[2] == 0 && entry[3] == 0 { return true }  // PT_INTERP
         }
         return false

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The child's mounts inside the rootfs: /dev (tmpfs, nodes, terminals), /proc and /sys, and
 /// the cgroup filesystems, every target resolved inside the rootfs (RootfsMounter).
 extension ContainerSetup {
@@ -34,7 +36,7 @@ extension ContainerSetup {
             try root.mount("devpts", on: "dev/pts", type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
                            data: "newinstance,ptmxmode=0666,mode=0620,gid=5,max=\(max(plan.ptyMax, 1) + plan.ttyCount)", create: .dir)
             try root.create("dev/ptmx", file: true)
-            try root.mount("/proc/self/fd/\(try ptmxSource(root))", on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
+            try root.mount(try ptmxSource(root).procPath, on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
         }
         if !plan.idmap.isEmpty {
             try allocateTerminals(root)
@@ -64,15 +66,15 @@ extension ContainerSetup {
                 throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
             }
             let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))
-            try root.mount("/proc/self/fd/\(pty)", on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            try root.mount(pty.procPath, on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
             // Sent, then closed here: the monitor holds its own copies.
-            defer { close(ptx); close(pty) }
+            defer { ptx.closeQuietly(); pty.closeQuietly() }
             try channel.send(.terminal(ptx))
             try channel.send(.terminalHold(pty))
         }
     }
 
-    func ptmxSource(_ root: RootfsMounter) throws(BerthError) -> Int32 {
+    func ptmxSource(_ root: RootfsMounter) throws(BerthError) -> FileDescriptor {
         guard let fd = try root.open("dev/pts/ptmx") else { throw BerthError(.notFound, "dev/pts/ptmx is missing") }
         return fd
     }
@@ -85,11 +87,11 @@ extension ContainerSetup {
                 try root.mount("proc", on: "proc", type: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: nil, create: .dir)
                 if proc == .mixed {
                     // The kernel's knobs read-only, and no sysrq from inside.
-                    try root.mount("/proc/self/fd/\(try requireOpen(root, "proc/sys"))", on: "proc/sys", type: nil, flags: UInt(MS_BIND | MS_REC), data: nil)
+                    try root.mount(try requireOpen(root, "proc/sys").procPath, on: "proc/sys", type: nil, flags: UInt(MS_BIND | MS_REC), data: nil)
                     try root.remount("proc/sys", flags: UInt(MS_RDONLY))
                     // Kernels without CONFIG_MAGIC_SYSRQ have no sysrq-trigger to protect.
                     if let sysrq = try root.open("proc/sysrq-trigger") {
-                        try root.mount("/proc/self/fd/\(sysrq)", on: "proc/sysrq-trigger", type: nil, flags: UInt(MS_BIND), data: nil)
+                        try root.mount(sysrq.procPath, on: "proc/sysrq-trigger", type: nil, flags: UInt(MS_BIND), data: nil)
                         try root.remount("proc/sysrq-trigger", flags: UInt(MS_RDONLY))
                     }
                 }
@@ -103,7 +105,7 @@ extension ContainerSetup {
         }
     }
 
-    func requireOpen(_ root: RootfsMounter, _ relative: String) throws(BerthError) -> Int32 {
+    func requireOpen(_ root: RootfsMounter, _ relative: String) throws(BerthError) -> FileDescriptor {
         guard let fd = try root.open(relative) else { throw BerthError(.notFound, "\(root.display(relative)) is missing") }
         return fd
     }

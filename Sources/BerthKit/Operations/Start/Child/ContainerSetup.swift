@@ -19,7 +19,7 @@ struct ContainerSetup {
     /// berth-execute: keep the caller's stdin, stdout and stderr instead of a console.
     let inheritStdio: Bool
     /// `lxc.namespace.share.*` namespaces (all but pid) to join, open in the monitor.
-    var shared: [(fd: Int32, share: NamespaceShare)] = []
+    var shared: [(fd: FileDescriptor, share: NamespaceShare)] = []
     /// Whether clone already put this process into the v2 cgroup.
     var bornInV2 = false
     /// The filter to load right before init (compiled in the monitor).
@@ -30,10 +30,10 @@ struct ContainerSetup {
             try setUp()
         } catch {
             channel.sendIfPossible(.failed(error.message))
-            _exit(1)
+            CurrentProcess.exitNow(1)
         }
         // setUp only returns if exec failed, and has reported why.
-        _exit(127)
+        CurrentProcess.exitNow(127)
     }
 
     @discardableResult
@@ -48,30 +48,30 @@ struct ContainerSetup {
         // (In a new pid namespace the parent is outside it and getppid() says 0; a monitor that
         // died then is noticed at the latest when the handshake reads end of file.)
         ProcessControl.dieWithParent()
-        let parent = getppid()
-        if parent != 0 && parent != monitorPID { _exit(1) }
+        let parent = CurrentProcess.parentID
+        if parent != 0 && parent != monitorPID { CurrentProcess.exitNow(1) }
         // Not dumpable until init is exec'd: no process of the container (one sharing its pid
         // namespace, or a reboot's survivor) may ptrace this one or open its /proc/PID/fd and
         // exe while it still runs the host's binary with the monitor's descriptors.
         ProcessControl.setDumpable(false)
         // Of the monitor's descriptors (its socket, its lock, the console log, the caller's
         // stdio under berth-execute) the container keeps only what it is meant to have.
-        Descriptor.closeAll(except: [channel.fd] + shared.map(\.fd))
+        FileDescriptor.closeAll(except: [channel.fd] + shared.map(\.fd))
 
         // Shared namespaces before anything that depends on them (the hostname, mounts).
         for entry in shared {
             try NamespaceShare.join(entry.fd, entry.share)
-            close(entry.fd)
+            entry.fd.closeQuietly()
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
         // In a user namespace the monitor has put this process into its cgroups; it waits for
         // the monitor to write the maps, then becomes the namespace's root.
-        var idmapped: [Int32] = []
+        var idmapped: [FileDescriptor] = []
         if plan.idmap.isEmpty {
             try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
         } else {
-            idmapped = try step("entering the user namespace") { () throws(BerthError) -> [Int32] in try becomeNamespaceRoot() }
+            idmapped = try step("entering the user namespace") { () throws(BerthError) -> [FileDescriptor] in try becomeNamespaceRoot() }
         }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
@@ -80,7 +80,7 @@ struct ContainerSetup {
         }
         if plan.namespaces.contains(.uts) {
             try step("setting the hostname") { () throws(BerthError) in
-                try syscall("sethostname", plan.hostname) { sethostname(plan.hostname, plan.hostname.utf8.count) }
+                try CurrentProcess.setHostname(plan.hostname)
             }
         }
         // lxc.sysctl and lxc.proc through the host's /proc, which still shows this process: the
@@ -89,7 +89,7 @@ struct ContainerSetup {
         try step("writing lxc.sysctl and lxc.proc") { () throws(BerthError) in try writeKernelSettings() }
         // Nothing mounted from here on may propagate back to the host.
         try step("making mounts private") { () throws(BerthError) in
-            try syscall("mount", "/ (rslave)") { mount(nil, "/", nil, UInt(MS_REC | MS_SLAVE), nil) }
+            try MountCalls.stopPropagation()
         }
         let hooks = HookRunner(plan: plan)
         try hooks.run(.preMount)
@@ -112,13 +112,13 @@ struct ContainerSetup {
                 // In a user namespace overlayfs keeps its own marks in user.* xattrs (trusted.*
                 // is the host's).
                 if !plan.idmap.isEmpty { options += ",userxattr" }
-                try syscall("mount overlay", plan.rootfs) { mount("overlay", plan.rootfs, "overlay", 0, options) }
-                for fd in idmapped { close(fd) }
+                try MountCalls.mount("overlay", on: plan.rootfs, type: "overlay", flags: 0, data: options, display: plan.rootfs)
+                for fd in idmapped { fd.closeQuietly() }
             } else if let root = idmapped.first {
                 try MountCalls.attach(root, onto: plan.rootfs, what: "idmapped rootfs")
-                close(root)
+                root.closeQuietly()
             } else {
-                try syscall("mount", plan.rootfs) { mount(plan.rootfs, plan.rootfs, nil, UInt(MS_BIND | MS_REC), nil) }
+                try MountCalls.mount(plan.rootfs, on: plan.rootfs, type: nil, flags: UInt(MS_BIND | MS_REC), data: nil, display: plan.rootfs)
             }
         }
         let root = try RootfsMounter(rootfs: plan.rootfs)
@@ -156,7 +156,7 @@ struct ContainerSetup {
         // Ready; the monitor may still do host-side work (start-host hooks) before init runs.
         try channel.send(.ready)
         // Anything but `go` (end of file: the monitor gave up) ends this process quietly.
-        guard (try? channel.receive()) == .go else { _exit(1) }
+        guard (try? channel.receive()) == .go else { CurrentProcess.exitNow(1) }
         try hooks.run(.start, rootfsMount: "/")
         try execInit()
     }
@@ -164,7 +164,7 @@ struct ContainerSetup {
     /// Reads `mapped` (with the idmapped rootfs mount, if the monitor made one; for an overlay
     /// its lower layer, then `upper` with the directory of its upper and work directories) from
     /// the monitor, then takes uid and gid 0 of the new user namespace. Returns those mounts.
-    private func becomeNamespaceRoot() throws(BerthError) -> [Int32] {
+    private func becomeNamespaceRoot() throws(BerthError) -> [FileDescriptor] {
         guard case .mapped(let tree) = try channel.receive("mapped", ended: "the monitor went away before it mapped the user namespace") else {
             return []
         }
@@ -174,9 +174,9 @@ struct ContainerSetup {
             received.append(upper)
         }
         // Groups first: once the uid is no longer the host's root, setgroups would be refused.
-        try syscall("setgroups", "[]") { setgroups(0, nil) }
-        try syscall("setgid", "0") { setgid(0) }
-        try syscall("setuid", "0") { setuid(0) }
+        try CurrentProcess.setGroups([])
+        try CurrentProcess.setGroup(0)
+        try CurrentProcess.setUser(0)
         // A change of credentials clears the death signal: armed again, or a killed monitor
         // would leave this container running.
         ProcessControl.dieWithParent()
@@ -189,13 +189,13 @@ struct ContainerSetup {
         guard let top = try root.open("", flags: FileSystem.pathOnly | O_DIRECTORY) else { throw BerthError(.notFound, "the rootfs vanished") }
         // pivot_root(".", "."): the old root ends up stacked on the new one, where it can be
         // detached without needing a directory for it inside the container.
-        try syscall("fchdir", plan.rootfs) { fchdir(top) }
+        try CurrentProcess.changeDirectory(to: top, display: plan.rootfs)
         try MountCalls.pivotHere(display: plan.rootfs)
         // Slave first, so the detach of the old root does not propagate to the host's mounts.
-        try syscall("mount", "old root (rslave)") { mount(nil, ".", nil, UInt(MS_SLAVE | MS_REC), nil) }
-        try syscall("umount", "old root") { umount2(".", Int32(MNT_DETACH)) }
-        try syscall("chdir", "/") { chdir("/") }
-        close(top)
+        try MountCalls.mount(nil, on: ".", type: nil, flags: UInt(MS_SLAVE | MS_REC), data: nil, display: "old root (rslave)")
+        if let error = MountCalls.unmount(".") { throw BerthError.system("umount", "old root", error) }
+        try CurrentProcess.changeDirectory("/")
+        top.closeQuietly()
     }
 
     /// `lxc.sysctl.*` into /proc/sys, `lxc.proc.*` into /proc/self.
@@ -203,26 +203,23 @@ struct ContainerSetup {
         let writes = plan.process.sysctls.map { ("/proc/sys/" + $0.key.replacingOccurrences(of: ".", with: "/"), $0.value, "lxc.sysctl." + $0.key) }
             + plan.process.procWrites.map { ("/proc/self/" + $0.file, $0.value, "lxc.proc." + $0.file) }
         for (path, value, key) in writes {
-            let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { throw BerthError.system("\(key): open", path, currentErrno) }
-            defer { close(fd) }
-            let bytes = Array(value.utf8)
-            let n = write(fd, bytes, bytes.count)
-            guard n == bytes.count else { throw BerthError.system("\(key): write '\(value)' to", path, currentErrno) }
+            let fd = try FileSystem.open(path, O_WRONLY | O_NOFOLLOW, display: "\(path) (\(key))")
+            defer { fd.closeQuietly() }
+            // One write: the kernel takes a /proc or /proc/sys value whole or not at all.
+            try FileSystem.writeAll(fd, Array(value.utf8), "\(path) (\(key) = '\(value)')")
         }
     }
 
     private func execInit() throws(BerthError) {
         // Init gets its own session, with the console as its controlling terminal.
-        _ = setsid()
+        CurrentProcess.startSession()
         if !inheritStdio {
             let hasConsole = consolePty != nil || (!plan.idmap.isEmpty && plan.hasConsole)
             let path = hasConsole ? "/dev/console" : "/dev/null"
-            let fd = open(path, O_RDWR)
-            guard fd >= 0 else { throw BerthError.system("opening", path + " in the container", currentErrno) }
-            for target in Int32(0)...2 { dup2(fd, target) }
-            if fd > 2 { close(fd) }
-            if hasConsole { Terminal.makeControlling(0) }
+            // Not close-on-exec matters not: it becomes stdio, and any other copy is closed.
+            let fd = try FileSystem.open(path, O_RDWR, display: path + " in the container")
+            fd.becomeStandardStreams()
+            if hasConsole { Terminal.makeControlling(.standardInput) }
         }
         var environment = plan.environment
         let ttyCount = plan.idmap.isEmpty ? ttyPtys.count : plan.ttyCount
@@ -240,30 +237,25 @@ struct ContainerSetup {
         if let seccomp { try step("loading the seccomp policy (\(plan.seccompOrigin))") { () throws(BerthError) in try seccomp.load() } }
         if plan.initGID != 0 || plan.initUID != 0 || !plan.process.groups.isEmpty {
             let groups = plan.process.groups.map { gid_t($0) }
-            try step("setting lxc.init.groups") { () throws(BerthError) in try syscall("setgroups", groups.map(String.init).joined(separator: ",")) { setgroups(groups.count, groups) } }
-            try step("setting init's group") { () throws(BerthError) in try syscall("setgid", "\(plan.initGID)") { setgid(plan.initGID) } }
-            try step("setting init's user") { () throws(BerthError) in try syscall("setuid", "\(plan.initUID)") { setuid(plan.initUID) } }
+            try step("setting lxc.init.groups") { () throws(BerthError) in try CurrentProcess.setGroups(groups) }
+            try step("setting init's group") { () throws(BerthError) in try CurrentProcess.setGroup(plan.initGID) }
+            try step("setting init's user") { () throws(BerthError) in try CurrentProcess.setUser(plan.initUID) }
         }
         // Armed last (new credentials clear it), with lxc.monitor.signal.pdeath.
         ProcessControl.dieWithParent(signal: plan.process.deathSignal)
         if let persona = plan.process.personality {
             try step("setting lxc.arch's personality") { () throws(BerthError) in try ProcessControl.setPersonality(persona) }
         }
-        try step("changing to lxc.init.cwd") { () throws(BerthError) in try syscall("chdir", plan.initCwd) { chdir(plan.initCwd) } }
+        try step("changing to lxc.init.cwd") { () throws(BerthError) in try CurrentProcess.changeDirectory(plan.initCwd) }
         if plan.noNewPrivs {
             try step("setting no_new_privs") { () throws(BerthError) in try ProcessControl.forbidNewPrivileges() }
         }
         if plan.tinyInit {
             TinyInit(argv: plan.initArgv, environment: environment, channel: channel).run()
         }
-        SignalDefaults.restore()
+        ProcessControl.resetSignals()
         guard let program = plan.initArgv.first else { throw BerthError(.invalidConfig, "init command is empty") }
-        let err: Int32 = CStringArray(plan.initArgv).withPointers { argv in
-            CStringArray(environment).withPointers { envp in
-                execve(program, argv, envp)
-                return errno
-            }
-        }
-        throw BerthError(.notFound, "exec of init \(program) in the container: \(Errno(rawValue: err).berthDescription)")
+        let err = CurrentProcess.execute(program, arguments: plan.initArgv, environment: environment)
+        throw BerthError(.notFound, "exec of init \(program) in the container: \(err.berthDescription)")
     }
 }

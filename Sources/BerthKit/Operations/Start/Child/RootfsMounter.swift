@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Mounts inside a container's rootfs, in the container's mount namespace before pivot_root.
 ///
 /// Every target is opened with `openat2(RESOLVE_IN_ROOT)` below the rootfs and mounted on
@@ -11,12 +13,11 @@ struct RootfsMounter {
 
     init(rootfs: String) throws(BerthError) {
         self.rootfs = rootfs
-        let fd = try syscall("open", rootfs) { Glibc.open(rootfs, FileSystem.pathOnly | O_DIRECTORY | O_CLOEXEC) }
-        tree = RootedDirectory(fd: fd, path: rootfs, display: RootfsMounter.display)
+        tree = RootedDirectory(fd: try FileSystem.open(rootfs, FileSystem.pathOnly | O_DIRECTORY), path: rootfs, display: RootfsMounter.display)
     }
 
     /// Opens `relative` inside the rootfs (O_PATH unless `flags` say otherwise), or nil when it does not exist.
-    func open(_ relative: String, flags: Int32 = FileSystem.pathOnly) throws(BerthError) -> Int32? {
+    func open(_ relative: String, flags: Int32 = FileSystem.pathOnly) throws(BerthError) -> FileDescriptor? {
         try tree.open(relative, flags: flags)
     }
 
@@ -32,14 +33,14 @@ struct RootfsMounter {
             guard let parent = try open(path, flags: FileSystem.pathOnly | O_DIRECTORY) else {
                 throw BerthError(.system, "cannot create \(display(relative)): \(display(path)) vanished")
             }
-            defer { close(parent) }
+            defer { parent.closeQuietly() }
             if last && file {
-                let fd = openat(parent, part, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o644)
-                if fd >= 0 { close(fd) } else if errno != EEXIST && errno != EISDIR && errno != ELOOP {
-                    throw BerthError.system("creating", display(relative), currentErrno)
+                if let error = FileSystem.makeEmptyFile(part, in: parent, mode: 0o644),
+                   ![.fileExists, .isDirectory, .tooManySymbolicLinkLevels].contains(error) {
+                    throw BerthError.system("creating", display(relative), error)
                 }
-            } else if mkdirat(parent, part, mode) != 0 && errno != EEXIST {
-                throw BerthError.system("mkdir", display(path.isEmpty ? part : path + "/" + part), currentErrno)
+            } else if let error = FileSystem.makeDirectory(part, in: parent, mode: mode), error != .fileExists {
+                throw BerthError.system("mkdir", display(path.isEmpty ? part : path + "/" + part), error)
             }
             path = path.isEmpty ? part : path + "/" + part
         }
@@ -57,13 +58,10 @@ struct RootfsMounter {
         guard let target = fd else {
             throw BerthError(.notFound, "mount target \(display(relative)) does not exist (add create=dir or create=file)")
         }
-        defer { close(target) }
+        defer { target.closeQuietly() }
         let bind = flags & UInt(MS_BIND) != 0
         let firstFlags = bind ? flags & UInt(MS_BIND | MS_REC) : flags & ~UInt(MS_REMOUNT)
-        let result = Glibc.mount(source, "/proc/self/fd/\(target)", type, firstFlags, data)
-        guard result == 0 else {
-            throw BerthError.system("mount \(source ?? type ?? "")", "on \(display(relative))", currentErrno)
-        }
+        try MountCalls.mount(source, on: target.procPath, type: type, flags: firstFlags, data: data, display: "on \(display(relative))")
         if bind && flags & ~UInt(MS_BIND | MS_REC) != 0 {
             try remount(relative, flags: flags & ~UInt(MS_REC))
         }
@@ -72,14 +70,13 @@ struct RootfsMounter {
     /// Re-applies flags to the mount now on `relative` (for read-only binds).
     func remount(_ relative: String, flags: UInt) throws(BerthError) {
         guard let fd = try open(relative) else { throw BerthError(.notFound, "\(display(relative)) vanished") }
-        defer { close(fd) }
-        let path = "/proc/self/fd/\(fd)"
+        defer { fd.closeQuietly() }
+        let path = fd.procPath
         // A bind remount must keep the locked flags of the mount it copies (nodev, nosuid... of
         // /proc), or the kernel refuses with EPERM; read them back and add them.
-        var st = statvfs()
-        let locked: UInt = statvfs(path, &st) == 0 ? UInt(st.f_flag) & UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME) : 0
-        guard Glibc.mount(nil, path, nil, UInt(MS_REMOUNT | MS_BIND) | flags | locked, nil) == 0 else {
-            throw BerthError.system("remount", display(relative), currentErrno)
+        let locked = MountCalls.lockedFlags(of: path)
+        if let error = MountCalls.mount(nil, on: path, type: nil, flags: UInt(MS_REMOUNT | MS_BIND) | flags | locked, data: nil) {
+            throw BerthError.system("remount", display(relative), error)
         }
     }
 
@@ -89,26 +86,24 @@ struct RootfsMounter {
         guard let parent = try open(String(parentPath.dropFirst()), flags: FileSystem.pathOnly | O_DIRECTORY) else {
             throw BerthError(.notFound, "\(display(parentPath)) is missing")
         }
-        defer { close(parent) }
+        defer { parent.closeQuietly() }
         let name = Path.base(relative)
-        // glibc's makedev() layout, which Swift does not import.
-        let device = dev_t((UInt64(major & 0xfff) << 8) | UInt64(minor & 0xff) | (UInt64(minor & ~0xff) << 12) | (UInt64(major & ~0xfff) << 32))
-        if mknodat(parent, name, S_IFCHR | mode, device) != 0 {
+        if let error = FileSystem.makeCharacterDevice(name, in: parent, mode: mode, major: major, minor: minor) {
             // Something of the container's is there already (it may be a symlink, which a
             // chmod would follow): left as it is.
-            if errno == EEXIST { return }
-            throw BerthError.system("mknod", display(relative), currentErrno)
+            if error == .fileExists { return }
+            throw BerthError.system("mknod", display(relative), error)
         }
         // The umask took bits away; devices are meant to be 0666. The node was just made here.
-        _ = fchmodat(parent, name, mode, AT_SYMLINK_NOFOLLOW)
+        _ = FileSystem.setMode(name, in: parent, mode)
     }
 
     func symlink(_ target: String, at relative: String) throws(BerthError) {
         let parentPath = Path.parent("/" + relative)
         guard let parent = try open(String(parentPath.dropFirst()), flags: FileSystem.pathOnly | O_DIRECTORY) else { return }
-        defer { close(parent) }
-        if symlinkat(target, parent, Path.base(relative)) != 0 && errno != EEXIST {
-            throw BerthError.system("symlink", display(relative), currentErrno)
+        defer { parent.closeQuietly() }
+        if let error = FileSystem.makeSymlink(Path.base(relative), in: parent, pointingAt: target), error != .fileExists {
+            throw BerthError.system("symlink", display(relative), error)
         }
     }
 }

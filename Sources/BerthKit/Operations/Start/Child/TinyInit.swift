@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// berth-execute's PID 1: runs one command as its child, passes the signals it gets on to it,
 /// reaps every orphan, and exits with the command's status (its code, or 128 + the signal).
 /// On SIGPWR or SIGTERM (a stop) every process gets SIGTERM, and SIGKILL a second later.
@@ -9,53 +11,40 @@ struct TinyInit {
     func run() -> Never {
         // The handshake's socket is close-on-exec; this process does not exec, so it closes its
         // end to tell the monitor that the container is up.
-        guard let program = argv.first else { _exit(127) }
-        var all = sigset_t()
-        sigfillset(&all)
-        sigprocmask(SIG_SETMASK, &all, nil)
-        let pid = fork()
+        guard let program = argv.first else { CurrentProcess.exitNow(127) }
+        // Every signal blocked before the fork: none is lost between fork and the wait loop,
+        // and the command gets them back unblocked (resetSignals) before its exec.
+        ProcessControl.blockAllSignals()
+        let pid = ProcessControl.fork()
         if pid == 0 {
-            SignalDefaults.restore()
+            ProcessControl.resetSignals()
             let path = TinyInit.search(program, environment: environment)
-            let err: Int32 = CStringArray(argv).withPointers { a in
-                CStringArray(environment).withPointers { e in
-                    execve(path, a, e)
-                    return errno
-                }
-            }
-            channel.sendIfPossible(.failed("exec of \(program) in the container: \(BerthError.errnoText(err))"))
-            _exit(err == ENOENT ? 127 : 126)
+            let err = CurrentProcess.execute(path, arguments: argv, environment: environment)
+            channel.sendIfPossible(.failed("exec of \(program) in the container: \(err.berthDescription)"))
+            CurrentProcess.exitNow(err == .noSuchFileOrDirectory ? 127 : 126)
         }
         guard pid > 0 else {
             channel.sendIfPossible(.failed("fork: \(BerthError.errnoText())"))
-            _exit(1)
+            CurrentProcess.exitNow(1)
         }
-        close(channel.fd)
+        channel.fd.closeQuietly()
         ProcessControl.setDumpable(false)
-        var status: Int32 = 0
         var killAt: Double?
         while true {
-            var info = siginfo_t()
-            var timeout = timespec(tv_sec: 0, tv_nsec: 100_000_000)
-            let sig = sigtimedwait(&all, &info, &timeout)
-            if sig == SIGCHLD || sig < 0 {
-                while true {
-                    var childStatus: Int32 = 0
-                    let reaped = waitpid(-1, &childStatus, WNOHANG)
-                    if reaped <= 0 { break }
-                    if reaped == pid {
-                        status = childStatus
-                        _exit(ChildProcess.Termination(waitStatus: status).shellStatus)
-                    }
+            // A tenth of a second at most, so the SIGKILL deadline is kept without a timer.
+            let sig = ProcessControl.nextSignal(within: 0.1)
+            if sig == nil || sig == SIGCHLD {
+                while let (reaped, status) = ProcessControl.reapAny() {
+                    if reaped == pid { CurrentProcess.exitNow(ChildProcess.Termination(waitStatus: status).shellStatus) }
                 }
-            } else if sig == SIGPWR || sig == SIGTERM {
-                kill(-1, SIGTERM)
+            } else if let sig, sig == SIGPWR || sig == SIGTERM {
+                ProcessControl.signal(pid: -1, SIGTERM)
                 killAt = monotonicSeconds() + 1
-            } else if sig > 0 {
-                kill(pid, sig)
+            } else if let sig {
+                ProcessControl.signal(pid: pid, sig)
             }
             if let deadline = killAt, monotonicSeconds() >= deadline {
-                kill(-1, SIGKILL)
+                ProcessControl.signal(pid: -1, SIGKILL)
                 killAt = nil
             }
         }
@@ -68,7 +57,7 @@ struct TinyInit {
         let path = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = Path.join(String(directory), program)
-            if access(candidate, X_OK) == 0 { return candidate }
+            if FileSystem.mayAccess(candidate, X_OK) { return candidate }
         }
         return program
     }

@@ -1,8 +1,10 @@
+import SystemPackage
+
 /// The monitor's or the child's end of the start handshake's socketpair: sends and receives
 /// `SetupMessage`s, each one line with its descriptor attached. The only code that reads or
 /// writes that socket.
 struct SetupChannel {
-    let fd: Int32
+    let fd: FileDescriptor
 
     /// Sends `message` (and its descriptor). A failure names what was being sent; the other
     /// side has gone.
@@ -29,9 +31,9 @@ struct SetupChannel {
     /// The next message; nil at end of file (the other side exited, or the child exec'd: its
     /// end is close-on-exec). A line that is no message is a failure of its own.
     func receive() throws(BerthError) -> SetupMessage? {
-        guard let (line, descriptor) = Descriptor.readLineWithDescriptor(fd) else { return nil }
+        guard let (line, descriptor) = fd.readLineWithDescriptor() else { return nil }
         guard let message = SetupMessage(line: line, descriptor: descriptor) else {
-            if let descriptor { close(descriptor) }
+            descriptor?.closeQuietly()
             throw BerthError(.system, "unexpected word over the start handshake: '\(PrintableText.escaped(String(line.prefix(80))))'")
         }
         return message
@@ -43,12 +45,12 @@ struct SetupChannel {
         guard let message = try receive() else { throw BerthError(.system, ended()) }
         if case .failed(let why) = message { throw BerthError(.system, why) }
         guard message.word == expected else {
-            if let fd = message.descriptor { close(fd) }
+            message.descriptor?.closeQuietly()
             throw BerthError(.system, "expected '\(expected)' over the start handshake, got '\(message.word)'")
         }
         return message
     }
 
     /// True when a message (or end of file) is waiting, within `milliseconds`.
-    func hasMessage(milliseconds: Int32 = 0) -> Bool { Descriptor.isReadable(fd, milliseconds: milliseconds) }
+    func hasMessage(milliseconds: Int32 = 0) -> Bool { fd.isReadable(milliseconds: milliseconds) }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// One message of the start handshake between the monitor and the container's first process,
 /// over the socketpair the monitor makes before the clone (`SetupChannel`). Every step of the
 /// handshake is one case here; the order a start goes through them:
@@ -16,13 +18,13 @@
 enum SetupMessage: Equatable, Sendable {
     /// The user namespace's maps are written. With the idmapped tree the child attaches as its
     /// rootfs (an overlay's lower layer), or none when the rootfs is used as it is.
-    case mapped(tree: Int32?)
+    case mapped(tree: FileDescriptor?)
     /// An overlay's idmapped upper directory (after `mapped`, overlay rootfs only).
-    case upperLayer(Int32)
+    case upperLayer(FileDescriptor)
     /// The controlling side of a terminal the container made in its own devpts.
-    case terminal(Int32)
+    case terminal(FileDescriptor)
     /// The other side of that terminal, which the monitor keeps open.
-    case terminalHold(Int32)
+    case terminalHold(FileDescriptor)
     /// The rootfs is ready; the child waits for `go`.
     case ready
     /// Run init.
@@ -44,7 +46,7 @@ enum SetupMessage: Equatable, Sendable {
     }
 
     /// The descriptor that travels with the message (SCM_RIGHTS), if any.
-    var descriptor: Int32? {
+    var descriptor: FileDescriptor? {
         switch self {
         case .mapped(let tree): return tree
         case .upperLayer(let fd), .terminal(let fd), .terminalHold(let fd): return fd
@@ -61,7 +63,7 @@ enum SetupMessage: Equatable, Sendable {
 
     /// The message a received line and descriptor make; nil for a line no message has, or a
     /// message whose descriptor is missing.
-    init?(line: String, descriptor: Int32?) {
+    init?(line: String, descriptor: FileDescriptor?) {
         switch line {
         case "mapped": self = .mapped(tree: descriptor)
         case "upper": guard let descriptor else { return nil }; self = .upperLayer(descriptor)

@@ -1,14 +1,16 @@
+import SystemPackage
+
 /// One terminal the monitor owns for a container: the console or a tty. It is a pty pair on
 /// the host's devpts; the container gets the pty side bound onto /dev/console or /dev/ttyN,
 /// the monitor keeps the controlling side and relays it to at most one berth-console client.
 final class ConsolePort {
-    let ptx: Int32
+    let ptx: FileDescriptor
     /// The host path of the pty side (`/dev/pts/N`).
     let ptyPath: String
     /// The monitor's own descriptor of the pty side: while it is open, the controlling side never
     /// reports a hang-up, even when init closes and reopens its console.
-    private let ptyHold: Int32
-    var client: Int32? {
+    private let ptyHold: FileDescriptor?
+    var client: FileDescriptor? {
         didSet { pending = [] }
     }
     /// Output for the client that its socket has not taken yet.
@@ -22,19 +24,19 @@ final class ConsolePort {
 
     init() throws(BerthError) {
         (ptx, ptyPath) = try Terminal.openPty("/dev/ptmx")
-        ptyHold = open(ptyPath, O_RDWR | O_NOCTTY | O_CLOEXEC)
-        Descriptor.setNonBlocking(ptx)
+        ptyHold = try? FileSystem.open(ptyPath, O_RDWR | O_NOCTTY)
+        ptx.setNonBlocking()
     }
 
     /// A pty pair made in the container (a user namespace's own devpts): its controlling side
     /// and the monitor's hold on its other side, received from the container's first process.
-    init(adopting ptx: Int32, hold: Int32) {
+    init(adopting ptx: FileDescriptor, hold: FileDescriptor) {
         self.ptx = ptx
         ptyHold = hold
         ptyPath = ""
-        _ = fcntl(ptx, F_SETFD, FD_CLOEXEC)
-        _ = fcntl(hold, F_SETFD, FD_CLOEXEC)
-        Descriptor.setNonBlocking(ptx)
+        ptx.setCloseOnExec()
+        hold.setCloseOnExec()
+        ptx.setNonBlocking()
     }
 
     func resize(rows: Int, cols: Int) {
@@ -53,7 +55,7 @@ final class ConsolePort {
     /// client when it has gone or is more than `pendingLimit` behind.
     func flush() {
         guard let client, !pending.isEmpty else { return }
-        guard let written = Descriptor.writeSome(client, pending) else {
+        guard let written = client.writeAvailable(pending) else {
             dropClient()
             return
         }
@@ -62,13 +64,13 @@ final class ConsolePort {
     }
 
     func dropClient() {
-        if let client { Glibc.close(client) }
+        if let client { client.closeQuietly() }
         client = nil
     }
 
     func close() {
         dropClient()
-        Glibc.close(ptx)
-        if ptyHold >= 0 { Glibc.close(ptyHold) }
+        ptx.closeQuietly()
+        ptyHold?.closeQuietly()
     }
 }

@@ -1,54 +1,53 @@
+import SystemPackage
+
 /// The command server: each connection to the monitor's socket is checked (CommandSocket.Peer),
 /// reads one request (MonitorRequest) and is answered; watches, holds, stop waiters and console
 /// clients stay open and are served by the loop.
 extension Monitor {
     func accept() {
-        let fd = Glibc.accept(listenFD, nil, nil)
-        guard fd >= 0 else { return }
-        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        guard let fd = UnixSocket.accept(listenFD) else { return }
         guard CommandSocket.Peer.isTrusted(fd) else {
-            Descriptor.writeAll(fd, "err permission denied\n")
-            close(fd)
+            fd.writeFully("err permission denied\n")
+            fd.closeQuietly()
             return
         }
         // A client that connects and says nothing must not stall the container's monitor.
-        var timeout = timeval(tv_sec: 1, tv_usec: 0)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let line = Descriptor.readLine(fd, limit: 256), let request = MonitorRequest(line: line) else {
-            Descriptor.writeAll(fd, "err unknown request\n")
-            close(fd)
+        UnixSocket.setReceiveTimeout(fd, seconds: 1)
+        guard let line = fd.readLine(limit: 256), let request = MonitorRequest(line: line) else {
+            fd.writeFully("err unknown request\n")
+            fd.closeQuietly()
             return
         }
         handle(request, fd)
     }
 
-    func handle(_ request: MonitorRequest, _ fd: Int32) {
+    func handle(_ request: MonitorRequest, _ fd: FileDescriptor) {
         switch request {
         case .state:
-            Descriptor.writeAll(fd, "ok \(state.rawValue) \(initPID)\n")
-            close(fd)
+            fd.writeFully("ok \(state.rawValue) \(initPID)\n")
+            fd.closeQuietly()
         case .initPidfd:
             _ = UnixSocket.send(fd, Array("ok \(initPID)\n".utf8)[...], passing: initPidfd)
-            close(fd)
+            fd.closeQuietly()
         case .freeze, .thaw:
             let frozen = request == .freeze
             guard state == .running || state == .frozen else {
-                Descriptor.writeAll(fd, "err the container is \(state.rawValue), not RUNNING\n")
-                close(fd)
+                fd.writeFully("err the container is \(state.rawValue), not RUNNING\n")
+                fd.closeQuietly()
                 return
             }
             do throws(BerthError) {
                 try CgroupFreezer(cgroup: cgroup).set(frozen: frozen)
                 setState(frozen ? .frozen : .running)
-                Descriptor.writeAll(fd, "ok\n")
+                fd.writeFully("ok\n")
             } catch {
-                Descriptor.writeAll(fd, "err \(error.message)\n")
+                fd.writeFully("err \(error.message)\n")
             }
-            close(fd)
+            fd.closeQuietly()
         case .hold:
             guard state == .running || state == .frozen else {
-                Descriptor.writeAll(fd, "err the container is \(state.rawValue), not RUNNING\n")
-                close(fd)
+                fd.writeFully("err the container is \(state.rawValue), not RUNNING\n")
+                fd.closeQuietly()
                 return
             }
             do throws(BerthError) {
@@ -58,61 +57,61 @@ extension Monitor {
                     setState(.frozen)
                 }
                 holders.append(fd)
-                Descriptor.writeAll(fd, "ok\n")
+                fd.writeFully("ok\n")
             } catch {
-                Descriptor.writeAll(fd, "err \(error.message)\n")
-                close(fd)
+                fd.writeFully("err \(error.message)\n")
+                fd.closeQuietly()
             }
         case .halt:
             thawForStop()
             let sig = haltSignal()
-            ProcessControl.signal(pidfd: initPidfd, sig)
-            Descriptor.writeAll(fd, "ok \(sig)\n")
-            close(fd)
+            signalInit(sig)
+            fd.writeFully("ok \(sig)\n")
+            fd.closeQuietly()
         case .reboot:
             thawForStop()
             rebootRequested = true
-            ProcessControl.signal(pidfd: initPidfd, plan.rebootSignal)
-            Descriptor.writeAll(fd, "ok\n")
-            close(fd)
+            signalInit(plan.rebootSignal)
+            fd.writeFully("ok\n")
+            fd.closeQuietly()
         case .stop:
             thawForStop()
             stopRequested = true
-            ProcessControl.signal(pidfd: initPidfd, plan.stopSignal)
-            Descriptor.writeAll(fd, "ok\n")
+            signalInit(plan.stopSignal)
+            fd.writeFully("ok\n")
             stopWaiters.append(fd)  // closed once the container is gone and cleaned up
         case .watch:
-            Descriptor.writeAll(fd, "ok\nstate \(state.rawValue)\n")
-            Descriptor.setNonBlocking(fd)
+            fd.writeFully("ok\nstate \(state.rawValue)\n")
+            fd.setNonBlocking()
             watchers.append(fd)
         case .console(let tty, let rows, let cols):
             guard let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil) else {
                 let what = tty == 0 ? "the container has no console (lxc.console.path = none)" : "no tty \(tty) (lxc.tty.max = \(ttys.count))"
-                Descriptor.writeAll(fd, "err \(what)\n")
-                close(fd)
+                fd.writeFully("err \(what)\n")
+                fd.closeQuietly()
                 return
             }
             guard port.client == nil, !(tty == 0 && options.foregroundConsole) else {
-                Descriptor.writeAll(fd, "err \(tty == 0 ? "the console" : "tty \(tty)") is in use by another client\n")
-                close(fd)
+                fd.writeFully("err \(tty == 0 ? "the console" : "tty \(tty)") is in use by another client\n")
+                fd.closeQuietly()
                 return
             }
-            Descriptor.writeAll(fd, "ok\n")
+            fd.writeFully("ok\n")
             port.resize(rows: rows, cols: cols)
-            Descriptor.setNonBlocking(fd)
+            fd.setNonBlocking()
             port.client = fd
             // The replay goes through the client's bounded queue like any later output.
             if tty == 0 { port.send(ring.contents) }
         case .winch(let tty, let rows, let cols):
             let port = tty == 0 ? console : (tty >= 1 && tty <= ttys.count ? ttys[tty - 1] : nil)
             port?.resize(rows: rows, cols: cols)
-            Descriptor.writeAll(fd, "ok\n")
-            close(fd)
+            fd.writeFully("ok\n")
+            fd.closeQuietly()
         }
     }
 
-    func releaseHolds(_ released: [Int32]) {
-        for fd in released { close(fd) }
+    func releaseHolds(_ released: [FileDescriptor]) {
+        for fd in released { fd.closeQuietly() }
         holders.removeAll { released.contains($0) }
         guard holders.isEmpty, !frozenBeforeHold, state == .frozen else { return }
         try? CgroupFreezer(cgroup: cgroup).set(frozen: false)
@@ -121,7 +120,7 @@ extension Monitor {
 
     /// A frozen container cannot act on a signal (on v1 not even die of SIGKILL): thaw it first.
     func thawForStop() {
-        for fd in holders { close(fd) }
+        for fd in holders { fd.closeQuietly() }
         holders = []
         guard state == .frozen else { return }
         try? CgroupFreezer(cgroup: cgroup).set(frozen: false)

@@ -1,12 +1,14 @@
+import SystemPackage
+
 /// The console relay: the container's output to the ring, the log, a foreground terminal and a
 /// berth-console client (queued, never waited for), and the client's input to the container.
 extension Monitor {
     func relayFromContainer(_ port: ConsolePort) {
-        guard let bytes = Descriptor.readSome(port.ptx), !bytes.isEmpty else { return }
+        guard let bytes = port.ptx.readAvailable(), !bytes.isEmpty else { return }
         if port === console {
             ring.append(bytes)
             consoleLog?.append(bytes)
-            if options.foregroundConsole { _ = Descriptor.writeAll(1, bytes) }
+            if options.foregroundConsole { _ = FileDescriptor.standardOutput.writeFully(bytes) }
         }
         // Queued for the client: one that stopped reading (a SIGSTOPped berth-console) is
         // dropped once it is a bounded amount behind, so the monitor never waits for it.
@@ -15,10 +17,10 @@ extension Monitor {
 
     func relayFromClient(_ port: ConsolePort) {
         guard let client = port.client else { return }
-        guard let bytes = Descriptor.readSome(client) else {
+        guard let bytes = client.readAvailable() else {
             port.dropClient()
             return
         }
-        if !bytes.isEmpty { _ = Descriptor.writeAll(port.ptx, bytes) }
+        if !bytes.isEmpty { _ = port.ptx.writeFully(bytes) }
     }
 }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The monitor's side of a boot: the container's first process cloned into its namespaces and
 /// cgroup, its user namespace mapped and its idmapped trees made, its network attached and its
 /// terminals adopted, the handshake (SetupChannel) to `go`, and the wait until init has settled.
@@ -7,7 +9,7 @@ extension Monitor {
         let ownTerminals = !plan.idmap.isEmpty
         if plan.hasConsole && !options.inheritStdio && !ownTerminals {
             let port = try ConsolePort()
-            if options.foregroundConsole, let size = Terminal.size(of: 0) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
+            if options.foregroundConsole, let size = Terminal.size(of: .standardInput) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
             console = port
         }
         if !ownTerminals { for _ in 0..<plan.ttyCount { ttys.append(try ConsolePort()) } }
@@ -15,46 +17,45 @@ extension Monitor {
             // The container's root must get through the container's directory (0770) to its
             // rootfs: the directory's group becomes the container root's group, as LXC does.
             // (A user's own container directory is made 0771 by berth-create instead.)
-            if geteuid() == 0 { _ = chown(paths.directory, UInt32.max, plan.rootGID) }
+            if CurrentProcess.isRoot { try? FileSystem.setOwner(paths.directory, uid: uid_t.max, gid: plan.rootGID) }
         }
 
-        var pair: [Int32] = [-1, -1]
-        try syscall("socketpair", "sync") { socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) }
-        let monitorPID = getpid()
+        let (monitorEnd, childEnd) = try UnixSocket.pair(display: "the set-up channel")
+        let monitorPID = CurrentProcess.id
         // The cgroup namespace is made by the child after it joined its cgroup (see
         // ContainerSetup); every other namespace is made by clone itself.
         let flags = plan.namespaces.subtracting(.cgroup).rawValue
         // Shared namespaces are opened here, before clone, so a target that is not running fails
         // the start before anything exists; the child joins all but pid (see below).
-        var shared: [(fd: Int32, share: NamespaceShare)] = []
-        defer { for entry in shared { close(entry.fd) } }
+        var shared: [(fd: FileDescriptor, share: NamespaceShare)] = []
+        defer { for entry in shared { entry.fd.closeQuietly() } }
         for share in plan.shares { shared.append((try share.open(lxcpath: plan.lxcpath), share)) }
         // A pid namespace can only be given to children: the monitor sets it for the clone and
         // returns to its own (its active namespace, which setns always allows) right after.
-        var ownPidNamespace: Int32 = -1
+        var ownPidNamespace: FileDescriptor?
         if let pidShare = shared.first(where: { $0.share.set == .pid }) {
-            ownPidNamespace = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)
+            ownPidNamespace = try FileSystem.open("/proc/self/ns/pid", O_RDONLY)
             try NamespaceShare.join(pidShare.fd, pidShare.share)
         }
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
-        let directory = cgroup.v2Directory.map { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }.flatMap { $0 >= 0 ? $0 : nil }
+        let directory = cgroup.v2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
         let (pid, pidfd, bornInV2) = ProcessControl.clone(flags, intoCgroup: directory)
-        if let directory { close(directory) }
+        directory?.closeQuietly()
         if pid == 0 {
-            close(pair[0])
-            ContainerSetup(plan: plan, channel: SetupChannel(fd: pair[1]), monitorPID: monitorPID, cgroup: cgroup,
+            monitorEnd.closeQuietly()
+            ContainerSetup(plan: plan, channel: SetupChannel(fd: childEnd), monitorPID: monitorPID, cgroup: cgroup,
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
                            shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2, seccomp: seccomp).run()
         }
-        if ownPidNamespace >= 0 {
+        if let ownPidNamespace {
             try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
-            close(ownPidNamespace)
+            ownPidNamespace.closeQuietly()
         }
-        close(pair[1])
-        defer { close(pair[0]) }
-        let channel = SetupChannel(fd: pair[0])
+        childEnd.closeQuietly()
+        defer { monitorEnd.closeQuietly() }
+        let channel = SetupChannel(fd: monitorEnd)
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
@@ -104,7 +105,7 @@ extension Monitor {
             guard case .terminalHold(let hold) = try channel.receive("hold", ended: died) else { continue }
             let port = ConsolePort(adopting: ptx, hold: hold)
             if index == 0 && plan.hasConsole && !options.inheritStdio {
-                if options.foregroundConsole, let size = Terminal.size(of: 0) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
+                if options.foregroundConsole, let size = Terminal.size(of: .standardInput) { port.resize(rows: Int(size.rows), cols: Int(size.cols)) }
                 console = port
             } else {
                 ttys.append(port)
@@ -128,16 +129,14 @@ extension Monitor {
         // The trees to idmap: the rootfs, or an overlay's lower layer and the directory holding
         // its upper and work directories (overlayfs takes idmapped layers).
         let trees = plan.overlay.map { [$0.lower, Path.parent($0.upper)] } ?? [plan.rootfs]
-        var idmapped: [Int32] = []
-        defer { for fd in idmapped { close(fd) } }
-        var st = stat()
-        try syscall("stat", trees[0]) { stat(trees[0], &st) }
+        var idmapped: [FileDescriptor] = []
+        defer { for fd in idmapped { fd.closeQuietly() } }
+        guard let st = FileSystem.status(trees[0]) else { throw BerthError.system("stat", trees[0], currentErrno) }
         if st.st_uid != plan.rootUID {
-            let userns = try syscall("open", "/proc/\(pid)/ns/user") { open("/proc/\(pid)/ns/user", O_RDONLY | O_CLOEXEC) }
-            defer { close(userns) }
+            let userns = try FileSystem.open("/proc/\(pid)/ns/user", O_RDONLY)
+            defer { userns.closeQuietly() }
             for tree in trees {
-                let fd = MountCalls.idmappedTree(tree, userNamespace: userns)
-                guard fd >= 0 else {
+                guard let fd = MountCalls.idmappedTree(tree, userNamespace: userns) else {
                     throw BerthError(.unsupported, "\(tree) belongs to host uid \(st.st_uid), not to the container's root (host uid \(plan.rootUID)), and its filesystem cannot be idmapped (\(currentErrno.berthDescription)); shift its ownership with berth-create's --shift-ids, or use a filesystem with idmapped mounts")
                 }
                 idmapped.append(fd)
@@ -156,17 +155,16 @@ extension Monitor {
         let deadline = monotonicSeconds() + 2
         let statPath = "/proc/\(initPID)/stat"
         while monotonicSeconds() < deadline {
-            var status: Int32 = 0
-            if waitpid(initPID, &status, WNOHANG) == initPID {
+            if let ended = ProcessControl.reapIfEnded(initPID) {
                 initPID = 0
-                let what = ChildProcess.Termination(waitStatus: status).description
+                let what = ended.description
                 throw BerthError(.system, "init (\(plan.initArgv.joined(separator: " "))) \(what) right after it started")
             }
             if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {
                 let stateChar = text[text.index(close, offsetBy: 2)]
                 if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
             }
-            usleep(200)
+            CurrentProcess.pause(microseconds: 200)
         }
     }
 }

@@ -12,7 +12,7 @@ public final class Monitor {
     public struct Options {
         /// Where to report the outcome of the first boot (`RUNNING pid` or `ABORTING reason`),
         /// for a daemonized berth-start waiting on it.
-        public var report: Int32?
+        public var report: FileDescriptor?
         /// Relay the console to this process's stdin and stdout (berth-start -F).
         public var foregroundConsole = false
         /// Give init this process's stdin, stdout and stderr, no console (berth-execute).
@@ -27,22 +27,22 @@ public final class Monitor {
     let paths: ContainerPaths
     let options: Options
     let listener: CommandSocket.Listener
-    var listenFD: Int32 { listener.fd }
-    var signalFD: Int32 = -1
+    var listenFD: FileDescriptor { listener.fd }
+    var signalFD: FileDescriptor?
     private(set) var state: ContainerState = .starting
     var initPID: pid_t = 0
-    var initPidfd: Int32 = -1
+    var initPidfd: FileDescriptor?
     var initStatus: Int32 = 0
     var console: ConsolePort?
     var ttys: [ConsolePort] = []
     var ring: ConsoleRing
     var consoleLog: ConsoleLog?
-    var watchers: [Int32] = []
+    var watchers: [FileDescriptor] = []
     /// Connections holding the container frozen (`hold`); it thaws when the last one closes,
     /// unless it was frozen before the first hold.
-    var holders: [Int32] = []
+    var holders: [FileDescriptor] = []
     var frozenBeforeHold = false
-    var stopWaiters: [Int32] = []
+    var stopWaiters: [FileDescriptor] = []
     var stopRequested = false
     var rebootRequested = false
     var cgroup: PayloadCgroup
@@ -51,7 +51,7 @@ public final class Monitor {
     var seccomp: SeccompFilter?
     /// This boot's interfaces; the previous boot's until its host ends are released.
     var network: NetworkAttachment?
-    var foregroundInput: Int32?
+    var foregroundInput: FileDescriptor?
     var rawTerminal: RawTerminal?
 
     /// Binds the container's command socket. nil when another monitor holds it (the container
@@ -76,22 +76,18 @@ public final class Monitor {
     public func run() -> Int32 {
         ProcessControl.name(comm: "berth monitor", title: "[berth monitor] \(plan.lxcpath) \(plan.name)")
         // Every signal arrives through the signalfd, in the loop; none interrupts a step.
-        var all = sigset_t()
-        sigfillset(&all)
-        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { sigdelset(&all, sig) }
-        sigprocmask(SIG_SETMASK, &all, nil)
-        signal(SIGPIPE, SIG_IGN)
+        ProcessControl.blockAllSignalsButFaults()
         // Nothing the caller had open lives on in the monitor, and so in the container it
         // starts, its hooks or its tiny init (berth-start -F and berth-execute run the monitor
         // in the caller's process): only stdio, the socket, its lock and the report pipe stay.
-        Descriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report].compactMap { $0 })
+        FileDescriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report].compactMap { $0 })
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
         signalFD = ProcessControl.signalFD(watched)
 
         if options.foregroundConsole && !options.inheritStdio {
-            foregroundInput = 0
-            Descriptor.setNonBlocking(0)
-            if isatty(0) == 1 { rawTerminal = RawTerminal(fd: 0) }
+            foregroundInput = .standardInput
+            FileDescriptor.standardInput.setNonBlocking()
+            rawTerminal = RawTerminal(fd: .standardInput)
         }
 
         do throws(BerthError) {
@@ -124,16 +120,16 @@ public final class Monitor {
 
     func report(_ line: String) {
         guard let fd = options.report else { return }
-        Descriptor.writeAll(fd, line + "\n")
-        close(fd)
+        fd.writeFully(line + "\n")
+        fd.closeQuietly()
     }
 
     func setState(_ new: ContainerState) {
         state = new
-        var alive: [Int32] = []
+        var alive: [FileDescriptor] = []
         // A watcher that does not read its state lines is dropped, never waited for.
         for watcher in watchers {
-            if Descriptor.sendNow(watcher, "state \(new.rawValue)\n") { alive.append(watcher) } else { close(watcher) }
+            if watcher.sendNow("state \(new.rawValue)\n") { alive.append(watcher) } else { watcher.closeQuietly() }
         }
         watchers = alive
     }
@@ -164,8 +160,8 @@ public final class Monitor {
             try spawn(hooks)
         } catch {
             setState(.aborting)
-            if initPidfd >= 0 { ProcessControl.signal(pidfd: initPidfd, SIGKILL) }
-            if initPID > 0 { var status: Int32 = 0; while waitpid(initPID, &status, 0) < 0 && errno == EINTR {} }
+            if let initPidfd { ProcessControl.signal(pidfd: initPidfd, SIGKILL) }
+            if initPID > 0 { _ = ProcessControl.waitFor(initPID) }
             teardown()
             throw error
         }
@@ -176,67 +172,57 @@ public final class Monitor {
 
     func loop() {
         while true {
-            var fds: [pollfd] = [pollfd(fd: signalFD, events: Int16(POLLIN), revents: 0),
-                                 pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)]
-            var ports: [(ConsolePort, isClient: Bool)] = []
+            var fds = PollSet()
+            let signalIndex = signalFD.map { fds.add($0) }
+            let listenIndex = fds.add(listenFD)
+            var ports: [(ConsolePort, isClient: Bool, index: Int)] = []
             for port in [console].compactMap({ $0 }) + ttys {
                 if port === console || port.client != nil {
-                    fds.append(pollfd(fd: port.ptx, events: Int16(POLLIN), revents: 0))
-                    ports.append((port, false))
+                    ports.append((port, false, fds.add(port.ptx)))
                 }
                 if let client = port.client {
                     // Output the client has not taken yet is written as its socket drains.
-                    let events = POLLIN | (port.hasPending ? POLLOUT : 0)
-                    fds.append(pollfd(fd: client, events: Int16(events), revents: 0))
-                    ports.append((port, true))
+                    ports.append((port, true, fds.add(client, port.hasPending ? [.readable, .writable] : .readable)))
                 }
             }
-            let inputIndex = fds.count
             let input = foregroundInput
-            if let input { fds.append(pollfd(fd: input, events: Int16(POLLIN), revents: 0)) }
-            let watcherBase = fds.count
-            let polledWatchers = watchers
-            for watcher in polledWatchers { fds.append(pollfd(fd: watcher, events: Int16(POLLIN), revents: 0)) }
-            let holderBase = fds.count
-            let polledHolders = holders
-            for holder in polledHolders { fds.append(pollfd(fd: holder, events: Int16(POLLIN), revents: 0)) }
+            let inputIndex = input.map { fds.add($0) }
+            let polledWatchers = watchers.map { ($0, fds.add($0)) }
+            let polledHolders = holders.map { ($0, fds.add($0)) }
 
-            let ready = poll(&fds, nfds_t(fds.count), -1)
-            if ready < 0 { if errno == EINTR { continue } else { return } }
+            guard let ready = fds.wait() else { return }
+            if ready == 0 { continue }
 
-            for (index, entry) in ports.enumerated() where fds[2 + index].revents != 0 {
-                let revents = Int32(fds[2 + index].revents)
+            for entry in ports where fds.isReady(entry.index) {
                 guard entry.isClient else {
                     relayFromContainer(entry.0)
                     continue
                 }
-                if revents & Int32(POLLOUT) != 0 { entry.0.flush() }
-                if revents & ~Int32(POLLOUT) != 0 { relayFromClient(entry.0) }
+                if fds.isWritable(entry.index) { entry.0.flush() }
+                if fds.hasInputOrHangUp(entry.index) { relayFromClient(entry.0) }
             }
-            if let input, fds[inputIndex].revents != 0 {
-                if let bytes = Descriptor.readSome(input), let console {
-                    if !bytes.isEmpty { _ = Descriptor.writeAll(console.ptx, bytes) }
+            if let input, let inputIndex, fds.isReady(inputIndex) {
+                if let bytes = input.readAvailable(), let console {
+                    if !bytes.isEmpty { _ = console.ptx.writeFully(bytes) }
                 } else {
                     foregroundInput = nil  // end of the caller's input; the container keeps running
                 }
             }
             // A watcher never sends anything after its request: readable means it hung up.
-            var gone: [Int32] = []
-            for (offset, watcher) in polledWatchers.enumerated() where fds[watcherBase + offset].revents != 0 {
-                gone.append(watcher)
-            }
-            for fd in gone where watchers.contains(fd) { close(fd) }
+            let gone = polledWatchers.filter { fds.isReady($0.1) }.map(\.0)
+            for fd in gone where watchers.contains(fd) { fd.closeQuietly() }
             watchers.removeAll { gone.contains($0) }
             // Likewise a holder: readable means it is done (or died); the last one thaws.
-            let released = polledHolders.enumerated().filter { fds[holderBase + $0.offset].revents != 0 }.map(\.element)
+            let released = polledHolders.filter { fds.isReady($0.1) }.map(\.0)
             if !released.isEmpty { releaseHolds(released) }
-            if fds[1].revents != 0 { accept() }
-            if fds[0].revents != 0, handleSignals() { return }
+            if fds.isReady(listenIndex) { accept() }
+            if let signalIndex, fds.isReady(signalIndex), handleSignals() { return }
         }
     }
 
     /// Handles pending signals; true when the container has ended for good.
     func handleSignals() -> Bool {
+        guard let signalFD else { return false }
         while true {
             let sig = ProcessControl.readSignal(signalFD).signal
             if sig == 0 { return false }
@@ -244,26 +230,29 @@ public final class Monitor {
             case SIGCHLD:
                 if reapInit() { return initEnded() }
             case SIGWINCH:
-                if options.foregroundConsole, let size = Terminal.size(of: 0) { console?.resize(rows: Int(size.rows), cols: Int(size.cols)) }
+                if options.foregroundConsole, let size = Terminal.size(of: .standardInput) { console?.resize(rows: Int(size.rows), cols: Int(size.cols)) }
             case SIGHUP:
-                ProcessControl.signal(pidfd: initPidfd, SIGTERM)  // as LXC: a hang-up asks init to end
+                signalInit(SIGTERM)  // as LXC: a hang-up asks init to end
             default:
-                ProcessControl.signal(pidfd: initPidfd, sig)
+                signalInit(sig)
             }
         }
     }
 
     func reapInit() -> Bool {
         var ended = false
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            if pid <= 0 { return ended }
+        while let (pid, status) = ProcessControl.reapAny() {
             if pid == initPID {
                 initStatus = status
                 ended = true
             }
         }
+        return ended
+    }
+
+    /// Sends `signal` to init through its pidfd (never to a recycled pid).
+    func signalInit(_ signal: Int32) {
+        if let initPidfd { ProcessControl.signal(pidfd: initPidfd, signal) }
     }
 
     /// Init ended: clean up, and boot again when it rebooted. True when the monitor is done.
@@ -298,8 +287,8 @@ public final class Monitor {
         console = nil
         for tty in ttys { tty.close() }
         ttys = []
-        if initPidfd >= 0 { close(initPidfd) }
-        initPidfd = -1
+        initPidfd?.closeQuietly()
+        initPidfd = nil
         initPID = 0
         // Phys devices go back to the host while the namespace is still held open.
         for problem in network?.detach() ?? [] { options.log(problem) }
@@ -310,12 +299,12 @@ public final class Monitor {
     /// answered, so that a berth-stop that returns sees a container that can start again.
     func finish() {
         setState(.stopped)
-        for watcher in watchers { close(watcher) }
+        for watcher in watchers { watcher.closeQuietly() }
         watchers = []
         // Before the socket closes: once it is gone a new start may begin, and it must find
         // nothing of this run.
         if !plan.cgroupless { monitorCgroup.leave() }
-        for fd in holders { close(fd) }
+        for fd in holders { fd.closeQuietly() }
         holders = []
         listener.close()
         // An ephemeral container is gone before its stop is answered (the socket is closed, so
@@ -327,7 +316,7 @@ public final class Monitor {
                 options.log("destroying the ephemeral container \(plan.name): \(error.message)")
             }
         }
-        for waiter in stopWaiters { close(waiter) }
+        for waiter in stopWaiters { waiter.closeQuietly() }
         stopWaiters = []
         consoleLog?.close()
         rawTerminal?.restore()

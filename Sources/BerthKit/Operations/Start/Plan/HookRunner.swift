@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// Runs a container's `lxc.hook.<stage>` programs in order, with LXC's interface: through
 /// `sh -c "exec HOOK NAME lxc STAGE"` (hook version 0; version 1 passes only the environment),
 /// with `LXC_NAME`, `LXC_CONFIG_FILE`, `LXC_ROOTFS_MOUNT`, `LXC_ROOTFS_PATH`, `LXC_HOOK_TYPE` and
@@ -69,20 +71,19 @@ public struct HookRunner {
     /// Runs `sh -c script` and waits; a failure names `label`, the status and the last line the
     /// program wrote to standard error.
     private static func execute(_ script: String, label: String, environment: [String]) throws(BerthError) {
-        var fds: [Int32] = [-1, -1]
-        try syscall("pipe", "hook") { pipe(&fds) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        let (readEnd, writeEnd) = try FileDescriptor.closeOnExecPipe(display: "hook")
         let child: ChildProcess
         do throws(BerthError) {
-            child = try ChildProcess.spawn("/bin/sh", arguments: ["-c", script], environment: environment, stderr: fds[1])
+            child = try ChildProcess.spawn("/bin/sh", arguments: ["-c", script], environment: environment, stderr: writeEnd)
         } catch {
-            close(fds[0])
-            close(fds[1])
+            readEnd.closeQuietly()
+            writeEnd.closeQuietly()
             throw BerthError(error.code, "running \(label): \(error.message)", errno: error.errno)
         }
-        close(fds[1])
-        let errorText = String(decoding: Descriptor.readToEnd(fds[0]), as: UTF8.self)
-        close(fds[0])
+        // Our copy of the write end first, or the read would never see end of file.
+        writeEnd.closeQuietly()
+        let errorText = String(decoding: readEnd.readToEnd(), as: UTF8.self)
+        readEnd.closeQuietly()
         let termination = child.waitWithoutForwarding()
         if !termination.succeeded {
             let how = termination.description

@@ -73,12 +73,12 @@ public struct StartPlan: Sendable {
     public let cgroupless: Bool
     public var rootGID: UInt32 { IDMap.host(0, .gid, in: idmap) ?? 0 }
 
-    /// The plan for `container` from `config`. `initArguments` (after `--` on berth-start's
-    /// command line) replace `lxc.init.cmd`.
+    /// The plan for `container` from `config`, on the host `inputs` describe (the only way the
+    /// plan learns anything of the host). `initArguments` (after `--` on berth-start's command
+    /// line) replace `lxc.init.cmd`.
     public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
-                environment callerEnvironment: [String: String] = ProcessEnvironment.current,
-                layout: CgroupLayout = .current(), managedBridge: ManagedBridge? = nil,
-                asRoot: Bool = geteuid() == 0) throws(BerthError) {
+                inputs: StartInputs) throws(BerthError) {
+        let callerEnvironment = inputs.callerEnvironment, asRoot = inputs.asRoot
         func origin(_ key: String) -> String {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
@@ -97,7 +97,7 @@ public struct StartPlan: Sendable {
         }
         switch spec.backend {
         case "dir", "btrfs":
-            guard FileSystem.isDirectory(spec.path) else {
+            guard inputs.isDirectory(spec.path) else {
                 throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the root filesystem \(spec.path) does not exist or is not a directory")
             }
             rootfs = spec.path
@@ -106,7 +106,7 @@ public struct StartPlan: Sendable {
             guard let layers = OverlayLayers(spec) else {
                 throw BerthError(.invalidConfig, "\(origin("lxc.rootfs.path")): expected overlay:LOWER:UPPER with two absolute paths, got '\(spec.text)'")
             }
-            for (what, path) in [("lower", layers.lower), ("upper", layers.upper)] where !FileSystem.isDirectory(path) {
+            for (what, path) in [("lower", layers.lower), ("upper", layers.upper)] where !inputs.isDirectory(path) {
                 throw BerthError(.notFound, "\(origin("lxc.rootfs.path")): the overlay's \(what) directory \(path) does not exist")
             }
             _ = try layers.mountOptions()
@@ -118,7 +118,7 @@ public struct StartPlan: Sendable {
         // What the container writes (its rootfs, an overlay's upper layer) must be out of other
         // host users' reach: files its root makes are root's on disk, setuid ones included.
         for tree in [rootfs] + (overlay.map { [$0.upper] } ?? []) {
-            if let open = StartPlan.exposingDirectory(of: tree) {
+            if let open = inputs.exposingDirectory(tree) {
                 throw BerthError(.permissionDenied, "\(origin("lxc.rootfs.path")): \(StartPlan.exposureMessage(tree, open))")
             }
         }
@@ -158,7 +158,7 @@ public struct StartPlan: Sendable {
             // The container's root walks the path to its rootfs as an unprivileged host user:
             // a closed directory above the container's own would fail its start deep inside.
             if let uid = IDMap.host(0, .uid, in: idmap), let gid = IDMap.host(0, .gid, in: idmap),
-               let closed = StartPlan.closedAncestor(of: container.paths.directory, uid: uid, gid: gid) {
+               let closed = inputs.closedAncestor(container.paths.directory, uid, gid) {
                 throw BerthError(.unsupported, "\(closed) does not let the container's root (host uid \(uid)) through to its rootfs: open it (chmod o+x \(closed), or an ACL for that uid), or make the container with berth-create --privileged")
             }
             if !shares.isEmpty {
@@ -169,7 +169,7 @@ public struct StartPlan: Sendable {
         }
         let interfaces = try InterfacePlan.plans(config, origin: origin)
         self.interfaces = namespaces.contains(.net) ? interfaces : []
-        self.managedBridge = managedBridge
+        self.managedBridge = inputs.managedBridge
         ephemeral = config.boolean("lxc.ephemeral")
         self.namespaces = namespaces
         process = try ProcessSettings(config, namespaces: namespaces, origin: origin)
@@ -207,7 +207,7 @@ public struct StartPlan: Sendable {
         var mounts: [MountEntry] = []
         if let fstab = config.value("lxc.mount.fstab") {
             let text: String
-            do throws(BerthError) { text = try FileSystem.readText(fstab) } catch {
+            do throws(BerthError) { text = try inputs.readFile(fstab) } catch {
                 throw BerthError(.invalidConfig, "\(origin("lxc.mount.fstab")): cannot read \(fstab): \(error.message)")
             }
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -238,7 +238,7 @@ public struct StartPlan: Sendable {
 
         // Cgroup limits, translated for this host's layout now, so that a key the host cannot
         // honour fails the start before anything is made.
-        cgroupWrites = try CgroupTranslator(layout: layout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
+        cgroupWrites = try CgroupTranslator(layout: inputs.cgroupLayout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
         // A user other than root: a user namespace, no cgroup, no host interfaces.
         cgroupless = !asRoot
         if !asRoot {
@@ -275,13 +275,12 @@ public struct StartPlan: Sendable {
                 }
                 kept.insert(number)
             }
-            drop = (0...StartPlan.lastCapability()).filter { !kept.contains($0) }
+            drop = (0...inputs.lastCapability).filter { !kept.contains($0) }
         }
         dropCapabilities = drop
         noNewPrivs = config.boolean("lxc.no_new_privs")
-        (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, origin: origin)
-        securityNotes = try StartPlan.checkLSM(config, origin: origin, apparmor: LSMSupport.apparmorEnabled,
-                                               selinux: LSMSupport.selinuxEnabled)
+        (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, readFile: inputs.readFile, origin: origin)
+        securityNotes = try StartPlan.checkLSM(config, origin: origin, apparmor: inputs.apparmor, selinux: inputs.selinux)
 
         // Signals.
         haltSignal = try config.signal("lxc.signal.halt")

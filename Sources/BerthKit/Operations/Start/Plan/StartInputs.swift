@@ -1,0 +1,37 @@
+/// What a start learns from the host besides the container's config: the caller's environment,
+/// the cgroup layout, who runs it, the LSMs, and the few files and directories the config points
+/// at (the rootfs, an fstab, a seccomp profile). `StartPlan` reads the host only through this,
+/// so the plan is a function of the config and these facts; `host(managedBridge:)` gathers them
+/// from the running system, and a test can hand in a made-up host instead.
+public struct StartInputs: Sendable {
+    public var callerEnvironment: [String: String]
+    public var cgroupLayout: CgroupLayout
+    public var managedBridge: ManagedBridge?
+    /// Started by root (else: a user's container, with no cgroup and no host interfaces).
+    public var asRoot: Bool
+    public var apparmor: Bool
+    public var selinux: Bool
+    /// The highest capability number the kernel knows.
+    public var lastCapability: Int32
+    /// Whether a path names a directory (symlinks followed).
+    public var isDirectory: @Sendable (String) -> Bool
+    /// A whole text file (an fstab, a seccomp profile), or an error naming it.
+    public var readFile: @Sendable (String) throws(BerthError) -> String
+    /// The directory to name when every directory above a tree lets all local users through
+    /// (see `StartInputs.exposingDirectory`), nil when one of them is closed.
+    public var exposingDirectory: @Sendable (String) -> String?
+    /// The first directory above a container's directory that a host uid/gid cannot pass
+    /// (see `StartInputs.closedAncestor`), nil when all let it through.
+    public var closedAncestor: @Sendable (String, UInt32, UInt32) -> String?
+
+    /// The running host's facts, read when asked for.
+    public static func host(managedBridge: ManagedBridge? = nil) -> StartInputs {
+        StartInputs(
+            callerEnvironment: ProcessEnvironment.current, cgroupLayout: .current(), managedBridge: managedBridge,
+            asRoot: CurrentProcess.isRoot, apparmor: LSMSupport.apparmorEnabled, selinux: LSMSupport.selinuxEnabled,
+            lastCapability: StartInputs.lastCapability(), isDirectory: { FileSystem.isDirectory($0) },
+            readFile: { (path) throws(BerthError) in try FileSystem.readText(path) },
+            exposingDirectory: { StartInputs.exposingDirectory(of: $0) },
+            closedAncestor: { StartInputs.closedAncestor(of: $0, uid: $1, gid: $2) })
+    }
+}

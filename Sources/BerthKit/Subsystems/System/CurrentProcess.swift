@@ -1,0 +1,105 @@
+import CBerthLinux
+import SystemPackage
+
+/// Who this process is and what it does to itself: its ids, its identity inside a user
+/// namespace, its working directory, pauses and an immediate exit. The rest of Berth asks here
+/// instead of calling the C library.
+public enum CurrentProcess {
+    /// getpid(2).
+    public static var id: pid_t { getpid() }
+    /// getppid(2): 0 when the parent is outside this pid namespace.
+    public static var parentID: pid_t { getppid() }
+    /// geteuid(2): whose files and containers this command works with.
+    public static var effectiveUser: uid_t { geteuid() }
+    /// getuid(2).
+    public static var realUser: uid_t { getuid() }
+    /// getgid(2).
+    public static var realGroup: gid_t { getgid() }
+    /// True when running as root (effective uid 0).
+    public static var isRoot: Bool { geteuid() == 0 }
+
+    /// _exit(2): ends a forked child at once, without running anything the parent registered
+    /// (atexit handlers, buffered output the parent would flush too).
+    public static func exitNow(_ status: Int32) -> Never { _exit(status) }
+
+    /// Sleeps `seconds` (fractions allowed), resuming after a signal until the time is up.
+    public static func pause(seconds: Double) {
+        guard seconds > 0 else { return }
+        var wanted = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var left = timespec()
+        while nanosleep(&wanted, &left) != 0 && errno == EINTR { wanted = left }
+    }
+
+    /// Sleeps `microseconds`.
+    public static func pause(microseconds: UInt32) { pause(seconds: Double(microseconds) / 1e6) }
+
+    /// chdir(2).
+    static func changeDirectory(_ path: String) throws(BerthError) {
+        try syscall("chdir", path) { chdir(path) }
+    }
+
+    // Changing identity goes groups, then gid, then uid: each later step takes away the right
+    // to the earlier one. Callers make the three calls in that order.
+
+    /// setgroups(2): exactly `groups` as the supplementary groups.
+    static func setGroups(_ groups: [gid_t]) throws(BerthError) {
+        try syscall("setgroups", groups.isEmpty ? "[]" : groups.map(String.init).joined(separator: ",")) {
+            groups.withUnsafeBufferPointer { setgroups($0.count, $0.baseAddress) }
+        }
+    }
+
+    /// setgid(2).
+    static func setGroup(_ gid: gid_t) throws(BerthError) { try syscall("setgid", "\(gid)") { setgid(gid) } }
+
+    /// setuid(2).
+    static func setUser(_ uid: uid_t) throws(BerthError) { try syscall("setuid", "\(uid)") { setuid(uid) } }
+
+    /// setsid(2): a new session (and process group) led by this process, with no controlling
+    /// terminal yet. Fails only for a process group leader, which a fresh child is not.
+    static func startSession() { _ = setsid() }
+
+    /// fchdir(2) into the directory open at `fd`.
+    static func changeDirectory(to fd: FileDescriptor, display: String) throws(BerthError) {
+        try syscall("fchdir", display) { fchdir(fd.rawValue) }
+    }
+
+    /// execve(2) of `program` with `arguments` (argv[0] included) and `environment`: returns
+    /// only when it failed, with the errno.
+    static func execute(_ program: String, arguments: [String], environment: [String]) -> Errno {
+        CStringArray(arguments).withPointers { argv in
+            CStringArray(environment).withPointers { envp in
+                _ = execve(program, argv, envp)
+                return currentErrno
+            }
+        }
+    }
+
+    /// execvp(3): `arguments[0]` looked up in PATH, the environment kept. Returns only when it
+    /// failed, with the errno.
+    static func executeSearchingPath(_ arguments: [String]) -> Errno {
+        guard let program = arguments.first else { return .invalidArgument }
+        return CStringArray(arguments).withPointers { argv in
+            _ = execvp(program, argv)
+            return currentErrno
+        }
+    }
+
+    /// sethostname(2) in this process's UTS namespace.
+    static func setHostname(_ name: String) throws(BerthError) {
+        try syscall("sethostname", name) { sethostname(name, name.utf8.count) }
+    }
+
+    /// The kernel's release (`uname -r`).
+    static var kernelRelease: String {
+        var names = utsname()
+        uname(&names)
+        return withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}
+
+extension CurrentProcess {
+    /// The login name of `uid` from the password database, nil when it has none.
+    static func userName(of uid: uid_t) -> String? {
+        getpwuid(uid).map { String(cString: $0.pointee.pw_name) }
+    }
+}

@@ -1,0 +1,186 @@
+import CBerthLinux
+import SystemPackage
+
+/// Berth hands descriptors from file to file as swift-system's `FileDescriptor`, never as a bare
+/// `Int32`; these are the reads and writes it needs on sockets, pipes and ptys beyond what
+/// swift-system offers (non-blocking sends, line reads that keep a passed descriptor, closing
+/// everything else before an exec). Only this layer turns one back into its raw number.
+extension FileDescriptor {
+    /// Writes all of `bytes`, retrying short writes and EINTR, waiting while a non-blocking
+    /// descriptor is full. False when the other end is gone.
+    @discardableResult
+    public func writeFully(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in
+                // MSG_NOSIGNAL is not available for pipes; SIGPIPE is ignored or blocked by callers.
+                Glibc.write(rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN {
+                    _ = waitUntil(Int16(POLLOUT), milliseconds: 1000)
+                    continue
+                }
+                return false
+            }
+            offset += n
+        }
+        return true
+    }
+
+    @discardableResult
+    public func writeFully(_ text: String) -> Bool { writeFully(Array(text.utf8)) }
+
+    /// Writes as much of `bytes` as a non-blocking descriptor takes now: the count written (0
+    /// when it takes nothing), or nil when the other end is gone.
+    public func writeAvailable(_ bytes: [UInt8]) -> Int? {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(rawValue, raw.baseAddress.map { $0 + offset }, raw.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN { break }
+                return nil
+            }
+            offset += n
+        }
+        return offset
+    }
+
+    /// Writes all of `text` to a non-blocking descriptor now, or reports false: for short
+    /// messages to clients that are never waited for.
+    public func sendNow(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return writeAvailable(bytes) == bytes.count
+    }
+
+    /// One read of up to `max` bytes: nil on end of file or error (EAGAIN gives an empty array).
+    public func readAvailable(max: Int = 65_536) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: max)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, max) }
+            if n > 0 { return Array(buffer[0..<n]) }
+            if n == 0 { return nil }
+            if errno == EINTR { continue }
+            if errno == EAGAIN { return [] }
+            return nil
+        }
+    }
+
+    /// Reads one `\n`-terminated line (without the newline), a byte at a time so nothing after
+    /// the line is consumed. nil on end of file before any byte.
+    public func readLine(limit: Int = 65_536) -> String? {
+        var bytes: [UInt8] = []
+        var byte: UInt8 = 0
+        while bytes.count < limit {
+            let n = Glibc.read(rawValue, &byte, 1)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            if byte == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
+            bytes.append(byte)
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads until end of file, waiting on a non-blocking descriptor.
+    public func readToEnd() -> [UInt8] {
+        var result: [UInt8] = []
+        while let chunk = readAvailable() {
+            if chunk.isEmpty {
+                _ = waitUntil(Int16(POLLIN), milliseconds: -1)
+                continue
+            }
+            result += chunk
+        }
+        return result
+    }
+
+    /// O_NONBLOCK on.
+    public func setNonBlocking() {
+        let flags = fcntl(rawValue, F_GETFL)
+        if flags >= 0 { _ = fcntl(rawValue, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// FD_CLOEXEC on: an exec does not pass it on.
+    func setCloseOnExec() { _ = fcntl(rawValue, F_SETFD, FD_CLOEXEC) }
+
+    /// True when there is data (or end of file) to read within `milliseconds`.
+    public func isReadable(milliseconds: Int32 = 100) -> Bool { waitUntil(Int16(POLLIN), milliseconds: milliseconds) }
+
+    /// poll(2) of this one descriptor for `events`; true when one came (or the descriptor hung up).
+    func waitUntil(_ events: Int16, milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: rawValue, events: events, revents: 0)
+        while true {
+            let n = poll(&entry, 1, milliseconds)
+            if n < 0 && errno == EINTR { continue }
+            return n > 0
+        }
+    }
+
+    /// One line from a Unix socket, read a byte at a time with recvmsg so that a descriptor
+    /// sent along (SCM_RIGHTS) is received, not dropped. nil at end of file.
+    public func readLineWithDescriptor() -> (line: String, descriptor: FileDescriptor?)? {
+        var bytes: [UInt8] = []
+        var received: FileDescriptor?
+        var byte: UInt8 = 0
+        while true {
+            var fd: Int32 = -1
+            let n = berth_recv_with_fd(rawValue, &byte, 1, &fd)
+            if fd >= 0 { received = FileDescriptor(rawValue: fd) }
+            guard n == 1 else {
+                received?.closeQuietly()
+                return nil
+            }
+            if byte == UInt8(ascii: "\n") { return (String(decoding: bytes, as: UTF8.self), received) }
+            bytes.append(byte)
+        }
+    }
+
+    /// close(2), for where nothing can be done about a failure (the descriptor is gone either
+    /// way on Linux, so it is never retried).
+    public func closeQuietly() { _ = Glibc.close(rawValue) }
+
+    /// dup(2), close-on-exec.
+    func duplicated(display: String) throws(BerthError) -> FileDescriptor {
+        let copy = fcntl(rawValue, F_DUPFD_CLOEXEC, 3)
+        guard copy >= 0 else { throw BerthError.system("dup", display, currentErrno) }
+        return FileDescriptor(rawValue: copy)
+    }
+
+    /// Closes every descriptor above standard error except `keep`, so that nothing a caller had
+    /// open reaches what this process runs next (a container, a template, a hook).
+    public static func closeAll(except keep: [FileDescriptor]) {
+        var first: Int32 = 3
+        for fd in Set(keep.map(\.rawValue)).filter({ $0 >= 3 }).sorted() {
+            if fd > first { _ = berth_close_range(UInt32(first), UInt32(fd - 1)) }
+            first = fd + 1
+        }
+        _ = berth_close_range(UInt32(first), UInt32.max)
+    }
+
+    /// A pipe whose two ends are close-on-exec: (read end, write end).
+    static func closeOnExecPipe(display: String) throws(BerthError) -> (read: FileDescriptor, write: FileDescriptor) {
+        var fds: [Int32] = [-1, -1]
+        guard Glibc.pipe(&fds) == 0 else { throw BerthError.system("pipe", display, currentErrno) }
+        let ends = (read: FileDescriptor(rawValue: fds[0]), write: FileDescriptor(rawValue: fds[1]))
+        // Callers are single-threaded here: no exec can come between pipe and the flag.
+        ends.read.setCloseOnExec()
+        ends.write.setCloseOnExec()
+        return ends
+    }
+
+    /// Makes this descriptor the process's standard input, output and error (dup2 onto 0, 1
+    /// and 2), closing it unless it is one of them.
+    func becomeStandardStreams() {
+        for target in Int32(0)...2 { _ = Glibc.dup2(rawValue, target) }
+        if rawValue > 2 { closeQuietly() }
+    }
+
+    /// dup2(2) onto `target`, which is closed first if open; the copy is not close-on-exec.
+    func duplicate(onto target: Int32) { _ = Glibc.dup2(rawValue, target) }
+
+    /// `/proc/self/fd/N`: a path that names this open file, for calls that take a path only
+    /// (mount, the l*xattr calls) but must not walk the file's real path again.
+    var procPath: String { "/proc/self/fd/\(rawValue)" }
+}

@@ -1,0 +1,85 @@
+import SystemPackage
+
+/// Changes made relative to an open directory (the *at calls, a final symlink never followed),
+/// for code that walks a tree it does not trust through descriptors. Each returns the errno of
+/// a failure, nil on success, so that the caller decides which failures are fine (EEXIST for
+/// something already there, say).
+extension FileSystem {
+    /// mkdirat(2).
+    static func makeDirectory(_ name: String, in directory: FileDescriptor, mode: mode_t) -> Errno? {
+        mkdirat(directory.rawValue, name, mode) == 0 ? nil : currentErrno
+    }
+
+    /// An empty regular file `name` (O_CREAT, never through a symlink); one already there is
+    /// left as it is.
+    static func makeEmptyFile(_ name: String, in directory: FileDescriptor, mode: mode_t) -> Errno? {
+        let fd = openat(directory.rawValue, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { return currentErrno }
+        _ = Glibc.close(fd)
+        return nil
+    }
+
+    /// mknodat(2) of a character device, `major`:`minor` in glibc's makedev() layout (which
+    /// Swift does not import).
+    static func makeCharacterDevice(_ name: String, in directory: FileDescriptor, mode: mode_t, major: UInt32, minor: UInt32) -> Errno? {
+        let device = dev_t((UInt64(major & 0xfff) << 8) | UInt64(minor & 0xff) | (UInt64(minor & ~0xff) << 12) | (UInt64(major & ~0xfff) << 32))
+        return mknodat(directory.rawValue, name, S_IFCHR | mode, device) == 0 ? nil : currentErrno
+    }
+
+    /// fchmodat(2) of `name` itself.
+    static func setMode(_ name: String, in directory: FileDescriptor, _ mode: mode_t) -> Errno? {
+        fchmodat(directory.rawValue, name, mode, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+    }
+
+    /// fchownat(2) of `name` itself.
+    static func setOwner(_ name: String, in directory: FileDescriptor, uid: uid_t, gid: gid_t) -> Errno? {
+        fchownat(directory.rawValue, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+    }
+
+    /// fchown(2) of an open file.
+    static func setOwner(of fd: FileDescriptor, uid: uid_t, gid: gid_t) -> Errno? {
+        fchown(fd.rawValue, uid, gid) == 0 ? nil : currentErrno
+    }
+
+    /// symlinkat(2): `name` in `directory` pointing at `target`.
+    static func makeSymlink(_ name: String, in directory: FileDescriptor, pointingAt target: String) -> Errno? {
+        symlinkat(target, directory.rawValue, name) == 0 ? nil : currentErrno
+    }
+
+    /// unlinkat(2) of a file, or with `directory: true` of an empty directory.
+    static func remove(_ name: String, in parent: FileDescriptor, isDirectory: Bool = false) -> Errno? {
+        unlinkat(parent.rawValue, name, isDirectory ? AT_REMOVEDIR : 0) == 0 ? nil : currentErrno
+    }
+
+    /// linkat(2): `name` in `directory` becomes another name of `existing` in `existingDirectory`.
+    static func makeHardLink(_ name: String, in directory: FileDescriptor, to existing: String, in existingDirectory: FileDescriptor) -> Errno? {
+        linkat(existingDirectory.rawValue, existing, directory.rawValue, name, 0) == 0 ? nil : currentErrno
+    }
+
+    /// utimensat(2) of `name` itself: its access and modification times.
+    static func setTimes(_ name: String, in directory: FileDescriptor, access: timespec, modification: timespec) -> Errno? {
+        let times = [access, modification]
+        return utimensat(directory.rawValue, name, times, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+    }
+}
+
+extension FileSystem {
+    /// mknodat(2) of a node like the one `st` describes (device, fifo, socket), its device number kept.
+    static func makeNode(_ name: String, in directory: FileDescriptor, like st: stat) -> Errno? {
+        mknodat(directory.rawValue, name, st.st_mode, st.st_rdev) == 0 ? nil : currentErrno
+    }
+
+    /// futimens(2) of an open file: its access and modification times.
+    static func setTimes(of fd: FileDescriptor, access: timespec, modification: timespec) -> Errno? {
+        let times = [access, modification]
+        return futimens(fd.rawValue, times) == 0 ? nil : currentErrno
+    }
+}
+
+extension Errno {
+    /// Throws this errno as a `BerthError` naming the call and the path: for the *at wrappers,
+    /// `try FileSystem.x(...).orThrow("call", path)`.
+    static func check(_ error: Errno?, _ operation: String, _ path: String) throws(BerthError) {
+        if let error { throw BerthError.system(operation, path, error) }
+    }
+}

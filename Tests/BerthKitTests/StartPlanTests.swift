@@ -1,0 +1,61 @@
+import Testing
+@testable import BerthKit
+
+/// A start plan made on a host described to it (StartInputs), not read from this machine: the
+/// plan learns the rootfs, the fstab and the seccomp profile only through its inputs, so none
+/// of the files below exists.
+@Suite struct StartPlanTests {
+    static func container() throws -> Container { Container(lxcpath: "/nowhere/lxc", name: try ContainerName("planned")) }
+
+    /// A host where `directories` exist and `files` hold the given text; root starts.
+    static func host(directories: Set<String>, files: [String: String]) -> StartInputs {
+        StartInputs(
+            callerEnvironment: ["HOME": "/root"],
+            cgroupLayout: CgroupLayout.detect(mountinfo: "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n") { _ in "cpu memory pids" },
+            managedBridge: nil, asRoot: true, apparmor: false, selinux: false, lastCapability: 40,
+            isDirectory: { directories.contains($0) },
+            readFile: { (path) throws(BerthError) in
+                guard let text = files[path] else { throw BerthError(.notFound, "\(path): no such file") }
+                return text
+            },
+            exposingDirectory: { _ in nil }, closedAncestor: { _, _, _ in nil })
+    }
+
+    static func config(_ text: String) throws -> ContainerConfig {
+        try ConfigLoader.load(text: text, file: "/nowhere/lxc/planned/config")
+    }
+
+    @Test func thePlanReadsTheHostOnlyThroughItsInputs() throws {
+        let config = try Self.config("""
+            lxc.rootfs.path = dir:/made/up/rootfs
+            lxc.mount.fstab = /made/up/fstab
+            lxc.seccomp.profile = /made/up/seccomp
+            lxc.cap.keep = sys_admin
+            lxc.net.0.type = none
+            """)
+        let inputs = Self.host(directories: ["/made/up/rootfs"], files: [
+            "/made/up/fstab": "# comment\n/srv/data srv none bind,create=dir 0 0\n",
+            "/made/up/seccomp": "2\ndenylist\nmknod errno 1\n",
+        ])
+        let plan = try StartPlan(container: try Self.container(), config: config, inputs: inputs)
+        #expect(plan.rootfs == "/made/up/rootfs")
+        #expect(plan.mounts.map(\.source) == ["/srv/data"])
+        #expect(plan.seccompOrigin == "/made/up/seccomp")
+        // lxc.cap.keep drops every capability the (made-up) kernel knows but the kept one.
+        #expect(plan.dropCapabilities.count == 40)
+        #expect(!plan.dropCapabilities.contains(21))  // CAP_SYS_ADMIN
+    }
+
+    @Test func aMissingFileOrDirectoryOfTheInputsNamesTheKey() throws {
+        let config = try Self.config("lxc.rootfs.path = dir:/made/up/rootfs\nlxc.mount.fstab = /made/up/fstab\n")
+        #expect(throws: BerthError.self) {
+            _ = try StartPlan(container: try Self.container(), config: config, inputs: Self.host(directories: [], files: [:]))
+        }
+        do {
+            _ = try StartPlan(container: try Self.container(), config: config, inputs: Self.host(directories: ["/made/up/rootfs"], files: [:]))
+            Issue.record("a missing fstab was accepted")
+        } catch let error as BerthError {
+            #expect(error.message.contains("/nowhere/lxc/planned/config:2: lxc.mount.fstab: cannot read /made/up/fstab"))
+        }
+    }
+}
