@@ -17,7 +17,6 @@ let package = Package(
     products: [.library(name: "BerthKit", targets: ["BerthKit"])]
         + (tools + ["berth"]).map { .executable(name: $0, targets: [$0]) },
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
@@ -38,14 +37,13 @@ let package = Package(
             name: "BerthCommands",
             dependencies: [
                 "BerthKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The installed binary: all tools in one, chosen by argv[0] (see Multicall.swift).
         .executableTarget(name: "berth", dependencies: ["BerthCommands"], path: "Sources/berth"),
-        .executableTarget(name: "berth-docgen", dependencies: ["BerthKit"], path: "Sources/berth-docgen"),
+        .executableTarget(name: "berth-docgen", dependencies: ["BerthKit", "BerthCommands"], path: "Sources/berth-docgen"),
         .testTarget(name: "BerthKitTests", dependencies: ["BerthKit", "BerthCommands"]),
         .testTarget(
             name: "BerthIntegrationTests",

@@ -1,3 +1,3 @@
 import BerthCommands
 
-AttachCommand.runAsTool()
+AttachCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

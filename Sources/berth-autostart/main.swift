@@ -1,3 +1,3 @@
 import BerthCommands
 
-AutostartCommand.runAsTool()
+AutostartCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

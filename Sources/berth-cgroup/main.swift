@@ -1,3 +1,3 @@
 import BerthCommands
 
-CgroupCommand.runAsTool()
+CgroupCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-CheckConfigCommand.runAsTool()
+CheckConfigCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

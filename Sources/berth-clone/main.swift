@@ -1,3 +1,3 @@
 import BerthCommands
 
-CloneCommand.runAsTool()
+CloneCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-ConsoleCommand.runAsTool()
+ConsoleCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-CopyCommand.runAsTool()
+CopyCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-CreateCommand.runAsTool()
+CreateCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-DestroyCommand.runAsTool()
+DestroyCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-ExecuteCommand.runAsTool()
+ExecuteCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

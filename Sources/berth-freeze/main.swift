@@ -1,3 +1,3 @@
 import BerthCommands
 
-FreezeCommand.runAsTool()
+FreezeCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

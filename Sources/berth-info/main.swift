@@ -1,3 +1,3 @@
 import BerthCommands
 
-InfoCommand.runAsTool()
+InfoCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

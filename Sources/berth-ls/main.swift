@@ -1,3 +1,3 @@
 import BerthCommands
 
-ListCommand.runAsTool()
+ListCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-SnapshotCommand.runAsTool()
+SnapshotCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

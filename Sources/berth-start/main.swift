@@ -1,3 +1,3 @@
 import BerthCommands
 
-StartCommand.runAsTool()
+StartCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

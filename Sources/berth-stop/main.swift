@@ -1,3 +1,3 @@
 import BerthCommands
 
-StopCommand.runAsTool()
+StopCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,3 +1,3 @@
 import BerthCommands
 
-TopCommand.runAsTool()
+TopCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

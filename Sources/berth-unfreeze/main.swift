@@ -1,3 +1,3 @@
 import BerthCommands
 
-UnfreezeCommand.runAsTool()
+UnfreezeCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

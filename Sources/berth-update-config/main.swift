@@ -1,3 +1,3 @@
 import BerthCommands
 
-UpdateConfigCommand.runAsTool()
+UpdateConfigCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

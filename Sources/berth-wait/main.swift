@@ -1,3 +1,3 @@
 import BerthCommands
 
-WaitCommand.runAsTool()
+WaitCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

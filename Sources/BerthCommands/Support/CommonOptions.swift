@@ -1,36 +1,37 @@
-import ArgumentParser
 import BerthKit
-import Logging
 
 /// The options every Berth tool takes, as LXC's tools do: `-P -o -l -q`.
-public struct CommonOptions: ParsableArguments {
-    @Option(name: [.customShort("P"), .long], help: ArgumentHelp("Use this container directory instead of the configured lxcpath.", valueName: "PATH"))
+public struct CommonOptions: Sendable {
+    static let specs: [OptionSpec] = [
+        .value("P", "lxcpath", "PATH", "Use this container directory instead of the configured lxcpath."),
+        .value("o", "logfile", "FILE", "Write a log to this file."),
+        .value("l", "logpriority", "LEVEL", "Log level: trace, debug, info, notice, warn, error (default), crit."),
+        .flag("q", "quiet", "Print only errors."),
+    ]
+
     var lxcpath: String?
-
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write a log to this file.", valueName: "FILE"))
     var logfile: String?
-
-    @Option(name: [.customShort("l"), .long], help: ArgumentHelp("Log level: trace, debug, info, notice, warn, error (default), crit.", valueName: "LEVEL"))
     var logpriority: String?
-
-    @Flag(name: [.customShort("q"), .long], help: "Print only errors.")
     var quiet = false
 
-    public init() {}
-
-    public func validate() throws {
+    init(_ arguments: ParsedArguments) throws(BerthError) {
+        lxcpath = arguments.value("lxcpath")
+        logfile = arguments.value("logfile")
+        logpriority = arguments.value("logpriority")
+        quiet = arguments.flag("quiet")
         if let level = logpriority, BerthLogHandler.level(level) == nil {
-            throw ValidationError("unknown log level '\(level)' (trace, debug, info, notice, warn, error, crit)")
+            throw BerthError(.invalidArgument, "unknown log level '\(level)' (trace, debug, info, notice, warn, error, crit)")
         }
     }
 }
 
 /// `-n NAME`, or a leading NAME argument as LXC's tools accept.
-public struct NameOption: ParsableArguments {
-    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("The container's name.", valueName: "NAME"))
+public struct NameOption: Sendable {
+    static let spec = OptionSpec.value("n", "name", "NAME", "The container's name.")
+
     var name: String?
 
-    public init() {}
+    init(_ arguments: ParsedArguments) { name = arguments.value("name") }
 
     /// True when `-n` was given.
     var isGiven: Bool { name != nil }

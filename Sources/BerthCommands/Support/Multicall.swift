@@ -17,7 +17,7 @@ public enum Multicall {
     /// The tool a name selects: `berth-ls` or `ls`.
     public static func tool(named name: String) -> (any BerthTool.Type)? {
         let full = name.hasPrefix("berth-") ? name : "berth-" + name
-        return tools.first { $0.configuration.commandName == full }
+        return tools.first { $0.spec.name == full }
     }
 
     public static func main() -> Never {
@@ -30,7 +30,7 @@ public enum Multicall {
         let requested = arguments[1]
         switch requested {
         case "--list-tools":
-            for tool in tools { print(tool.configuration.commandName ?? "") }
+            for tool in tools { print(tool.spec.name) }
             exit(0)
         case "-h", "--help", "help":
             usage(to: 0)
@@ -49,8 +49,7 @@ public enum Multicall {
     private static func usage(to status: Int32) -> Never {
         var text = "usage: berth TOOL [ARGS...]   (or run a tool by its own name, e.g. berth-ls)\n\ntools:\n"
         for tool in tools {
-            let name = tool.configuration.commandName ?? ""
-            text += "  " + name.padding(to: 20) + tool.configuration.abstract + "\n"
+            text += "  " + tool.spec.name.padding(to: 20) + tool.spec.abstract + "\n"
         }
         if status == 0 { print(text, terminator: "") } else { Terminal.writeError(text) }
         exit(status)

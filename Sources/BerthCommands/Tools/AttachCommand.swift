@@ -1,60 +1,77 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-attach: runs a command inside a running container.
 public struct AttachCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-attach",
+    public static let spec = ToolSpec(
+        name: "berth-attach",
         abstract: "Run a command inside a running container.",
         discussion: """
-            Enters every namespace of the container's init and its cgroup, drops to the \
-            container's capability bounding set (unless -e), and runs COMMAND, or the user's \
-            shell from the container's /etc/passwd. The exit status is the command's (128 + \
-            signal when it was killed). Pipes and files pass through byte for byte; on a \
-            terminal the command gets a pty of the container's own.
-            """,
-        version: BerthVersion.string
+                Enters every namespace of the container's init and its cgroup, drops to the \
+                container's capability bounding set (unless -e), and runs COMMAND, or the user's \
+                shell from the container's /etc/passwd. The exit status is the command's (128 + \
+                signal when it was killed). Pipes and files pass through byte for byte; on a \
+                terminal the command gets a pty of the container's own.
+                """,
+        options: [
+            NameOption.spec,
+            .flag("e", "elevated-privileges", "Keep this process's capabilities."),
+            .flag(nil, "clear-env", "Start from an empty environment."),
+            .flag(nil, "keep-env", "Keep this process's environment (the default)."),
+            .value(nil, "keep-var", "NAME", "With --clear-env, keep this variable (repeatable)."),
+            .value("v", "set-var", "VAR=VALUE", "Set VAR=VALUE (repeatable)."),
+            .value("u", "uid", "UID", "Run as this user id."),
+            .value("g", "gid", "GID", "Run as this group id."),
+            .value("s", "namespaces", "NAMESPACES", "Namespaces to enter, separated by | (MOUNT|PID|UTSNAME|IPC|NETWORK|USER|CGROUP)."),
+            .flag("t", "pty", "Use a pty even when stdin and stdout are not terminals."),
+            .flag(nil, "no-pty", "Never use a pty."),
+            .flag("R", "remount-sys-proc", "With -s without MOUNT: give the command its own /proc and /sys, showing the namespaces it entered."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName, PositionalSpec("COMMAND", "The command and its arguments.", kind: .afterTerminator)]
     )
 
-    @OptionGroup var container: NameOption
-    @Flag(name: [.customShort("e"), .customLong("elevated-privileges")], help: "Keep this process's capabilities.")
-    var elevated = false
-    @Flag(name: .customLong("clear-env"), help: "Start from an empty environment.")
-    var clearEnv = false
-    @Flag(name: .customLong("keep-env"), help: "Keep this process's environment (the default).")
-    var keepEnv = false
-    @Option(name: .customLong("keep-var"), help: ArgumentHelp("With --clear-env, keep this variable (repeatable).", valueName: "NAME"))
-    var keepVariables: [String] = []
-    @Option(name: [.customShort("v"), .customLong("set-var")], help: ArgumentHelp("Set VAR=VALUE (repeatable).", valueName: "VAR=VALUE"))
-    var variables: [String] = []
-    @Option(name: [.customShort("u"), .long], help: ArgumentHelp("Run as this user id.", valueName: "UID"))
-    var uid: UInt32 = 0
-    @Option(name: [.customShort("g"), .long], help: ArgumentHelp("Run as this group id.", valueName: "GID"))
-    var gid: UInt32 = 0
-    @Option(name: [.customShort("s"), .long], help: ArgumentHelp("Namespaces to enter, separated by | (MOUNT|PID|UTSNAME|IPC|NETWORK|USER|CGROUP).", valueName: "NAMESPACES"))
+    let container: NameOption
+    var elevated: Bool
+    var clearEnv: Bool
+    var keepEnv: Bool
+    var keepVariables: [String]
+    var variables: [String]
+    var uid: UInt32
+    var gid: UInt32
     var namespaces: String?
-    @Flag(name: [.customShort("t"), .customLong("pty")], help: "Use a pty even when stdin and stdout are not terminals.")
-    var pty = false
-    @Flag(name: .customLong("no-pty"), help: "Never use a pty.")
-    var noPty = false
-    @Flag(name: [.customShort("R"), .customLong("remount-sys-proc")], help: "With -s without MOUNT: give the command its own /proc and /sys, showing the namespaces it entered.")
-    var remountSysProc = false
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var pty: Bool
+    var noPty: Bool
+    var remountSysProc: Bool
+    let common: CommonOptions
     var positionalName: String?
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
-    var command: [String] = []
+    var command: [String]
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        elevated = arguments.flag("elevated-privileges")
+        clearEnv = arguments.flag("clear-env")
+        keepEnv = arguments.flag("keep-env")
+        keepVariables = arguments.values("keep-var")
+        variables = arguments.values("set-var")
+        uid = try arguments.number("uid", as: UInt32.self) ?? 0
+        gid = try arguments.number("gid", as: UInt32.self) ?? 0
+        namespaces = arguments.value("namespaces")
+        pty = arguments.flag("pty")
+        noPty = arguments.flag("no-pty")
+        remountSysProc = arguments.flag("remount-sys-proc")
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        command = arguments.rest
+        try validate()
+    }
 
-    public func validate() throws {
+    func validate() throws(BerthError) {
         for variable in variables where !variable.contains("=") {
-            throw ValidationError("-v '\(variable)': expected VAR=VALUE")
+            throw BerthError(.invalidArgument, "-v '\(variable)': expected VAR=VALUE")
         }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-attach", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }
@@ -80,6 +97,6 @@ public struct AttachCommand: BerthTool {
             options.namespaces = try NamespaceSet(parsing: words.joined(separator: " "), where: "-s")
         }
         let status = try Attacher(container: target).run(options)
-        if status != 0 { throw ExitCode(status) }
+        if status != 0 { throw ToolExit(status) }
     }
 }

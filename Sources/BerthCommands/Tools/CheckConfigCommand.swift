@@ -1,27 +1,31 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-checkconfig: reports the kernel and host features Berth uses.
 public struct CheckConfigCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-checkconfig",
+    public static let spec = ToolSpec(
+        name: "berth-checkconfig",
         abstract: "Check the host's kernel and tools for container support.",
         discussion: """
-            Reports each namespace, the cgroup layout (v1, v2 or hybrid) with its mount points \
-            and controllers, network devices, filesystems, seccomp, AppArmor and SELinux, and the \
-            host tools templates need, each with a verdict. Exits 1 when a required feature is \
-            missing.
-            """,
-        version: BerthVersion.string
+                Reports each namespace, the cgroup layout (v1, v2 or hybrid) with its mount points \
+                and controllers, network devices, filesystems, seccomp, AppArmor and SELinux, and the \
+                host tools templates need, each with a verdict. Exits 1 when a required feature is \
+                missing.
+                """,
+        options: [
+            .value(nil, "format", "FORMAT", "Output format: text or json."),
+        ] + CommonOptions.specs,
+        positionals: []
     )
 
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
-    var format: String = "text"
+    var format: String
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        format = arguments.value("format") ?? "text"
+        try validate()
+    }
 
-    public func validate() throws {
-        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json, not '\(format)'") }
+    func validate() throws(BerthError) {
+        guard ["text", "json"].contains(format) else { throw BerthError(.invalidArgument, "--format must be text or json, not '\(format)'") }
     }
 
     public func run() throws {

@@ -1,43 +1,54 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-clone: LXC's retired lxc-clone, for old scripts: `berth-clone [-s] [-B TYPE] ORIG NEW`.
 public struct CloneCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-clone",
+    public static let spec = ToolSpec(
+        name: "berth-clone",
         abstract: "Clone a container (the legacy lxc-clone interface).",
         discussion: """
-            The interface of lxc-clone, which LXC removed in 3.0, kept for scripts and guides \
-            that use it: berth-clone [-s] [-B overlay|aufs|btrfs|dir] ORIG NEW does what \
-            berth-copy -n ORIG -N NEW [-s] [-B TYPE] does. --orig ORIG and -n NEW name the containers \
-            as flags.
-            """,
-        version: BerthVersion.string
+                The interface of lxc-clone, which LXC removed in 3.0, kept for scripts and guides \
+                that use it: berth-clone [-s] [-B overlay|aufs|btrfs|dir] ORIG NEW does what \
+                berth-copy -n ORIG -N NEW [-s] [-B TYPE] does. --orig ORIG and -n NEW name the containers \
+                as flags.
+                """,
+        options: [
+            .flag("s", "snapshot", "Copy-on-write clone (overlay, btrfs snapshot)."),
+            .value("B", "backingstore", "TYPE", "Backing store of the clone: dir, overlay (aufs), btrfs."),
+            .flag("K", "keepname", "Keep the hostname."),
+            .flag("M", "keepmac", "Keep the MAC addresses."),
+            .value(nil, "orig", "ORIG", "The container to clone."),
+            .value("n", "new", "NEW", "The clone's name."),
+            .value(nil, "newpath", "PATH", "The clone's lxcpath (default: the same)."),
+        ] + CommonOptions.specs,
+        positionals: [PositionalSpec("ORIG NEW", "The container to clone and the clone's name (instead of --orig and -n).", kind: .several)]
     )
 
-    @Flag(name: [.customShort("s"), .customLong("snapshot")], help: "Copy-on-write clone (overlay, btrfs snapshot).")
-    var snapshot = false
-    @Option(name: [.customShort("B"), .customLong("backingstore")], help: ArgumentHelp("Backing store of the clone: dir, overlay (aufs), btrfs.", valueName: "TYPE"))
-    var backingStore: String?
-    @Flag(name: [.customShort("K"), .customLong("keepname")], help: "Keep the hostname.")
-    var keepName = false
-    @Flag(name: [.customShort("M"), .customLong("keepmac")], help: "Keep the MAC addresses.")
-    var keepMAC = false
     // lxc-clone's -o ORIG would clash with every tool's -o LOGFILE: --orig only.
-    @Option(name: [.customLong("orig")], help: ArgumentHelp("The container to clone.", valueName: "ORIG"))
-    var origFlag: String?
-    @Option(name: [.customShort("n"), .customLong("new")], help: ArgumentHelp("The clone's name.", valueName: "NEW"))
-    var newFlag: String?
-    @Option(name: [.customLong("newpath")], help: ArgumentHelp("The clone's lxcpath (default: the same).", valueName: "PATH"))
-    var newPath: String?
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("ORIG and NEW.", valueName: "name"))
-    var names: [String] = []
 
-    public init() {}
+    var snapshot: Bool
+    var backingStore: String?
+    var keepName: Bool
+    var keepMAC: Bool
+    var origFlag: String?
+    var newFlag: String?
+    var newPath: String?
+    let common: CommonOptions
+    var names: [String]
+
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        snapshot = arguments.flag("snapshot")
+        backingStore = arguments.value("backingstore")
+        keepName = arguments.flag("keepname")
+        keepMAC = arguments.flag("keepmac")
+        origFlag = arguments.value("orig")
+        newFlag = arguments.value("new")
+        newPath = arguments.value("newpath")
+        common = try CommonOptions(arguments)
+        names = arguments.positionals
+    }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-clone", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         var positional = names
         guard let original = origFlag ?? (positional.isEmpty ? nil : positional.removeFirst()),
               let new = newFlag ?? (positional.isEmpty ? nil : positional.removeFirst()), positional.isEmpty else {

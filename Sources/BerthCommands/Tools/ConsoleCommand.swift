@@ -1,39 +1,47 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-console: attaches this terminal to a container's console or a tty.
 public struct ConsoleCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-console",
+    public static let spec = ToolSpec(
+        name: "berth-console",
         abstract: "Connect to a container's console or one of its ttys.",
         discussion: """
-            Connects through the container's monitor; the console first shows its recent output \
-            (lxc.console.buffer.size, 128 KiB by default). Type Ctrl+a q to detach (-e changes \
-            the a), Ctrl+a Ctrl+a to send Ctrl+a itself.
-            """,
-        version: BerthVersion.string
+                Connects through the container's monitor; the console first shows its recent output \
+                (lxc.console.buffer.size, 128 KiB by default). Type Ctrl+a q to detach (-e changes \
+                the a), Ctrl+a Ctrl+a to send Ctrl+a itself.
+                """,
+        options: [
+            NameOption.spec,
+            .value("t", "tty", "TTY", "0 for the console (the default), N for /dev/ttyN."),
+            .value("e", "escape", "CHAR", "The escape letter, used with Ctrl (default a)."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @Option(name: [.customShort("t"), .long], help: ArgumentHelp("0 for the console (the default), N for /dev/ttyN.", valueName: "TTY"))
-    var tty: Int = 0
-    @Option(name: [.customShort("e"), .customLong("escape")], help: ArgumentHelp("The escape letter, used with Ctrl (default a).", valueName: "CHAR"))
-    var escape: String = "a"
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    let container: NameOption
+    var tty: Int
+    var escape: String
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        tty = try arguments.number("tty", as: Int.self) ?? 0
+        escape = arguments.value("escape") ?? "a"
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        try validate()
+    }
 
-    public func validate() throws {
+    func validate() throws(BerthError) {
         guard escape.count == 1, let scalar = escape.lowercased().unicodeScalars.first, scalar >= "a", scalar <= "z" else {
-            throw ValidationError("-e expects one letter a-z, got '\(escape)'")
+            throw BerthError(.invalidArgument, "-e expects one letter a-z, got '\(escape)'")
         }
-        if tty < 0 { throw ValidationError("-t expects 0 (console) or a tty number") }
+        if tty < 0 { throw BerthError(.invalidArgument, "-t expects 0 (console) or a tty number") }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-console", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }

@@ -1,66 +1,84 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-copy: copies, clones (copy-on-write), renames, or makes an ephemeral copy of a container.
 public struct CopyCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-copy",
+    public static let spec = ToolSpec(
+        name: "berth-copy",
         abstract: "Copy, clone or rename a container.",
         discussion: """
-            Makes NEWNAME from NAME. Without -s it is a full copy (reflinks where the filesystem \
-            has them; sparse files, hard links, xattrs, ACLs, devices and owners kept). With -s \
-            it is a copy-on-write clone: a dir container becomes an overlay clone (its rootfs the \
-            lower layer), an overlay clone shares its origin's lower layer, a btrfs container \
-            becomes a btrfs snapshot. The copy gets its own hostname, new MAC addresses (-K and \
-            -M keep them) and a new address on the managed bridge, and every path of the old \
-            container's directory in its config is rewritten. The origin of an overlay clone \
-            cannot be destroyed while the clone exists. -R renames NAME instead. -e makes an \
-            ephemeral clone, starts it, and destroys it when it stops. A copy interrupted at any \
-            point leaves no container behind.
-            """,
-        version: BerthVersion.string
+                Makes NEWNAME from NAME. Without -s it is a full copy (reflinks where the filesystem \
+                has them; sparse files, hard links, xattrs, ACLs, devices and owners kept). With -s \
+                it is a copy-on-write clone: a dir container becomes an overlay clone (its rootfs the \
+                lower layer), an overlay clone shares its origin's lower layer, a btrfs container \
+                becomes a btrfs snapshot. The copy gets its own hostname, new MAC addresses (-K and \
+                -M keep them) and a new address on the managed bridge, and every path of the old \
+                container's directory in its config is rewritten. The origin of an overlay clone \
+                cannot be destroyed while the clone exists. -R renames NAME instead. -e makes an \
+                ephemeral clone, starts it, and destroys it when it stops. A copy interrupted at any \
+                point leaves no container behind.
+                """,
+        options: [
+            NameOption.spec,
+            .value("N", "newname", "NEWNAME", "The new container's name."),
+            .value("p", "newpath", "PATH", "The new container's lxcpath (default: the same)."),
+            .flag("s", "snapshot", "Copy-on-write clone (overlay, btrfs snapshot)."),
+            .value("B", "backingstorage", "TYPE", "Backing store of the copy: dir, overlay (aufs), btrfs."),
+            .flag("K", "keepname", "Keep the hostname."),
+            .flag("M", "keepmac", "Keep the MAC addresses."),
+            .flag("R", "rename", "Rename NAME to NEWNAME instead of copying."),
+            .flag("e", "ephemeral", "Make an overlay clone, start it, destroy it when it stops."),
+            .flag("D", "keepdata", "With -e: keep the clone when it stops."),
+            .flag("d", "daemon", "With -e: start in the background (the default)."),
+            .flag("F", "foreground", "With -e: start in the foreground, with the console here."),
+            .flag("a", "allowrunning", "Copy a running container, frozen for the moment of the copy."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @Option(name: [.customShort("N"), .customLong("newname")], help: ArgumentHelp("The new container's name.", valueName: "NEWNAME"))
+    let container: NameOption
     var newName: String?
-    @Option(name: [.customShort("p"), .customLong("newpath")], help: ArgumentHelp("The new container's lxcpath (default: the same).", valueName: "PATH"))
     var newPath: String?
-    @Flag(name: [.customShort("s"), .customLong("snapshot")], help: "Copy-on-write clone (overlay, btrfs snapshot).")
-    var snapshot = false
-    @Option(name: [.customShort("B"), .customLong("backingstorage")], help: ArgumentHelp("Backing store of the copy: dir, overlay (aufs), btrfs.", valueName: "TYPE"))
+    var snapshot: Bool
     var backingStore: String?
-    @Flag(name: [.customShort("K"), .customLong("keepname")], help: "Keep the hostname.")
-    var keepName = false
-    @Flag(name: [.customShort("M"), .customLong("keepmac")], help: "Keep the MAC addresses.")
-    var keepMAC = false
-    @Flag(name: [.customShort("R"), .customLong("rename")], help: "Rename NAME to NEWNAME instead of copying.")
-    var rename = false
-    @Flag(name: [.customShort("e"), .customLong("ephemeral")], help: "Make an overlay clone, start it, destroy it when it stops.")
-    var ephemeral = false
-    @Flag(name: [.customShort("D"), .customLong("keepdata")], help: "With -e: keep the clone when it stops.")
-    var keepData = false
-    @Flag(name: [.customShort("d"), .customLong("daemon")], help: "With -e: start in the background (the default).")
-    var daemon = false
-    @Flag(name: [.customShort("F"), .customLong("foreground")], help: "With -e: start in the foreground, with the console here.")
-    var foreground = false
-    @Flag(name: [.customShort("a"), .customLong("allowrunning")], help: "Copy a running container, frozen for the moment of the copy.")
-    var allowRunning = false
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var keepName: Bool
+    var keepMAC: Bool
+    var rename: Bool
+    var ephemeral: Bool
+    var keepData: Bool
+    var daemon: Bool
+    var foreground: Bool
+    var allowRunning: Bool
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        newName = arguments.value("newname")
+        newPath = arguments.value("newpath")
+        snapshot = arguments.flag("snapshot")
+        backingStore = arguments.value("backingstorage")
+        keepName = arguments.flag("keepname")
+        keepMAC = arguments.flag("keepmac")
+        rename = arguments.flag("rename")
+        ephemeral = arguments.flag("ephemeral")
+        keepData = arguments.flag("keepdata")
+        daemon = arguments.flag("daemon")
+        foreground = arguments.flag("foreground")
+        allowRunning = arguments.flag("allowrunning")
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        try validate()
+    }
 
-    public func validate() throws {
-        if newName == nil && !ephemeral { throw ValidationError("no new name given (use -N NEWNAME)") }
-        if rename && (ephemeral || snapshot) { throw ValidationError("-R cannot be combined with -e or -s") }
-        if (daemon || foreground || keepData) && !ephemeral { throw ValidationError("-d, -F and -D go with -e") }
-        if daemon && foreground { throw ValidationError("-d and -F exclude each other") }
+    func validate() throws(BerthError) {
+        if newName == nil && !ephemeral { throw BerthError(.invalidArgument, "no new name given (use -N NEWNAME)") }
+        if rename && (ephemeral || snapshot) { throw BerthError(.invalidArgument, "-R cannot be combined with -e or -s") }
+        if (daemon || foreground || keepData) && !ephemeral { throw BerthError(.invalidArgument, "-d, -F and -D go with -e") }
+        if daemon && foreground { throw BerthError(.invalidArgument, "-d and -F exclude each other") }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-copy", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let source = Container(lxcpath: context.lxcpath, name: name)
         let newLxcpath = newPath.map { Path.stripTrailingSlashes(Path.absolute($0)) } ?? context.lxcpath
@@ -87,7 +105,7 @@ public struct CopyCommand: BerthTool {
                                        managedBridge: context.system.managedBridge)
         do {
             let status = try starter.start(warn: context.warn)
-            if status != 0 { throw ExitCode(status) }
+            if status != 0 { throw ToolExit(status) }
         } catch {
             // A clone that never ran is not left behind.
             if !keepData { try? ContainerDestroyer().destroy(made, force: true, withSnapshots: true) }

@@ -1,54 +1,68 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-create: builds a container's rootfs and config from a template.
 public struct CreateCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-create",
+    public static let spec = ToolSpec(
+        name: "berth-create",
         abstract: "Create a container from a template.",
         discussion: """
-            Creates <lxcpath>/NAME with a config and a root filesystem made by TEMPLATE. \
-            Templates: busybox (built in, from the host's busybox), debian (debootstrap), \
-            local (a rootfs tarball), none (a config only), any path, or an LXC template. \
-            Arguments after -- go to the template. The new config starts from \
-            /etc/berth/default.conf, or from -f FILE instead. The create is atomic: it \
-            either finishes or leaves nothing behind, also when the template fails or the \
-            command is interrupted.
-            """,
-        version: BerthVersion.string
+                Creates <lxcpath>/NAME with a config and a root filesystem made by TEMPLATE. \
+                Templates: busybox (built in, from the host's busybox), debian (debootstrap), \
+                local (a rootfs tarball), none (a config only), any path, or an LXC template. \
+                Arguments after -- go to the template. The new config starts from \
+                /etc/berth/default.conf, or from -f FILE instead. The create is atomic: it \
+                either finishes or leaves nothing behind, also when the template fails or the \
+                command is interrupted.
+                """,
+        options: [
+            NameOption.spec,
+            .value("t", "template", "TEMPLATE", "Template: busybox, debian, local, none, or a path."),
+            .value("f", "config", "FILE", "Start from this config file instead of the default config."),
+            .value("B", "bdev", "TYPE", "Backing store: dir (default), btrfs (a subvolume; the lxcpath must be on btrfs) or best (btrfs where possible, else dir). Overlay containers are made with berth-copy -s."),
+            .value(nil, "dir", "DIR", "Put the rootfs in this directory; one of the directories above it must be closed to other users (as root), since files the container makes there are root's."),
+            .value("s", "define", "KEY=VALUE", "Set KEY=VALUE in the new config (repeatable)."),
+            .flag(nil, "unprivileged", "Run the container in a user namespace (the default unless berth.conf sets berth.unprivileged = 0): lxc.idmap from root's range in /etc/subuid and /etc/subgid, else 65536 ids from 1000000000 up that no range there names."),
+            .flag(nil, "privileged", "No user namespace: the container's root is the host's root (LXC's default)."),
+            .flag(nil, "shift-ids", "Also chown the rootfs into the user namespace's host range, for filesystems without idmapped mounts."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName, PositionalSpec("TEMPLATE-ARGS", "Arguments for the template.", kind: .afterTerminator)]
     )
 
-    @OptionGroup var container: NameOption
-    @Option(name: [.customShort("t"), .long], help: ArgumentHelp("Template: busybox, debian, local, none, or a path.", valueName: "TEMPLATE"))
+    let container: NameOption
     var template: String?
-    @Option(name: [.customShort("f"), .long], help: ArgumentHelp("Start from this config file instead of the default config.", valueName: "FILE"))
     var config: String?
-    @Option(name: [.customShort("B"), .customLong("bdev")], help: ArgumentHelp("Backing store: dir (default), btrfs (a subvolume; the lxcpath must be on btrfs) or best (btrfs where possible, else dir). Overlay containers are made with berth-copy -s.", valueName: "TYPE"))
-    var backingStore: String = "dir"
-    @Option(name: .customLong("dir"), help: ArgumentHelp("Put the rootfs in this directory; one of the directories above it must be closed to other users (as root), since files the container makes there are root's.", valueName: "DIR"))
+    var backingStore: String
     var rootfsDirectory: String?
-    @Option(name: [.customShort("s"), .customLong("define")], help: ArgumentHelp("Set KEY=VALUE in the new config (repeatable).", valueName: "KEY=VALUE"))
-    var define: [String] = []
-    @Flag(name: .customLong("unprivileged"), help: "Run the container in a user namespace (the default unless berth.conf sets berth.unprivileged = 0): lxc.idmap from root's range in /etc/subuid and /etc/subgid, else 65536 ids from 1000000000 up that no range there names.")
-    var unprivileged = false
-    @Flag(name: .customLong("privileged"), help: "No user namespace: the container's root is the host's root (LXC's default).")
-    var privileged = false
-    @Flag(name: .customLong("shift-ids"), help: "Also chown the rootfs into the user namespace's host range, for filesystems without idmapped mounts.")
-    var shiftIDs = false
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var define: [String]
+    var unprivileged: Bool
+    var privileged: Bool
+    var shiftIDs: Bool
+    let common: CommonOptions
     var positionalName: String?
-    @Argument(parsing: .postTerminator, help: ArgumentHelp("Arguments for the template.", valueName: "template-args"))
-    var templateArguments: [String] = []
+    var templateArguments: [String]
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        template = arguments.value("template")
+        config = arguments.value("config")
+        backingStore = arguments.value("bdev") ?? "dir"
+        rootfsDirectory = arguments.value("dir")
+        define = arguments.values("define")
+        unprivileged = arguments.flag("unprivileged")
+        privileged = arguments.flag("privileged")
+        shiftIDs = arguments.flag("shift-ids")
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        templateArguments = arguments.rest
+        try validate()
+    }
 
-    public func validate() throws {
-        if privileged && (unprivileged || shiftIDs) { throw ValidationError("--privileged excludes --unprivileged and --shift-ids") }
+    func validate() throws(BerthError) {
+        if privileged && (unprivileged || shiftIDs) { throw BerthError(.invalidArgument, "--privileged excludes --unprivileged and --shift-ids") }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-create", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         guard let template else {
             throw BerthError(.invalidArgument, "a template must be given with -t (use -t none for a container without a rootfs)")

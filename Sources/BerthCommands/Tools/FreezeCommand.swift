@@ -1,29 +1,34 @@
 import SystemPackage
-import ArgumentParser
 import BerthKit
 
 /// berth-freeze: freezes every process of a running container.
 public struct FreezeCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-freeze",
+    public static let spec = ToolSpec(
+        name: "berth-freeze",
         abstract: "Freeze a running container.",
         discussion: """
-            Stops every process of the container where it stands, through the v1 freezer \
-            controller or cgroup v2's cgroup.freeze, and returns once the kernel reports the \
-            container FROZEN. berth-unfreeze resumes it; berth-stop thaws it first.
-            """,
-        version: BerthVersion.string
+                Stops every process of the container where it stands, through the v1 freezer \
+                controller or cgroup v2's cgroup.freeze, and returns once the kernel reports the \
+                container FROZEN. berth-unfreeze resumes it; berth-stop thaws it first.
+                """,
+        options: [
+            NameOption.spec,
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    let container: NameOption
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+    }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-freeze", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: positionalName))
         try FreezeCommand.request(.freeze, target)
     }

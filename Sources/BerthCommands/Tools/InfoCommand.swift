@@ -1,42 +1,60 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-info: shows a container's state and details.
 public struct InfoCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-info",
+    public static let spec = ToolSpec(
+        name: "berth-info",
         abstract: "Show information about a container.",
         discussion: """
-            Without options: name, state, and for a running container its PID, addresses and \
-            resource use. -s, -p, -i and -S pick fields; -c KEY prints a config value as \
-            'KEY = value'. With -H and a single field, only the value is printed, for scripts. \
-            --format json prints everything as one JSON object.
-            """,
-        version: BerthVersion.string
+                Without options: name, state, and for a running container its PID, addresses and \
+                resource use. -s, -p, -i and -S pick fields; -c KEY prints a config value as \
+                'KEY = value'. With -H and a single field, only the value is printed, for scripts. \
+                --format json prints everything as one JSON object.
+                """,
+        options: [
+            NameOption.spec,
+            .value("c", "config", "KEY", "Print this config key's value (repeatable)."),
+            .flag("i", "ips", "Show the IP addresses the container has (loopback and IPv6 link-local left out); with -H only the addresses, one per line."),
+            .flag("s", "state", "Show the state."),
+            .flag("p", "pid", "Show the PID of init."),
+            .flag("S", "stats", "Show resource use."),
+            .flag("H", "no-humanize", "Raw numbers; a single field prints only its value."),
+            .value(nil, "format", "FORMAT", "Output format: text or json."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Print this config key's value (repeatable).", valueName: "KEY"))
-    var config: [String] = []
-    @Flag(name: [.customShort("i"), .long], help: "Show the IP addresses the container has (loopback and IPv6 link-local left out); with -H only the addresses, one per line.") var ips = false
-    @Flag(name: [.customShort("s"), .long], help: "Show the state.") var state = false
-    @Flag(name: [.customShort("p"), .long], help: "Show the PID of init.") var pid = false
-    @Flag(name: [.customShort("S"), .long], help: "Show resource use.") var stats = false
-    @Flag(name: [.customShort("H"), .customLong("no-humanize")], help: "Raw numbers; a single field prints only its value.") var noHumanize = false
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format: text or json.", valueName: "FORMAT"))
-    var format: String = "text"
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    let container: NameOption
+    var config: [String]
+    var ips: Bool
+    var state: Bool
+    var pid: Bool
+    var stats: Bool
+    var noHumanize: Bool
+    var format: String
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        config = arguments.values("config")
+        ips = arguments.flag("ips")
+        state = arguments.flag("state")
+        pid = arguments.flag("pid")
+        stats = arguments.flag("stats")
+        noHumanize = arguments.flag("no-humanize")
+        format = arguments.value("format") ?? "text"
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        try validate()
+    }
 
-    public func validate() throws {
-        guard ["text", "json"].contains(format) else { throw ValidationError("--format must be text or json, not '\(format)'") }
+    func validate() throws(BerthError) {
+        guard ["text", "json"].contains(format) else { throw BerthError(.invalidArgument, "--format must be text or json, not '\(format)'") }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-info", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         guard target.isDefined else { throw BerthError(.notFound, "\(name) doesn't exist") }

@@ -1,57 +1,77 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-ls: lists containers.
 public struct ListCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-ls",
+    public static let spec = ToolSpec(
+        name: "berth-ls",
         abstract: "List containers.",
         discussion: """
-            Lists the containers under the lxcpath. Without options, names only, in columns on \
-            a terminal and one per line otherwise. -f shows a table with the columns NAME STATE \
-            AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE); \
-            --format json prints every field as a JSON array. A FILTER regular expression keeps \
-            the names it matches.
-            """,
-        version: BerthVersion.string
+                Lists the containers under the lxcpath. Without options, names only, in columns on \
+                a terminal and one per line otherwise. -f shows a table with the columns NAME STATE \
+                AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE); \
+                --format json prints every field as a JSON array. A FILTER regular expression keeps \
+                the names it matches.
+                """,
+        options: [
+            .flag("1", "line", "One name per line."),
+            .flag("f", "fancy", "A table with state, autostart, groups, addresses."),
+            .value("F", "fancy-format", "COLUMNS", "Comma-separated columns for the table."),
+            .flag(nil, "active", "Only running, frozen, starting or stopping containers."),
+            .flag(nil, "running", "Only running containers."),
+            .flag(nil, "frozen", "Only frozen containers."),
+            .flag(nil, "stopped", "Only stopped containers."),
+            .flag(nil, "defined", "Only defined containers (all)."),
+            .value("g", "groups", "GROUP,...", "Only containers in all these groups."),
+            .value(nil, "filter", "REGEX", "Only names matching this regular expression."),
+            .value(nil, "format", "FORMAT", "Output format: table or json."),
+        ] + CommonOptions.specs,
+        positionals: [PositionalSpec("FILTER", "Only names matching this regular expression.")]
     )
 
     static let columns = ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6", "UNPRIVILEGED", "PID", "INTERFACE"]
 
-    @Flag(name: [.customShort("1"), .customLong("line")], help: "One name per line.")
-    var oneLine = false
-    @Flag(name: [.customShort("f"), .customLong("fancy")], help: "A table with state, autostart, groups, addresses.")
-    var fancy = false
-    @Option(name: [.customShort("F"), .customLong("fancy-format")], help: ArgumentHelp("Comma-separated columns for the table.", valueName: "COLUMNS"))
+    var oneLine: Bool
+    var fancy: Bool
     var fancyFormat: String?
-    @Flag(help: "Only running, frozen, starting or stopping containers.") var active = false
-    @Flag(help: "Only running containers.") var running = false
-    @Flag(help: "Only frozen containers.") var frozen = false
-    @Flag(help: "Only stopped containers.") var stopped = false
-    @Flag(help: "Only defined containers (all).") var defined = false
-    @Option(name: [.customShort("g"), .customLong("groups")], help: ArgumentHelp("Only containers in all these groups.", valueName: "GROUP,..."))
+    var active: Bool
+    var running: Bool
+    var frozen: Bool
+    var stopped: Bool
+    var defined: Bool
     var groups: String?
-    @Option(name: .customLong("filter"), help: ArgumentHelp("Only names matching this regular expression.", valueName: "REGEX"))
     var filterOption: String?
-    @Option(name: .customLong("format"), help: ArgumentHelp("Output format: table or json.", valueName: "FORMAT"))
-    var format: String = "table"
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("Only names matching this regular expression.", valueName: "FILTER"))
+    var format: String
+    let common: CommonOptions
     var filter: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        oneLine = arguments.flag("line")
+        fancy = arguments.flag("fancy")
+        fancyFormat = arguments.value("fancy-format")
+        active = arguments.flag("active")
+        running = arguments.flag("running")
+        frozen = arguments.flag("frozen")
+        stopped = arguments.flag("stopped")
+        defined = arguments.flag("defined")
+        groups = arguments.value("groups")
+        filterOption = arguments.value("filter")
+        format = arguments.value("format") ?? "table"
+        common = try CommonOptions(arguments)
+        filter = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        try validate()
+    }
 
-    public func validate() throws {
-        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json, not '\(format)'") }
+    func validate() throws(BerthError) {
+        guard ["table", "json"].contains(format) else { throw BerthError(.invalidArgument, "--format must be table or json, not '\(format)'") }
         if let fancyFormat {
             for column in fancyFormat.split(separator: ",") where !Self.columns.contains(column.uppercased()) {
-                throw ValidationError("unknown column '\(column)' in -F (\(Self.columns.joined(separator: ", ")))")
+                throw BerthError(.invalidArgument, "unknown column '\(column)' in -F (\(Self.columns.joined(separator: ", ")))")
             }
         }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-ls", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let pattern = filterOption ?? filter
         let regex: Regex<AnyRegexOutput>?
         do { regex = try pattern.map { try Regex($0) } } catch {

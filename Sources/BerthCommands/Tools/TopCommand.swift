@@ -1,39 +1,49 @@
 import SystemPackage
 
-import ArgumentParser
 import BerthKit
 
 /// berth-top: a live table of the running containers' resource use.
 public struct TopCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-top",
+    public static let spec = ToolSpec(
+        name: "berth-top",
         abstract: "Show the running containers' resource use.",
         discussion: """
-            One line per running container: CPU use over the last interval (100% = one CPU), \
-            memory now and at its peak, processes, block I/O and network bytes. On a terminal the \
-            table is redrawn in place every -d seconds until Ctrl+C; with --batch (or when the \
-            output is not a terminal) one table, measured over -d seconds, is printed.
-            """,
-        version: BerthVersion.string
+                One line per running container: CPU use over the last interval (100% = one CPU), \
+                memory now and at its peak, processes, block I/O and network bytes. On a terminal the \
+                table is redrawn in place every -d seconds until Ctrl+C; with --batch (or when the \
+                output is not a terminal) one table, measured over -d seconds, is printed.
+                """,
+        options: [
+            .value("d", "delay", "SECS", "Seconds between refreshes (and the sampling interval)."),
+            .value("s", "sort", "KEY", "Sort by n (name), c (CPU), m (memory), b (block I/O) or p (pids)."),
+            .flag("r", "reverse", "Reverse the order."),
+            .flag("b", "batch", "Print one table and exit."),
+        ] + CommonOptions.specs,
+        positionals: []
     )
 
-    @Option(name: [.customShort("d"), .long], help: ArgumentHelp("Seconds between refreshes (and the sampling interval).", valueName: "SECS"))
-    var delay: Double = 2
-    @Option(name: [.customShort("s"), .long], help: ArgumentHelp("Sort by n (name), c (CPU), m (memory), b (block I/O) or p (pids).", valueName: "KEY"))
-    var sort: String = "n"
-    @Flag(name: [.customShort("r"), .long], help: "Reverse the order.") var reverse = false
-    @Flag(name: [.customShort("b"), .long], help: "Print one table and exit.") var batch = false
-    @OptionGroup var common: CommonOptions
+    var delay: Double
+    var sort: String
+    var reverse: Bool
+    var batch: Bool
+    let common: CommonOptions
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        delay = try arguments.seconds("delay") ?? 2
+        sort = arguments.value("sort") ?? "n"
+        reverse = arguments.flag("reverse")
+        batch = arguments.flag("batch")
+        common = try CommonOptions(arguments)
+        try validate()
+    }
 
-    public func validate() throws {
-        if ContainerTop.SortKey(rawValue: sort) == nil { throw ValidationError("-s must be one of n, c, m, b, p, not '\(sort)'") }
-        if !(delay > 0 && delay <= 3600) { throw ValidationError("-d must be more than 0 and at most 3600 seconds") }
+    func validate() throws(BerthError) {
+        if ContainerTop.SortKey(rawValue: sort) == nil { throw BerthError(.invalidArgument, "-s must be one of n, c, m, b, p, not '\(sort)'") }
+        if !(delay > 0 && delay <= 3600) { throw BerthError(.invalidArgument, "-d must be more than 0 and at most 3600 seconds") }
     }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-top", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let top = ContainerTop(lxcpath: context.lxcpath)
         let key = ContainerTop.SortKey(rawValue: sort) ?? .name
         let live = !batch && Terminal.isTerminal(.standardOutput)

@@ -1,24 +1,29 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-unfreeze: thaws a frozen container.
 public struct UnfreezeCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-unfreeze",
+    public static let spec = ToolSpec(
+        name: "berth-unfreeze",
         abstract: "Thaw a frozen container.",
-        discussion: "Resumes every process of a container frozen by berth-freeze and returns once it is RUNNING again.",
-        version: BerthVersion.string
+        discussion: "",
+        options: [
+            NameOption.spec,
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    let container: NameOption
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+    }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-unfreeze", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let target = Container(lxcpath: context.lxcpath, name: try container.resolve(positional: positionalName))
         try FreezeCommand.request(.thaw, target)
     }

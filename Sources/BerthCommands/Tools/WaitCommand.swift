@@ -1,32 +1,40 @@
-import ArgumentParser
 import BerthKit
 
 /// berth-wait: waits for a container to reach a state.
 public struct WaitCommand: BerthTool {
-    public static let configuration = CommandConfiguration(
-        commandName: "berth-wait",
+    public static let spec = ToolSpec(
+        name: "berth-wait",
         abstract: "Wait for a container to reach a state.",
         discussion: """
-            Returns as soon as the container is in one of STATES (separated by |, e.g. \
-            'RUNNING|STOPPED'), with exit status 0, or with 1 when -t seconds pass first. The \
-            monitor tells berth-wait about every change as it happens; nothing is polled.
-            """,
-        version: BerthVersion.string
+                Returns as soon as the container is in one of STATES (separated by |, e.g. \
+                'RUNNING|STOPPED'), with exit status 0, or with 1 when -t seconds pass first. The \
+                monitor tells berth-wait about every change as it happens; nothing is polled.
+                """,
+        options: [
+            NameOption.spec,
+            .value("s", "state", "STATES", "The states to wait for, separated by |."),
+            .value("t", "timeout", "SECS", "Give up after this many seconds (-1: wait for ever)."),
+        ] + CommonOptions.specs,
+        positionals: [.containerName]
     )
 
-    @OptionGroup var container: NameOption
-    @Option(name: [.customShort("s"), .long], help: ArgumentHelp("The states to wait for, separated by |.", valueName: "STATES"))
+    let container: NameOption
     var state: String
-    @Option(name: [.customShort("t"), .long], help: ArgumentHelp("Give up after this many seconds (-1: wait for ever).", valueName: "SECS"))
-    var timeout: Int = -1
-    @OptionGroup var common: CommonOptions
-    @Argument(help: ArgumentHelp("The container's name (instead of -n).", visibility: .hidden))
+    var timeout: Int
+    let common: CommonOptions
     var positionalName: String?
 
-    public init() {}
+    public init(_ arguments: ParsedArguments) throws(BerthError) {
+        container = NameOption(arguments)
+        guard let state = arguments.value("state") else { throw BerthError(.invalidArgument, "-s STATES is required (the states to wait for)") }
+        self.state = state
+        timeout = try arguments.number("timeout", as: Int.self) ?? -1
+        common = try CommonOptions(arguments)
+        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+    }
 
     public func run() throws {
-        let context = try ToolContext(program: Self.configuration.commandName ?? "berth-wait", options: common)
+        let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         var states: Set<ContainerState> = []
         for word in state.split(separator: "|").map({ String($0).uppercased() }) {
@@ -37,6 +45,6 @@ public struct WaitCommand: BerthTool {
         }
         let target = Container(lxcpath: context.lxcpath, name: name)
         let reached = try StateWaiter(paths: target.paths).wait(for: states, timeout: timeout < 0 ? nil : Double(timeout))
-        if !reached { throw ExitCode(1) }
+        if !reached { throw ToolExit(1) }
     }
 }

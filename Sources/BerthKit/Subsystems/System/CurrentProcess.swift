@@ -98,8 +98,14 @@ public enum CurrentProcess {
 }
 
 extension CurrentProcess {
-    /// The login name of `uid` from the password database, nil when it has none.
-    static func userName(of uid: uid_t) -> String? {
-        getpwuid(uid).map { String(cString: $0.pointee.pw_name) }
+    /// The login name of `uid` from /etc/passwd, nil when it has none there. Read directly, as
+    /// /etc/subuid (which it is matched against) is: the static binary loads no NSS modules.
+    static func userName(of uid: uid_t, passwd: String = "/etc/passwd") -> String? {
+        guard let text = try? FileSystem.readText(passwd) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 2, uid_t(fields[2]) == uid { return String(fields[0]) }
+        }
+        return nil
     }
 }

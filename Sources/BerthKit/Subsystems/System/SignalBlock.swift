@@ -41,3 +41,13 @@ public final class SignalBlock {
 
     deinit { unblockAndRedeliver() }
 }
+
+/// The signal mask a tool starts with.
+public enum ProcessSignals {
+    /// Unblocks every signal (ignored ones stay ignored).
+    public static func unblockAll() {
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+    }
+}
