@@ -30,6 +30,10 @@ int berth_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
 /// hook, so that no descriptor of the caller reaches it. Returns 0, or -1 with errno set.
 int berth_close_range(unsigned int first, unsigned int last);
 
+/// malloc_trim(0): returns the heap's free pages to the kernel. Why C: <malloc.h> is not part of
+/// the C library module Swift imports. Returns 1 when memory was released.
+int berth_malloc_trim(void);
+
 /// personality(2): sets the execution domain (PER_LINUX32 makes uname report i686).
 /// Why C: <sys/personality.h> is not part of Swift's Glibc module. Returns 0, or -1 with errno.
 int berth_personality(unsigned long persona);

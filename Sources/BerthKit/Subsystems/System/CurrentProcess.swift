@@ -109,3 +109,10 @@ extension CurrentProcess {
         return nil
     }
 }
+
+extension CurrentProcess {
+    /// malloc_trim(3): gives the heap's free pages back to the kernel. A long-lived process
+    /// (a container's monitor) calls it once its set-up garbage is freed, so it does not keep
+    /// that memory for the container's whole life.
+    static func returnFreeMemory() { _ = berth_malloc_trim() }
+}

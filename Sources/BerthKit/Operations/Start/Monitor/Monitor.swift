@@ -112,6 +112,9 @@ public final class Monitor {
             return 1
         }
         report("RUNNING \(initPID)")
+        // The boot's allocations (config, plan, netlink buffers) are freed by now: their pages
+        // go back to the host rather than staying with the monitor for the container's life.
+        CurrentProcess.returnFreeMemory()
         loop()
         finish()
         if plan.tinyInit { return ChildProcess.Termination(waitStatus: initStatus).shellStatus }
