@@ -15,13 +15,18 @@ public struct ExecuteCommand: BerthTool {
             NameOption.spec,
             .value("f", "rcfile", "FILE", "Use this config file instead of the container's."),
             .value("s", "define", "KEY=VALUE", "Set KEY=VALUE for this run (repeatable)."),
-        ] + CommonOptions.specs,
+            .value("u", "uid", "UID", "Run the command as this user id of the container (lxc.init.uid)."),
+            .value("g", "gid", "GID", "Run the command as this group id of the container (lxc.init.gid)."),
+        ] + StartOptions.specs + CommonOptions.specs,
         positionals: [.containerName, PositionalSpec("COMMAND", "The command and its arguments (default: the config's lxc.execute.cmd).", kind: .afterTerminator)]
     )
 
     let container: NameOption
     var configFile: String?
     var defines: [String]
+    var uid: UInt32?
+    var gid: UInt32?
+    let shared: StartOptions
     let common: CommonOptions
     var positionalName: String?
     var command: [String]
@@ -30,6 +35,9 @@ public struct ExecuteCommand: BerthTool {
         container = NameOption(arguments)
         configFile = arguments.value("rcfile")
         defines = arguments.values("define")
+        uid = try arguments.number("uid", as: UInt32.self)
+        gid = try arguments.number("gid", as: UInt32.self)
+        shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
         positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
         command = arguments.rest
@@ -39,7 +47,9 @@ public struct ExecuteCommand: BerthTool {
         let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
-        let starter = ContainerStarter(container: target, defines: defines, initArguments: command, mode: .execute,
+        // -u, -g and --share-* are the config keys they stand for, set after the config's own.
+        let identity = (uid.map { ["lxc.init.uid=\($0)"] } ?? []) + (gid.map { ["lxc.init.gid=\($0)"] } ?? [])
+        let starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: .execute,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }

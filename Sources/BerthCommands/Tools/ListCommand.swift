@@ -8,7 +8,7 @@ public struct ListCommand: BerthTool {
         discussion: """
                 Lists the containers under the lxcpath. Without options, names only, in columns on \
                 a terminal and one per line otherwise. -f shows a table with the columns NAME STATE \
-                AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE); \
+                AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE, RAM, SWAP); \
                 --format json prints every field as a JSON array. A FILTER regular expression keeps \
                 the names it matches.
                 """,
@@ -28,7 +28,7 @@ public struct ListCommand: BerthTool {
         positionals: [PositionalSpec("FILTER", "Only names matching this regular expression.")]
     )
 
-    static let columns = ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6", "UNPRIVILEGED", "PID", "INTERFACE"]
+    static let columns = ["NAME", "STATE", "AUTOSTART", "GROUPS", "IPV4", "IPV6", "UNPRIVILEGED", "PID", "INTERFACE", "RAM", "SWAP"]
 
     var oneLine: Bool
     var fancy: Bool
@@ -96,7 +96,7 @@ public struct ListCommand: BerthTool {
             print(JSONValue.array(rows.map(\.json)).render())
         } else if fancy || fancyFormat != nil {
             let chosen = fancyFormat.map { $0.split(separator: ",").map { $0.uppercased() } } ?? Array(Self.columns.prefix(7))
-            printTable(rows, columns: chosen)
+            printTable(rows, columns: chosen, lxcpath: context.lxcpath)
         } else {
             printNames(names)
         }
@@ -107,7 +107,7 @@ public struct ListCommand: BerthTool {
         return (active && state.isActive) || (running && state == .running) || (frozen && state == .frozen) || (stopped && state == .stopped)
     }
 
-    func cell(_ row: ContainerSummary, _ column: String) -> String {
+    func cell(_ row: ContainerSummary, _ column: String, lxcpath: String) -> String {
         func list(_ items: [String]) -> String { items.isEmpty ? "-" : items.joined(separator: ", ") }
         switch column {
         case "NAME": return row.name
@@ -119,12 +119,24 @@ public struct ListCommand: BerthTool {
         case "UNPRIVILEGED": return row.unprivileged ? "true" : "false"
         case "PID": return row.pid.map(String.init) ?? "-"
         case "INTERFACE": return list(row.interfaces)
+        case "RAM", "SWAP":
+            // Read only when asked for, and only of a running container, as lxc-ls does.
+            guard row.state.isActive, let pid = row.pid else { return "-" }
+            let stats = ContainerStats(cgroup: PayloadCgroup(name: row.name, lxcpath: lxcpath), initPID: pid)
+            return (column == "RAM" ? stats.memoryBytes : stats.swapBytes).map(Self.mebibytes) ?? "-"
         default: return "-"
         }
     }
 
-    func printTable(_ rows: [ContainerSummary], columns: [String]) {
-        let cells = rows.map { row in columns.map { cell(row, $0) } }
+    /// Bytes in MiB with two decimals and LXC's unit text (`3.66MB`).
+    static func mebibytes(_ bytes: UInt64) -> String {
+        let hundredths = (bytes * 100 + 524_288) / 1_048_576
+        let fraction = hundredths % 100
+        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)MB"
+    }
+
+    func printTable(_ rows: [ContainerSummary], columns: [String], lxcpath: String) {
+        let cells = rows.map { row in columns.map { cell(row, $0, lxcpath: lxcpath) } }
         let widths = columns.indices.map { i in ([columns[i]] + cells.map { $0[i] }).map(\.count).max() ?? 0 }
         func line(_ values: [String]) -> String {
             var text = ""

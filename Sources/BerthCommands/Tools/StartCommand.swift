@@ -19,7 +19,9 @@ public struct StartCommand: BerthTool {
             .value("f", "rcfile", "FILE", "Use this config file instead of the container's."),
             .value("s", "define", "KEY=VALUE", "Set KEY=VALUE for this start (repeatable)."),
             .value("p", "pidfile", "FILE", "Write the monitor's pid to this file."),
-        ] + CommonOptions.specs,
+            .value("L", "console-log", "FILE", "Log the console to this file (lxc.console.logfile)."),
+            .flag("C", "close-all-fds", "Accepted as lxc-start takes it: Berth always closes every descriptor the caller had open before the container starts."),
+        ] + StartOptions.specs + CommonOptions.specs,
         positionals: [.containerName, PositionalSpec("INIT", "The init command and its arguments.", kind: .afterTerminator)]
     )
 
@@ -29,6 +31,8 @@ public struct StartCommand: BerthTool {
     var configFile: String?
     var defines: [String]
     var pidfile: String?
+    var consoleLog: String?
+    let shared: StartOptions
     let common: CommonOptions
     var positionalName: String?
     var initArguments: [String]
@@ -40,6 +44,8 @@ public struct StartCommand: BerthTool {
         configFile = arguments.value("rcfile")
         defines = arguments.values("define")
         pidfile = arguments.value("pidfile")
+        consoleLog = arguments.value("console-log")
+        shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
         positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
         initArguments = arguments.rest
@@ -55,7 +61,9 @@ public struct StartCommand: BerthTool {
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
         let mode: ContainerStarter.Mode = foreground ? .foreground : .daemon(pidfile: pidfile.map(Path.absolute))
-        let starter = ContainerStarter(container: target, defines: defines, initArguments: initArguments, mode: mode,
+        // -L and --share-* are the config keys they stand for, set after the config's own.
+        let extra = consoleLog.map { ["lxc.console.logfile=\(Path.absolute($0))"] } ?? []
+        let starter = ContainerStarter(container: target, defines: defines + extra + shared.defines, initArguments: initArguments, mode: mode,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }

@@ -16,6 +16,7 @@ public struct StopCommand: BerthTool {
             .value("t", "timeout", "SECS", "Seconds to wait for a clean halt; -1 waits for ever."),
             .flag("k", "kill", "Kill the container at once."),
             .flag("r", "reboot", "Reboot the container."),
+            .flag("W", "nowait", "Ask init to halt and return at once, without waiting or killing."),
             .flag(nil, "nokill", "Do not kill the container when it does not halt in time."),
             .flag(nil, "nolock", "Accepted for LXC compatibility; Berth takes no lock a stop could wait on."),
         ] + CommonOptions.specs,
@@ -26,6 +27,7 @@ public struct StopCommand: BerthTool {
     var timeout: Int
     var kill: Bool
     var reboot: Bool
+    var nowait: Bool
     var nokill: Bool
     var nolock: Bool
     let common: CommonOptions
@@ -36,6 +38,7 @@ public struct StopCommand: BerthTool {
         timeout = try arguments.number("timeout", as: Int.self) ?? 60
         kill = arguments.flag("kill")
         reboot = arguments.flag("reboot")
+        nowait = arguments.flag("nowait")
         nokill = arguments.flag("nokill")
         nolock = arguments.flag("nolock")
         common = try CommonOptions(arguments)
@@ -46,6 +49,7 @@ public struct StopCommand: BerthTool {
     func validate() throws(BerthError) {
         if kill && nokill { throw BerthError(.invalidArgument, "-k and --nokill exclude each other") }
         if kill && reboot { throw BerthError(.invalidArgument, "-k and -r exclude each other") }
+        if nowait && (kill || reboot) { throw BerthError(.invalidArgument, "-W asks for a halt; it excludes -k and -r") }
         if timeout < -1 { throw BerthError(.invalidArgument, "-t must be -1 (for ever) or a number of seconds") }
     }
 
@@ -59,6 +63,8 @@ public struct StopCommand: BerthTool {
         let wasRunning: Bool
         if kill {
             wasRunning = try stopper.kill()
+        } else if nowait {
+            wasRunning = try stopper.requestHalt()
         } else if reboot {
             wasRunning = try stopper.reboot(timeout: wait)
         } else {

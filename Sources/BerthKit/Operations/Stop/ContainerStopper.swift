@@ -36,6 +36,15 @@ public struct ContainerStopper {
         return true
     }
 
+    /// Sends the halt signal and returns at once (`berth-stop -W`, as lxc-stop's --nowait): the
+    /// container stops when its init is done, without a kill after any timeout. False when the
+    /// container was not running.
+    public func requestHalt() throws(BerthError) -> Bool {
+        guard let halt = try client.send(.halt) else { return false }
+        halt.fd.closeQuietly()
+        return true
+    }
+
     /// Asks init to reboot and waits until the container runs again.
     public func reboot(timeout: Double?) throws(BerthError) -> Bool {
         guard let watch = try client.send(.watch) else { return false }

@@ -7,6 +7,8 @@ public struct ContainerStats: Sendable, Equatable {
     /// Memory in use now, and the most it has used, in bytes.
     public var memoryBytes: UInt64?
     public var memoryPeakBytes: UInt64?
+    /// Swap in use now, in bytes (nil where the host does not account swap).
+    public var swapBytes: UInt64?
     /// Processes (tasks) now.
     public var pids: UInt64?
     /// Bytes read and written on block devices.
@@ -40,9 +42,14 @@ public struct ContainerStats: Sendable, Equatable {
         if v2("memory") {
             memoryBytes = number(read("memory", "memory.current"))
             memoryPeakBytes = number(read("memory", "memory.peak"))
+            swapBytes = number(read("memory", "memory.swap.current"))
         } else {
             memoryBytes = number(read("memory", "memory.usage_in_bytes"))
             memoryPeakBytes = number(read("memory", "memory.max_usage_in_bytes"))
+            // v1 counts memory and swap together (memsw), where swap accounting is on.
+            if let both = number(read("memory", "memory.memsw.usage_in_bytes")), let memory = memoryBytes {
+                swapBytes = both > memory ? both - memory : 0
+            }
         }
         pids = number(read("pids", "pids.current"))
         if v2("io") {

@@ -1,0 +1,3 @@
+import BerthCommands
+
+ConfigCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

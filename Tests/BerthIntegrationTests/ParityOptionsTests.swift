@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// Options of LXC's tools that scripts use, observed on real containers: lxc-stop -W,
+/// lxc-execute -u/-g, lxc-start -L and --share-*, lxc-ls's RAM and SWAP columns, lxc-config.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct ParityOptionsTests {
+    @Test func stopNowaitAsksForAHaltAndReturns() throws {
+        let box = try Sandbox.withBusybox("w")
+        try box.ok("start", ["-n", "w"])
+        let refused = try box.run("stop", ["-n", "w", "-W", "-k"])
+        #expect(refused.status == 1 && refused.stderr.contains("-W"), "\(refused.stderr)")
+        // -W: the halt signal (busybox init halts on lxc.signal.halt) and back at once; the
+        // container then stops by itself.
+        try box.ok("stop", ["-n", "w", "-W"])
+        #expect(try box.run("wait", ["-n", "w", "-s", "STOPPED", "-t", "20"]).status == 0)
+        #expect(try box.run("stop", ["-n", "w", "-W"]).status == 2, "not running: 2, as lxc-stop")
+        box.expectClean("w")
+    }
+
+    @Test func executeRunsAsTheGivenIDs() throws {
+        let box = try Sandbox.withBusybox("x")
+        let run = try box.run("execute", ["-n", "x", "-u", "1000", "-g", "1001", "--", "/bin/sh", "-c", "echo $(id -u):$(id -g)"])
+        #expect(run.status == 0 && run.stdout == "1000:1001\n", "\(run.stdout) \(run.stderr)")
+        let bad = try box.run("execute", ["-n", "x", "-u", "nobody", "--", "/bin/true"])
+        #expect(bad.status == 1 && bad.stderr.contains("--uid: 'nobody' is not a whole number"), "\(bad.stderr)")
+        box.expectClean("x")
+    }
+
+    @Test func startConsoleLogAndSharedNetwork() throws {
+        let box = try Sandbox.withBusybox("a")
+        try box.ok("create", ["-n", "b", "-t", "busybox"])
+        let log = box.root + "/console.log"
+        try box.ok("start", ["-n", "a", "-L", log, "-C", "--", "/bin/sh", "-c", "echo hello-console; exec sleep 300"])
+        for _ in 0..<100 where !(box.text(log) ?? "").contains("hello-console") { usleep(20_000) }
+        #expect((box.text(log) ?? "").contains("hello-console"), "-L writes the console to the file")
+        // --share-net: b runs in a's network namespace.
+        let pid = try #require(Int32(try box.ok("info", ["-n", "a", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let theirs = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
+        let inside = try box.run("execute", ["-n", "b", "--share-net", "a", "--", "/bin/readlink", "/proc/self/ns/net"])
+        #expect(inside.status == 0 && inside.stdout == theirs + "\n", "\(inside.stdout) vs \(theirs) \(inside.stderr)")
+        try box.ok("stop", ["-n", "a", "-k"])
+        let gone = try box.run("execute", ["-n", "b", "--share-net", "a", "--", "/bin/true"])
+        #expect(gone.status == 1 && gone.stderr.contains("lxc.namespace.share.net"), "\(gone.stderr)")
+        box.expectClean("a")
+        box.expectClean("b")
+    }
+
+    @Test func lsShowsRamAndSwapOfRunningContainers() throws {
+        let box = try Sandbox.withBusybox("r")
+        try box.ok("create", ["-n", "s", "-t", "busybox"])
+        try box.ok("start", ["-n", "r"])
+        let table = try box.ok("ls", ["-F", "name,ram,swap"]).stdout.split(separator: "\n").map(String.init)
+        #expect(table.first?.split(separator: " ").map(String.init) == ["NAME", "RAM", "SWAP"], "\(table)")
+        let running = try #require(table.first { $0.hasPrefix("r ") }).split(separator: " ").map(String.init)
+        #expect(running[1].range(of: "^[0-9]+\\.[0-9][0-9]MB$", options: .regularExpression) != nil, "\(running)")
+        let stopped = try #require(table.first { $0.hasPrefix("s ") }).split(separator: " ").map(String.init)
+        #expect(stopped[1] == "-" && stopped[2] == "-", "\(stopped)")
+        try box.ok("stop", ["-n", "r", "-k"])
+        box.expectClean("r")
+    }
+
+    @Test func configToolAnswersAsLxcConfig() throws {
+        let box = try Sandbox()
+        let list = try box.run("config", ["-l"], lxcpath: false)
+        #expect(list.status == 0 && list.stdout.split(separator: "\n").contains("lxc.lxcpath"), "\(list.stdout)")
+        #expect(try box.run("config", ["lxc.default_config"], lxcpath: false).stdout == box.configDirectory + "/default.conf\n")
+        #expect(try box.run("config", ["berth.unprivileged"], lxcpath: false).stdout == "0\n", "the sandbox's berth.conf says 0")
+        #expect(try box.run("config", ["berth.net.bridge"], lxcpath: false).stdout == "berthbr0\n")
+        let unknown = try box.run("config", ["lxc.bogus"], lxcpath: false)
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown setting 'lxc.bogus'"), "\(unknown.stderr)")
+    }
+}
