@@ -72,3 +72,26 @@ struct ParityOptionsTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown setting 'lxc.bogus'"), "\(unknown.stderr)")
     }
 }
+
+extension ParityOptionsTests {
+    @Test func attachLogsItsPtyAndTakesAnRcfile() throws {
+        let box = try Sandbox.withBusybox("p")
+        try box.ok("start", ["-n", "p"])
+        let log = box.root + "/pty.log"
+        let logged = try box.run("attach", ["-n", "p", "-t", "-L", log, "--", "/bin/echo", "through-the-pty"])
+        #expect(logged.status == 0 && logged.stdout.contains("through-the-pty"), "\(logged.stdout) \(logged.stderr)")
+        #expect((box.text(log) ?? "").contains("through-the-pty"), "-L keeps a copy of the pty's output")
+        let noPty = try box.run("attach", ["-n", "p", "--no-pty", "-L", log, "--", "/bin/true"])
+        #expect(noPty.status == 1 && noPty.stderr.contains("-L"), "\(noPty.stderr)")
+        // -f: the policy of another config applies. One that denies mkdir makes mkdir fail.
+        let policy = box.root + "/deny-mkdir.seccomp"
+        try "2\ndenylist\nmkdir errno 1\nmkdirat errno 1\n".write(toFile: policy, atomically: true, encoding: .utf8)
+        let rc = box.root + "/rc.conf"
+        try "lxc.seccomp.profile = \(policy)\n".write(toFile: rc, atomically: true, encoding: .utf8)
+        #expect(try box.run("attach", ["-n", "p", "--", "/bin/mkdir", "/tmp/a"]).status == 0)
+        let denied = try box.run("attach", ["-n", "p", "-f", rc, "--", "/bin/mkdir", "/tmp/b"])
+        #expect(denied.status != 0, "mkdir under the -f policy: \(denied.stdout) \(denied.stderr)")
+        try box.ok("stop", ["-n", "p", "-k"])
+        box.expectClean("p")
+    }
+}

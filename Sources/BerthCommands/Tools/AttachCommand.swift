@@ -25,6 +25,8 @@ public struct AttachCommand: BerthTool {
             .flag("t", "pty", "Use a pty even when stdin and stdout are not terminals."),
             .flag(nil, "no-pty", "Never use a pty."),
             .flag("R", "remount-sys-proc", "With -s without MOUNT: give the command its own /proc and /sys, showing the namespaces it entered."),
+            .value("L", "pty-log", "FILE", "Append everything the command writes to its pty to FILE (with a pty only)."),
+            .value("f", "rcfile", "FILE", "Take the seccomp policy and lxc.no_new_privs from this config instead of the container's."),
         ] + CommonOptions.specs,
         positionals: [.containerName, PositionalSpec("COMMAND", "The command and its arguments.", kind: .afterTerminator)]
     )
@@ -41,6 +43,8 @@ public struct AttachCommand: BerthTool {
     var pty: Bool
     var noPty: Bool
     var remountSysProc: Bool
+    var ptyLog: String?
+    var configFile: String?
     let common: CommonOptions
     var positionalName: String?
     var command: [String]
@@ -58,6 +62,8 @@ public struct AttachCommand: BerthTool {
         pty = arguments.flag("pty")
         noPty = arguments.flag("no-pty")
         remountSysProc = arguments.flag("remount-sys-proc")
+        ptyLog = arguments.value("pty-log")
+        configFile = arguments.value("rcfile")
         common = try CommonOptions(arguments)
         positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
         command = arguments.rest
@@ -85,6 +91,8 @@ public struct AttachCommand: BerthTool {
         options.elevated = elevated
         options.terminal = pty ? true : (noPty ? false : nil)
         options.remountSysProc = remountSysProc
+        options.ptyLog = ptyLog.map(Path.absolute)
+        options.configFile = configFile.map(Path.absolute)
         if let namespaces {
             let names: [String: String] = ["MOUNT": "mnt", "PID": "pid", "UTSNAME": "uts", "IPC": "ipc", "NETWORK": "net", "USER": "user", "CGROUP": "cgroup", "TIME": "time"]
             var words: [String] = []

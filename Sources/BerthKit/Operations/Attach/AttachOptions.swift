@@ -19,6 +19,11 @@ public struct AttachOptions: Sendable {
     public var remountSysProc = false
     /// Use a pty: nil decides by whether stdin or stdout is a terminal.
     public var terminal: Bool?
+    /// `-L FILE`: everything the command writes to its pty is appended to FILE too.
+    public var ptyLog: String?
+    /// `-f FILE`: the config that says which seccomp policy and no_new_privs apply, instead of
+    /// the container's own.
+    public var configFile: String?
 
     public init() {}
 }

@@ -35,6 +35,14 @@ public struct Attacher {
         }
         let bounding = options.elevated ? nil : Attacher.boundingSet(of: initPID)
         let useTerminal = options.terminal ?? (Terminal.isTerminal(.standardInput) || Terminal.isTerminal(.standardOutput))
+        if options.ptyLog != nil && !useTerminal {
+            throw BerthError(.invalidArgument, "-L logs the command's pty, and it gets none here (no terminal): add -t")
+        }
+        // Opened by the caller, appended to, close-on-exec: nothing of the container reaches it.
+        let log = try options.ptyLog.map { (path) throws(BerthError) in
+            try FileSystem.open(path, O_WRONLY | O_CREAT | O_APPEND, mode: 0o600, display: "the pty log \(path)")
+        }
+        defer { log?.closeQuietly() }
         var environment: [String] = []
         let current = ProcessEnvironment.current
         if options.clearEnvironment {
@@ -59,7 +67,8 @@ public struct Attacher {
         for sig in [SIGINT, SIGQUIT, SIGPIPE] { ProcessControl.setSignal(sig, ignored: true) }
         // The container's seccomp policy applies to what attach runs as well (also with -e,
         // as in LXC, where -e keeps capabilities, cgroup and LSM but not the syscalls).
-        let config = try container.loadConfig()
+        let config: ContainerConfig
+        if let file = options.configFile { config = try ConfigLoader.load(file) } else { config = try container.loadConfig() }
         let (policy, origin) = try StartPlan.seccompPolicy(config, readFile: { (path) throws(BerthError) in try FileSystem.readText(path) }) { "\(container.paths.config): \($0)" }
         let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
@@ -89,6 +98,7 @@ public struct Attacher {
             // SIGTERM and SIGHUP end the relay instead of the process, so the terminal is restored
             // and the pty closed, which hangs up the command (its session loses its tty).
             var pump = TerminalPump(remote: ptx)
+            pump.copyOutput = log
             pump.resized = {
                 if let size = Terminal.size(of: .standardInput) { Terminal.setSize(of: ptx, rows: size.rows, cols: size.cols) }
             }

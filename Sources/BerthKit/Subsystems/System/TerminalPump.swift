@@ -11,6 +11,8 @@ struct TerminalPump {
     var filterInput: ([UInt8]) -> (bytes: [UInt8], end: Bool) = { ($0, false) }
     /// Called when the terminal's window changed size.
     var resized: () -> Void = {}
+    /// Gets a copy of everything `remote` sends (berth-attach -L).
+    var copyOutput: FileDescriptor?
 
     func run() {
         var inputOpen = true
@@ -27,6 +29,7 @@ struct TerminalPump {
                 // End of file, or EIO from a pty whose other side is all closed: the far end is done.
                 guard let bytes = remote.readAvailable(), !bytes.isEmpty else { return }
                 FileDescriptor.standardOutput.writeFully(bytes)
+                copyOutput?.writeFully(bytes)
             }
             if let input, fds.isReady(input) {
                 guard let typed = FileDescriptor.standardInput.readAvailable(), !typed.isEmpty else {
