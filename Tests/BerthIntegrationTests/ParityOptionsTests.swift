@@ -95,3 +95,34 @@ extension ParityOptionsTests {
         box.expectClean("p")
     }
 }
+
+extension ParityOptionsTests {
+    @Test func monitorPrintsStateChangesAsLxcMonitor() throws {
+        let box = try Sandbox.withBusybox("mo")
+        try box.ok("create", ["-n", "other", "-t", "busybox"])
+        let text = try box.start("monitor", ["-n", "^mo$"])
+        let jsonFeed = try box.start("monitor", ["mo", "--format", "json"])
+        usleep(500_000)  // both have listed the lxcpath once: mo is STOPPED for them
+        try box.ok("start", ["-n", "mo"])
+        try box.ok("start", ["-n", "other"])
+        try box.ok("freeze", ["-n", "mo"])
+        try box.ok("unfreeze", ["-n", "mo"])
+        try box.ok("stop", ["-n", "mo", "-k"])
+        try box.ok("stop", ["-n", "other", "-k"])
+        usleep(500_000)
+        kill(text.pid, SIGTERM)
+        kill(jsonFeed.pid, SIGTERM)
+        let finished = try box.finish(text)
+        let lines = finished.stdout.split(separator: "\n").map(String.init)
+        #expect(finished.stderr.isEmpty, "\(finished.stderr)")
+        #expect(lines.contains("'mo' changed state to [RUNNING]"), "\(lines)")
+        #expect(lines.contains("'mo' changed state to [FROZEN]"), "\(lines)")
+        #expect(lines.contains("'mo' changed state to [STOPPED]"), "\(lines)")
+        #expect(lines.last == "'mo' changed state to [STOPPED]", "\(lines)")
+        #expect(!lines.contains { $0.contains("'other'") }, "only names matching -n: \(lines)")
+        let objects = try box.finish(jsonFeed).stdout.split(separator: "\n").map { try json(String($0)) as? [String: Any] }
+        #expect(objects.contains { $0?["name"] as? String == "mo" && $0?["state"] as? String == "FROZEN" }, "\(objects)")
+        box.expectClean("mo")
+        box.expectClean("other")
+    }
+}

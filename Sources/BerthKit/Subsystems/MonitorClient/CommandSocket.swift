@@ -33,6 +33,9 @@ public struct CommandSocket: Sendable {
         lockPath = "\(directory)/\(stem).lock"
     }
 
+    /// Where this caller's monitors put their sockets.
+    public static var runtimeDirectoryOfCaller: String { runtimeDirectory(uid: CurrentProcess.effectiveUser) }
+
     /// Where `uid`'s command sockets live.
     static func runtimeDirectory(uid: uid_t) -> String {
         if uid == 0 { return "/run/berth" }

@@ -1,0 +1,3 @@
+import BerthCommands
+
+MonitorCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))
