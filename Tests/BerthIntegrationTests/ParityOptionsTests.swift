@@ -126,3 +126,18 @@ extension ParityOptionsTests {
         box.expectClean("other")
     }
 }
+
+extension ParityOptionsTests {
+    @Test func executeDetachedReturnsOnceTheCommandRuns() throws {
+        let box = try Sandbox.withBusybox("d")
+        let log = box.root + "/execute.log"
+        let begin = Date()
+        let run = try box.run("execute", ["-n", "d", "-d", "-s", "lxc.console.logfile=\(log)", "--", "/bin/sh", "-c", "echo detached-output; sleep 2"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(Date().timeIntervalSince(begin) < 1.5, "returns while the command still runs")
+        #expect(try box.ok("info", ["-n", "d", "-sH"]).stdout == "RUNNING\n")
+        #expect(try box.run("wait", ["-n", "d", "-s", "STOPPED", "-t", "15"]).status == 0, "the container ends with its command")
+        #expect((box.text(log) ?? "").contains("detached-output"), "the command's output went to the console")
+        box.expectClean("d")
+    }
+}

@@ -15,6 +15,7 @@ public struct ExecuteCommand: BerthTool {
             NameOption.spec,
             .value("f", "rcfile", "FILE", "Use this config file instead of the container's."),
             .value("s", "define", "KEY=VALUE", "Set KEY=VALUE for this run (repeatable)."),
+            .flag("d", "daemon", "Run in the background: return once the command runs (its output goes to the console; the container ends with it)"),
             .value("u", "uid", "UID", "Run the command as this user id of the container (lxc.init.uid)."),
             .value("g", "gid", "GID", "Run the command as this group id of the container (lxc.init.gid)."),
         ] + StartOptions.specs + CommonOptions.specs,
@@ -25,6 +26,7 @@ public struct ExecuteCommand: BerthTool {
     var configFile: String?
     var defines: [String]
     var uid: UInt32?
+    var daemon: Bool
     var gid: UInt32?
     let shared: StartOptions
     let common: CommonOptions
@@ -36,6 +38,7 @@ public struct ExecuteCommand: BerthTool {
         configFile = arguments.value("rcfile")
         defines = arguments.values("define")
         uid = try arguments.number("uid", as: UInt32.self)
+        daemon = arguments.flag("daemon")
         gid = try arguments.number("gid", as: UInt32.self)
         shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
@@ -49,7 +52,7 @@ public struct ExecuteCommand: BerthTool {
         let target = Container(lxcpath: context.lxcpath, name: name)
         // -u, -g and --share-* are the config keys they stand for, set after the config's own.
         let identity = (uid.map { ["lxc.init.uid=\($0)"] } ?? []) + (gid.map { ["lxc.init.gid=\($0)"] } ?? [])
-        let starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: .execute,
+        let starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: daemon ? .executeDetached : .execute,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }

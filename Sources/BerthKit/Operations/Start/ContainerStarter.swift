@@ -11,6 +11,9 @@ public struct ContainerStarter {
         case foreground
         /// berth-execute: run the command under a tiny init with this process's stdio.
         case execute
+        /// berth-execute -d: the command under a tiny init, detached as `daemon` is (its
+        /// output goes to the console); the container ends when the command does.
+        case executeDetached
     }
 
     public let container: Container
@@ -50,6 +53,7 @@ public struct ContainerStarter {
         let config = try ConfigLoader.load(extraConfig ?? paths.config, overrides: defines, warn: warn)
         var isExecute = false
         if case .execute = mode { isExecute = true }
+        if case .executeDetached = mode { isExecute = true }
         let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute,
                                  inputs: .host(managedBridge: managedBridge))
         for note in plan.securityNotes { warn(note) }
@@ -74,6 +78,9 @@ public struct ContainerStarter {
             return status
         case .daemon(let pidfile):
             return try daemonize(plan: plan, pidfile: pidfile, warn: warn)
+        case .executeDetached:
+            // The command's status has nobody to go to: as lxc-execute -d, 0 once it runs.
+            return try daemonize(plan: plan, pidfile: nil, warn: warn)
         }
     }
 

@@ -93,17 +93,11 @@ public struct ChildProcess {
     /// Waits for the child to end, forwarding nothing: for callers whose signals are another
     /// loop's to handle (the monitor runs hooks while its signalfd holds the stop signals).
     public func waitWithoutForwarding() -> Termination {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return Termination(waitStatus: status)
+        // Not our child (reaped by someone else): nothing more to learn; it has ended.
+        ProcessControl.waitFor(pid) ?? .exited(0)
     }
 
-    private func reap() -> Termination? {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        guard result == pid else { return nil }
-        return Termination(waitStatus: status)
-    }
+    private func reap() -> Termination? { ProcessControl.reapIfEnded(pid) }
 }
 
 /// A NULL-terminated `char *[]` built from Swift strings, alive for the span of a closure.

@@ -104,11 +104,7 @@ extension ProcessControl {
     /// Waits for the child `pid` to end (EINTR retried): how it ended, nil when it is not a
     /// child of this process.
     static func waitFor(_ pid: pid_t) -> ChildProcess.Termination? {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return nil }
-        }
-        return ChildProcess.Termination(waitStatus: status)
+        waitStatus(of: pid).map(ChildProcess.Termination.init(waitStatus:))
     }
 
     /// Blocks every signal but the ones that mean a fault in this process, so that signals
