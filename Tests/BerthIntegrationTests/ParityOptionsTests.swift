@@ -141,3 +141,24 @@ extension ParityOptionsTests {
         box.expectClean("d")
     }
 }
+
+extension ParityOptionsTests {
+    @Test func unshareRunsACommandInNewNamespaces() throws {
+        let box = try Sandbox()
+        #expect(try box.run("unshare", ["-s", "UTSNAME", "-H", "boxed", "--", "hostname"], lxcpath: false).stdout == "boxed\n")
+        let proc = try box.run("unshare", ["-s", "MOUNT|PID", "-M", "--", "/bin/sh", "-c", "echo $$; cat /proc/1/comm"], lxcpath: false)
+        #expect(proc.status == 0 && proc.stdout == "1\nsh\n", "its own pid namespace and /proc: \(proc.stdout) \(proc.stderr)")
+        #expect(try box.run("unshare", ["-s", "USER", "--", "id", "-u"], lxcpath: false).stdout == "0\n", "the caller is root inside")
+        #expect(try box.run("unshare", ["-s", "IPC", "--", "/bin/sh", "-c", "exit 7"], lxcpath: false).status == 7, "the command's status")
+        // -i: a veth end made for this test moves into the new network namespace (and goes with it).
+        let peer = "bu\(getpid() % 100000)"
+        #expect(try box.run(executable: "/sbin/ip", ["link", "add", peer + "a", "type", "veth", "peer", "name", peer + "b"]).status == 0)
+        defer { _ = try? box.run(executable: "/sbin/ip", ["link", "del", peer + "a"]) }
+        let moved = try box.run("unshare", ["-s", "NETWORK", "-i", peer + "b", "--", "/bin/cat", "/proc/net/dev"], lxcpath: false)
+        #expect(moved.status == 0 && moved.stdout.contains(peer + "b:"), "\(moved.stdout) \(moved.stderr)")
+        let refused = try box.run("unshare", ["-s", "IPC", "-H", "x", "--", "true"], lxcpath: false)
+        #expect(refused.status == 1 && refused.stderr.contains("-H needs a new UTSNAME namespace"), "\(refused.stderr)")
+        let unknown = try box.run("unshare", ["-s", "BOGUS", "--", "true"], lxcpath: false)
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown namespace 'BOGUS'"), "\(unknown.stderr)")
+    }
+}

@@ -93,17 +93,7 @@ public struct AttachCommand: BerthTool {
         options.remountSysProc = remountSysProc
         options.ptyLog = ptyLog.map(Path.absolute)
         options.configFile = configFile.map(Path.absolute)
-        if let namespaces {
-            let names: [String: String] = ["MOUNT": "mnt", "PID": "pid", "UTSNAME": "uts", "IPC": "ipc", "NETWORK": "net", "USER": "user", "CGROUP": "cgroup", "TIME": "time"]
-            var words: [String] = []
-            for word in namespaces.split(whereSeparator: { $0 == "|" || $0 == "," || $0 == " " }) {
-                guard let mapped = names[word.uppercased()] else {
-                    throw BerthError(.invalidArgument, "-s: unknown namespace '\(word)' (\(names.keys.sorted().joined(separator: "|")))")
-                }
-                words.append(mapped)
-            }
-            options.namespaces = try NamespaceSet(parsing: words.joined(separator: " "), where: "-s")
-        }
+        if let namespaces { options.namespaces = try NamespaceNames.parse(namespaces, option: "-s") }
         let status = try Attacher(container: target).run(options)
         if status != 0 { throw ToolExit(status) }
     }

@@ -97,7 +97,30 @@ public enum CurrentProcess {
     }
 }
 
+/// The users of /etc/passwd, read directly (no NSS in a static binary).
+public enum UserDatabase {
+    /// The uid of the login `name`, nil when /etc/passwd has no such user.
+    public static func uid(of name: String, passwd: String = "/etc/passwd") -> uid_t? {
+        guard let text = try? FileSystem.readText(passwd) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 2, fields[0] == name { return uid_t(fields[2]) }
+        }
+        return nil
+    }
+}
+
 extension CurrentProcess {
+    /// The primary group of `uid` from /etc/passwd, nil when it has no line there.
+    static func primaryGroup(of uid: uid_t, passwd: String = "/etc/passwd") -> gid_t? {
+        guard let text = try? FileSystem.readText(passwd) else { return nil }
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+            if fields.count > 3, uid_t(fields[2]) == uid { return gid_t(fields[3]) }
+        }
+        return nil
+    }
+
     /// The login name of `uid` from /etc/passwd, nil when it has none there. Read directly, as
     /// /etc/subuid (which it is matched against) is: the static binary loads no NSS modules.
     static func userName(of uid: uid_t, passwd: String = "/etc/passwd") -> String? {

@@ -1,0 +1,3 @@
+import BerthCommands
+
+UnshareCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))
