@@ -162,3 +162,19 @@ extension ParityOptionsTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("unknown namespace 'BOGUS'"), "\(unknown.stderr)")
     }
 }
+
+extension ParityOptionsTests {
+    @Test func usernsexecRunsAsRootOfMappedIDs() throws {
+        let box = try Sandbox()
+        let shared = box.root + "/shared"
+        try FileManager.default.createDirectory(atPath: shared, withIntermediateDirectories: true)
+        chmod(shared, 0o1777)
+        let made = try box.run("usernsexec", ["-m", "b:0:300000:65536", "--", "/bin/sh", "-c", "id -u; touch \(shared)/f; chown 5:5 \(shared)/f"], lxcpath: false)
+        #expect(made.status == 0 && made.stdout == "0\n", "root inside: \(made.stdout) \(made.stderr)")
+        var st = stat()
+        #expect(lstat(shared + "/f", &st) == 0 && st.st_uid == 300_005 && st.st_gid == 300_005, "ids 5 inside are 300005 on the host: \(st.st_uid)")
+        let partial = try box.run("usernsexec", ["-m", "u:0:300000:10", "--", "true"], lxcpath: false)
+        #expect(partial.status == 1 && partial.stderr.contains("-m:") && partial.stderr.contains("gid"), "\(partial.stderr)")
+        #expect(try box.run("usernsexec", ["-m", "b:0:300000:65536", "--", "/bin/sh", "-c", "exit 3"], lxcpath: false).status == 3)
+    }
+}

@@ -13,6 +13,14 @@ public struct Unsharer {
     public var interfaces: [String] = []
     /// A new /proc (needs the mount and pid namespaces).
     public var remountProc = false
+    /// The user namespace's maps (berth-usernsexec); empty maps the caller's own ids to root.
+    /// With maps, the command runs as the namespace's root.
+    public var maps: [IDMap] = []
+
+    /// The ranges /etc/subuid and /etc/subgid delegate to the caller, as ids 0-65535.
+    public static func delegatedMaps() throws(BerthError) -> [IDMap] {
+        try ContainerCreator.delegatedMaps(subordinateDirectory: "/etc")
+    }
 
     public init(namespaces: NamespaceSet, command: [String]) {
         self.namespaces = namespaces
@@ -45,7 +53,8 @@ public struct Unsharer {
             if namespaces.contains(.user) {
                 // The caller's ids become the new namespace's root, as lxc-unshare maps them.
                 let uid = CurrentProcess.effectiveUser, gid = CurrentProcess.realGroup
-                try IDMapWriter.write(pid: pid, [IDMap(kind: .uid, inside: 0, outside: uid, count: 1), IDMap(kind: .gid, inside: 0, outside: gid, count: 1)])
+                let own = [IDMap(kind: .uid, inside: 0, outside: uid, count: 1), IDMap(kind: .gid, inside: 0, outside: gid, count: 1)]
+                try IDMapWriter.write(pid: pid, maps.isEmpty ? own : maps)
             }
             if !interfaces.isEmpty {
                 let netns = try FileSystem.open("/proc/\(pid)/ns/net", O_RDONLY)
@@ -82,6 +91,15 @@ public struct Unsharer {
                 MountCalls.unmount("/proc")
                 try MountCalls.mount("proc", on: "/proc", type: "proc", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: nil, display: "/proc")
             } catch { fail("-M: \(error.message)") }
+        }
+        if !maps.isEmpty {
+            // The namespace's root, as lxc-usernsexec runs its command (groups first: once the
+            // uid changes, setgroups is no longer allowed).
+            do throws(BerthError) {
+                try? CurrentProcess.setGroups([])
+                try CurrentProcess.setGroup(0)
+                try CurrentProcess.setUser(0)
+            } catch { fail("becoming root of the user namespace: \(error.message)") }
         }
         if let user {
             let gid = CurrentProcess.primaryGroup(of: user) ?? user

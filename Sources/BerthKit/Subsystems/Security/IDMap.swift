@@ -15,6 +15,11 @@ public struct IDMap: Sendable, Equatable {
         self.count = count
     }
 
+    /// Mappings in lxc-usernsexec's form, `u|g|b:NSID:HOSTID:RANGE`, checked as lxc.idmap is.
+    public static func parse(colonForm values: [String], origin: String) throws(BerthError) -> [IDMap] {
+        try parse(values.map { $0.split(separator: ":", omittingEmptySubsequences: false).joined(separator: " ") }, origin: origin)
+    }
+
     /// The mappings of `values` (already checked for shape by the config loader). The container's
     /// root must be mapped for both uids and gids, and no two ranges of one kind may overlap
     /// inside or outside; `origin` names the key in errors.

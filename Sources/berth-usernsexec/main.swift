@@ -1,0 +1,3 @@
+import BerthCommands
+
+UsernsexecCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))
