@@ -65,7 +65,7 @@ public struct AttachCommand: BerthTool {
         ptyLog = arguments.value("pty-log")
         configFile = arguments.value("rcfile")
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         command = arguments.rest
         try validate()
     }

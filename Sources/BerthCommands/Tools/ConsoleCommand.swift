@@ -29,7 +29,7 @@ public struct ConsoleCommand: BerthTool {
         tty = try arguments.number("tty", as: Int.self) ?? 0
         escape = arguments.value("escape") ?? "a"
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         try validate()
     }
 

@@ -66,7 +66,7 @@ public struct CopyCommand: BerthTool {
         foreground = arguments.flag("foreground")
         allowRunning = arguments.flag("allowrunning")
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         try validate()
     }
 

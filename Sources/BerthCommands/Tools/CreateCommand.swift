@@ -52,7 +52,7 @@ public struct CreateCommand: BerthTool {
         privileged = arguments.flag("privileged")
         shiftIDs = arguments.flag("shift-ids")
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         templateArguments = arguments.rest
         try validate()
     }

@@ -29,7 +29,7 @@ public struct DestroyCommand: BerthTool {
         force = arguments.flag("force")
         snapshots = arguments.flag("snapshots")
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
     }
 
     public func run() throws {

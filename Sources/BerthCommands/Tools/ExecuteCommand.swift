@@ -42,7 +42,7 @@ public struct ExecuteCommand: BerthTool {
         gid = try arguments.number("gid", as: UInt32.self)
         shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         command = arguments.rest
     }
 

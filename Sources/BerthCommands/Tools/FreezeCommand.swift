@@ -24,7 +24,7 @@ public struct FreezeCommand: BerthTool {
     public init(_ arguments: ParsedArguments) throws(BerthError) {
         container = NameOption(arguments)
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
     }
 
     public func run() throws {

@@ -45,7 +45,7 @@ public struct InfoCommand: BerthTool {
         noHumanize = arguments.flag("no-humanize")
         format = arguments.value("format") ?? "text"
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         try validate()
     }
 

@@ -57,7 +57,7 @@ public struct ListCommand: BerthTool {
         filterOption = arguments.value("filter")
         format = arguments.value("format") ?? "table"
         common = try CommonOptions(arguments)
-        filter = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        filter = arguments.positionals.first
         try validate()
     }
 

@@ -61,7 +61,7 @@ public struct SnapshotCommand: BerthTool {
         all = arguments.flag("all")
         wait = try arguments.seconds("wait") ?? 60
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         try validate()
     }
 

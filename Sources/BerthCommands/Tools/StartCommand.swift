@@ -47,7 +47,7 @@ public struct StartCommand: BerthTool {
         consoleLog = arguments.value("console-log")
         shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         initArguments = arguments.rest
         try validate()
     }

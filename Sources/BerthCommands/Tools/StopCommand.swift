@@ -42,7 +42,7 @@ public struct StopCommand: BerthTool {
         nokill = arguments.flag("nokill")
         nolock = arguments.flag("nolock")
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
         try validate()
     }
 

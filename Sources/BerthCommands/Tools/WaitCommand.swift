@@ -30,7 +30,7 @@ public struct WaitCommand: BerthTool {
         self.state = state
         timeout = try arguments.number("timeout", as: Int.self) ?? -1
         common = try CommonOptions(arguments)
-        positionalName = arguments.positionals.count > 0 ? arguments.positionals[0] : nil
+        positionalName = arguments.positionals.first
     }
 
     public func run() throws {

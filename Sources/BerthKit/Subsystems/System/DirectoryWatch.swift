@@ -21,6 +21,4 @@ struct DirectoryWatch {
     func drain() {
         while let bytes = fd.readAvailable(max: 4096), !bytes.isEmpty {}
     }
-
-    func close() { fd.closeQuietly() }
 }

@@ -141,13 +141,6 @@ extension FileDescriptor {
     /// way on Linux, so it is never retried).
     public func closeQuietly() { _ = Glibc.close(rawValue) }
 
-    /// dup(2), close-on-exec.
-    func duplicated(display: String) throws(BerthError) -> FileDescriptor {
-        let copy = fcntl(rawValue, F_DUPFD_CLOEXEC, 3)
-        guard copy >= 0 else { throw BerthError.system("dup", display, currentErrno) }
-        return FileDescriptor(rawValue: copy)
-    }
-
     /// Closes every descriptor above standard error except `keep`, so that nothing a caller had
     /// open reaches what this process runs next (a container, a template, a hook).
     public static func closeAll(except keep: [FileDescriptor]) {
@@ -176,9 +169,6 @@ extension FileDescriptor {
         for target in Int32(0)...2 { _ = Glibc.dup2(rawValue, target) }
         if rawValue > 2 { closeQuietly() }
     }
-
-    /// dup2(2) onto `target`, which is closed first if open; the copy is not close-on-exec.
-    func duplicate(onto target: Int32) { _ = Glibc.dup2(rawValue, target) }
 
     /// `/proc/self/fd/N`: a path that names this open file, for calls that take a path only
     /// (mount, the l*xattr calls) but must not walk the file's real path again.

@@ -46,11 +46,6 @@ extension FileSystem {
         symlinkat(target, directory.rawValue, name) == 0 ? nil : currentErrno
     }
 
-    /// unlinkat(2) of a file, or with `directory: true` of an empty directory.
-    static func remove(_ name: String, in parent: FileDescriptor, isDirectory: Bool = false) -> Errno? {
-        unlinkat(parent.rawValue, name, isDirectory ? AT_REMOVEDIR : 0) == 0 ? nil : currentErrno
-    }
-
     /// linkat(2): `name` in `directory` becomes another name of `existing` in `existingDirectory`.
     static func makeHardLink(_ name: String, in directory: FileDescriptor, to existing: String, in existingDirectory: FileDescriptor) -> Errno? {
         linkat(existingDirectory.rawValue, existing, directory.rawValue, name, 0) == 0 ? nil : currentErrno
@@ -77,8 +72,8 @@ extension FileSystem {
 }
 
 extension Errno {
-    /// Throws this errno as a `BerthError` naming the call and the path: for the *at wrappers,
-    /// `try FileSystem.x(...).orThrow("call", path)`.
+    /// Throws `error`, when there is one, as a `BerthError` naming the call and the path: for the
+    /// *at wrappers, `try Errno.check(FileSystem.x(...), "call", path)`.
     static func check(_ error: Errno?, _ operation: String, _ path: String) throws(BerthError) {
         if let error { throw BerthError.system(operation, path, error) }
     }

@@ -10,14 +10,6 @@ extension FileSystem {
         FileDescriptor(rawValue: try syscall("open", display ?? path) { Glibc.open(path, flags | O_CLOEXEC, mode) })
     }
 
-    /// open(2) that reports a missing file (ENOENT) as nil rather than an error.
-    static func openIfPresent(_ path: String, _ flags: Int32, mode: mode_t = 0) throws(BerthError) -> FileDescriptor? {
-        let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-        if fd >= 0 { return FileDescriptor(rawValue: fd) }
-        if errno == ENOENT { return nil }
-        throw BerthError.system("open", path, currentErrno)
-    }
-
     /// openat(2) of `name` in the directory open at `directory`, close-on-exec.
     static func open(_ name: String, in directory: FileDescriptor, _ flags: Int32, mode: mode_t = 0, display: String) throws(BerthError) -> FileDescriptor {
         FileDescriptor(rawValue: try syscall("open", display) { openat(directory.rawValue, name, flags | O_CLOEXEC, mode) })

@@ -20,8 +20,6 @@ struct PollSet {
         return entries.count - 1
     }
 
-    var count: Int { entries.count }
-
     /// Waits up to `milliseconds` (-1: for ever). The number of ready descriptors: 0 on
     /// timeout, nil on an error other than an interrupting signal (which also gives 0).
     mutating func wait(milliseconds: Int32 = -1) -> Int? {
