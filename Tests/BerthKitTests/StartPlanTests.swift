@@ -12,7 +12,7 @@ import Testing
         StartInputs(
             callerEnvironment: ["HOME": "/root"],
             cgroupLayout: CgroupLayout.detect(mountinfo: "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n") { _ in "cpu memory pids" },
-            managedBridge: nil, asRoot: true, apparmor: false, selinux: false, lastCapability: 40,
+            managedBridge: nil, asRoot: true, apparmor: false, selinux: false, lastCapability: { 40 },
             isDirectory: { directories.contains($0) },
             readFile: { (path) throws(BerthError) in
                 guard let text = files[path] else { throw BerthError(.notFound, "\(path): no such file") }

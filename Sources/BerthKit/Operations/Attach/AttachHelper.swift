@@ -117,13 +117,7 @@ struct AttachHelper {
 
     /// The user's shell from the container's /etc/passwd, else /bin/sh.
     static func shell(for uid: UInt32) -> String {
-        let passwd = (try? FileSystem.readText("/etc/passwd")) ?? ""
-        for line in passwd.split(separator: "\n") {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count >= 7, UInt32(fields[2]) == uid, !fields[6].isEmpty, FileSystem.mayAccess(String(fields[6]), X_OK) {
-                return String(fields[6])
-            }
-        }
-        return "/bin/sh"
+        // Read in the container's mount namespace: its own /etc/passwd.
+        UserDatabase.entries().first { $0.uid == uid && !$0.shell.isEmpty && FileSystem.mayAccess($0.shell, X_OK) }?.shell ?? "/bin/sh"
     }
 }

@@ -258,7 +258,7 @@ extension ContainerCreator {
     /// none.
     static func delegatedMaps(subordinateDirectory: String) throws(BerthError) -> [IDMap] {
         let uid = CurrentProcess.realUser
-        let name = CurrentProcess.userName(of: uid) ?? "\(uid)"
+        let name = UserDatabase.name(of: uid) ?? "\(uid)"
         guard let uids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subuid")),
               let gids = SubordinateIDs.delegated(to: name, uid: uid, file: Path.join(subordinateDirectory, "subgid")) else {
             throw BerthError(.unsupported, "no subordinate ids for \(name) in \(subordinateDirectory)/subuid and subgid: a container of a user other than root needs 65536 of each (an administrator runs: usermod --add-subuids 200000-265535 --add-subgids 200000-265535 \(name))")

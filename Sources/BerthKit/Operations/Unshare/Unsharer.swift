@@ -102,7 +102,7 @@ public struct Unsharer {
             } catch { fail("becoming root of the user namespace: \(error.message)") }
         }
         if let user {
-            let gid = CurrentProcess.primaryGroup(of: user) ?? user
+            let gid = UserDatabase.primaryGroup(of: user) ?? user
             do throws(BerthError) {
                 try CurrentProcess.setGroups([])
                 try CurrentProcess.setGroup(gid)

@@ -25,7 +25,7 @@ public enum CurrentProcess {
     /// Sleeps `seconds` (fractions allowed), resuming after a signal until the time is up.
     public static func pause(seconds: Double) {
         guard seconds > 0 else { return }
-        var wanted = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var wanted = timespec(seconds: seconds)
         var left = timespec()
         while nanosleep(&wanted, &left) != 0 && errno == EINTR { wanted = left }
     }
@@ -97,40 +97,35 @@ public enum CurrentProcess {
     }
 }
 
-/// The users of /etc/passwd, read directly (no NSS in a static binary).
+/// The users of a passwd file (/etc/passwd unless said), read directly: the static binary
+/// loads no NSS modules, and /etc/subuid, which names are matched against, is a file too.
 public enum UserDatabase {
-    /// The uid of the login `name`, nil when /etc/passwd has no such user.
-    public static func uid(of name: String, passwd: String = "/etc/passwd") -> uid_t? {
-        guard let text = try? FileSystem.readText(passwd) else { return nil }
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count > 2, fields[0] == name { return uid_t(fields[2]) }
-        }
-        return nil
-    }
-}
-
-extension CurrentProcess {
-    /// The primary group of `uid` from /etc/passwd, nil when it has no line there.
-    static func primaryGroup(of uid: uid_t, passwd: String = "/etc/passwd") -> gid_t? {
-        guard let text = try? FileSystem.readText(passwd) else { return nil }
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count > 3, uid_t(fields[2]) == uid { return gid_t(fields[3]) }
-        }
-        return nil
+    /// One line of the file: name, uid, primary gid and login shell.
+    struct Entry {
+        let name: String
+        let uid: uid_t
+        let gid: gid_t
+        let shell: String
     }
 
-    /// The login name of `uid` from /etc/passwd, nil when it has none there. Read directly, as
-    /// /etc/subuid (which it is matched against) is: the static binary loads no NSS modules.
-    static func userName(of uid: uid_t, passwd: String = "/etc/passwd") -> String? {
-        guard let text = try? FileSystem.readText(passwd) else { return nil }
-        for line in text.split(separator: "\n") {
+    /// Every well-formed line; none when the file cannot be read.
+    static func entries(_ passwd: String = "/etc/passwd") -> [Entry] {
+        guard let text = try? FileSystem.readText(passwd) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ":", omittingEmptySubsequences: false)
-            if fields.count > 2, uid_t(fields[2]) == uid { return String(fields[0]) }
+            guard fields.count >= 7, let uid = uid_t(fields[2]), let gid = gid_t(fields[3]) else { return nil }
+            return Entry(name: String(fields[0]), uid: uid, gid: gid, shell: String(fields[6]))
         }
-        return nil
     }
+
+    /// The uid of the login `name`, nil when there is no such user.
+    public static func uid(of name: String) -> uid_t? { entries().first { $0.name == name }?.uid }
+
+    /// The login name of `uid`, nil when it has none.
+    static func name(of uid: uid_t) -> String? { entries().first { $0.uid == uid }?.name }
+
+    /// The primary group of `uid`, nil when it has no line.
+    static func primaryGroup(of uid: uid_t) -> gid_t? { entries().first { $0.uid == uid }?.gid }
 }
 
 extension CurrentProcess {

@@ -111,8 +111,7 @@ extension ProcessControl {
     /// arrive only through a signalfd; and ignores SIGPIPE, so a peer that hangs up is a
     /// failed write, not the end of this process.
     static func blockAllSignalsButFaults() {
-        var all = sigset_t()
-        sigfillset(&all)
+        var all = allSignals()
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT] { sigdelset(&all, sig) }
         sigprocmask(SIG_SETMASK, &all, nil)
         _ = Glibc.signal(SIGPIPE, SIG_IGN)
@@ -122,9 +121,7 @@ extension ProcessControl {
     /// child that is about to exec something that expects a clean signal state.
     static func resetSignals() {
         for sig in Int32(1)..<Int32(65) where sig != SIGKILL && sig != SIGSTOP { _ = Glibc.signal(sig, SIG_DFL) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        sigprocmask(SIG_SETMASK, &none, nil)
+        ProcessSignals.unblockAll()
     }
 
     /// Sets `signal`'s action: ignored or the default.
@@ -157,19 +154,33 @@ extension ProcessControl {
 extension ProcessControl {
     /// Blocks every signal, for a process that takes them one at a time with `nextSignal`.
     static func blockAllSignals() {
-        var all = sigset_t()
-        sigfillset(&all)
+        var all = allSignals()
         sigprocmask(SIG_SETMASK, &all, nil)
     }
 
     /// Waits up to `seconds` for any blocked signal (sigtimedwait): its number, nil when none
     /// came in time (or the wait was interrupted).
     static func nextSignal(within seconds: Double) -> Int32? {
-        var all = sigset_t()
-        sigfillset(&all)
+        var all = allSignals()
         var info = siginfo_t()
-        var timeout = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var timeout = timespec(seconds: seconds)
         let sig = sigtimedwait(&all, &info, &timeout)
         return sig > 0 ? sig : nil
+    }
+}
+
+extension ProcessControl {
+    /// The set of every signal.
+    private static func allSignals() -> sigset_t {
+        var all = sigset_t()
+        sigfillset(&all)
+        return all
+    }
+}
+
+extension timespec {
+    /// `seconds` (fractions allowed) as a timespec.
+    init(seconds: Double) {
+        self.init(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
     }
 }

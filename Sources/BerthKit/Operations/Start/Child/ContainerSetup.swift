@@ -206,7 +206,7 @@ struct ContainerSetup {
             let fd = try FileSystem.open(path, O_WRONLY | O_NOFOLLOW, display: "\(path) (\(key))")
             defer { fd.closeQuietly() }
             // One write: the kernel takes a /proc or /proc/sys value whole or not at all.
-            try FileSystem.writeAll(fd, Array(value.utf8), "\(path) (\(key) = '\(value)')")
+            try FileSystem.writeOnce(fd, Array(value.utf8), "\(path) (\(key) = '\(value)')")
         }
     }
 

@@ -11,8 +11,8 @@ public struct StartInputs: Sendable {
     public var asRoot: Bool
     public var apparmor: Bool
     public var selinux: Bool
-    /// The highest capability number the kernel knows.
-    public var lastCapability: Int32
+    /// The highest capability number the kernel knows (read only when lxc.cap.keep needs it).
+    public var lastCapability: @Sendable () -> Int32
     /// Whether a path names a directory (symlinks followed).
     public var isDirectory: @Sendable (String) -> Bool
     /// A whole text file (an fstab, a seccomp profile), or an error naming it.
@@ -29,7 +29,7 @@ public struct StartInputs: Sendable {
         StartInputs(
             callerEnvironment: ProcessEnvironment.current, cgroupLayout: .current(), managedBridge: managedBridge,
             asRoot: CurrentProcess.isRoot, apparmor: LSMSupport.apparmorEnabled, selinux: LSMSupport.selinuxEnabled,
-            lastCapability: StartInputs.lastCapability(), isDirectory: { FileSystem.isDirectory($0) },
+            lastCapability: { StartInputs.lastCapability() }, isDirectory: { FileSystem.isDirectory($0) },
             readFile: { (path) throws(BerthError) in try FileSystem.readText(path) },
             exposingDirectory: { StartInputs.exposingDirectory(of: $0) },
             closedAncestor: { StartInputs.closedAncestor(of: $0, uid: $1, gid: $2) })

@@ -275,7 +275,7 @@ public struct StartPlan: Sendable {
                 }
                 kept.insert(number)
             }
-            drop = (0...inputs.lastCapability).filter { !kept.contains($0) }
+            drop = (0...inputs.lastCapability()).filter { !kept.contains($0) }
         }
         dropCapabilities = drop
         noNewPrivs = config.boolean("lxc.no_new_privs")
