@@ -48,9 +48,11 @@ extension Sandbox {
     }
 
     /// The shipped defaults (unprivileged, a veth on the managed bridge) with the managed bridge
-    /// `bridge` at `ipv4` instead of the host's berthbr0. The caller deletes the bridge.
-    func useManagedBridge(_ bridge: String, ipv4: String) throws {
-        try "berth.net.bridge = \(bridge)\nberth.net.ipv4 = \(ipv4)\n".write(toFile: configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+    /// `bridge` at `ipv4` instead of the host's berthbr0, with its DHCP server only when asked
+    /// for and `extra` berth.conf lines. The caller deletes the bridge (berth-net stop).
+    func useManagedBridge(_ bridge: String, ipv4: String, dhcp: Bool = false, extra: [String] = []) throws {
+        let lines = ["berth.net.bridge = \(bridge)", "berth.net.ipv4 = \(ipv4)", "berth.net.dhcp = \(dhcp ? 1 : 0)"] + extra
+        try (lines.joined(separator: "\n") + "\n").write(toFile: configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
         let defaults = try String(contentsOfFile: repositoryRoot + "/config/default.conf", encoding: .utf8)
         try defaults.replacingOccurrences(of: "berthbr0", with: bridge).write(toFile: configDirectory + "/default.conf", atomically: true, encoding: .utf8)
     }

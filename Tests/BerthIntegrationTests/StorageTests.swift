@@ -19,8 +19,8 @@ extension Sandbox {
 
     /// `berth-<tool>` that must succeed.
     @discardableResult
-    func ok(_ tool: String, _ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
-        let result = try run(tool, arguments)
+    func ok(_ tool: String, _ arguments: [String], lxcpath: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) throws -> RunResult {
+        let result = try run(tool, arguments, lxcpath: lxcpath)
         try #require(result.status == 0, "berth-\(tool) \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }

@@ -45,6 +45,9 @@ final class Sandbox: @unchecked Sendable {
         env["BERTH_CONFIG_DIR"] = configDirectory
         env["BERTH_TEMPLATE_DIR"] = repositoryRoot + "/templates"
         env["BERTH_CACHE_DIR"] = root + "/cache"
+        // The managed bridge's pid files, leases and host entries stay in the sandbox.
+        env["BERTH_NET_RUN_DIR"] = root + "/net-run"
+        env["BERTH_NET_STATE_DIR"] = root + "/net-state"
         return env
     }
 
@@ -144,6 +147,15 @@ final class Sandbox: @unchecked Sendable {
             _ = try? run("stop", ["-n", name, "-k"])
             // A monitor a test killed leaves its socket and lock files in /run/berth.
             if let valid = try? ContainerName(name) { CommandSocket(paths: ContainerPaths(lxcpath: lxcpath, name: valid)).removeIfStale() }
+        }
+        // A DHCP server a failed test left running: ended by the pid its pid file names, when
+        // that process is the dnsmasq started with this pid file.
+        for bridge in (try? FileManager.default.contentsOfDirectory(atPath: root + "/net-run")) ?? [] {
+            let pidFile = root + "/net-run/\(bridge)/dnsmasq.pid"
+            guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                  let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
+                  String(decoding: cmdline, as: UTF8.self).contains("--pid-file=\(pidFile)") else { continue }
+            kill(pid, SIGTERM)
         }
         // Unmount anything a failed test left below the sandbox, deepest first, then remove the
         // tree without crossing into other filesystems.

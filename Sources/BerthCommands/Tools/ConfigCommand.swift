@@ -14,10 +14,11 @@ public struct ConfigCommand: BerthTool {
         options: [
             .flag("l", "list", "List the names of the settings."),
         ],
-        positionals: [PositionalSpec("KEY", "The setting to print (lxc.lxcpath, lxc.default_config, berth.unprivileged, berth.net.bridge, berth.net.ipv4, berth.net.ipv6).")]
+        positionals: [PositionalSpec("KEY", "The setting to print (lxc.lxcpath, lxc.default_config, berth.unprivileged, berth.lxcpaths, berth.net.*; -l lists them).")]
     )
 
-    static let keys = ["lxc.lxcpath", "lxc.default_config", "berth.unprivileged", "berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6"]
+    static let keys = ["lxc.lxcpath", "lxc.default_config", "berth.unprivileged", "berth.lxcpaths", "berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6",
+                       "berth.net.dhcp", "berth.net.domain", "berth.net.nat", "berth.net.static"]
 
     var list: Bool
     var key: String?
@@ -52,6 +53,11 @@ public struct ConfigCommand: BerthTool {
         case "berth.net.bridge": return system.managedBridge?.name ?? ""
         case "berth.net.ipv4": return address(system.managedBridge?.ipv4)
         case "berth.net.ipv6": return address(system.managedBridge?.ipv6)
+        case "berth.lxcpaths": return system.extraLxcpaths.joined(separator: " ")
+        case "berth.net.dhcp": return system.managedBridge.map { $0.dhcp ? "1" : "0" } ?? ""
+        case "berth.net.domain": return system.managedBridge?.domain ?? ""
+        case "berth.net.nat": return system.managedBridge.map { $0.nat ? "1" : "0" } ?? ""
+        case "berth.net.static": return system.managedBridge.map { $0.staticAddresses ? "1" : "0" } ?? ""
         default:
             throw BerthError(.invalidArgument, "unknown setting '\(key)' (berth-config -l lists them: \(keys.joined(separator: ", ")))")
         }

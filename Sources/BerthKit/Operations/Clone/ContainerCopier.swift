@@ -84,6 +84,11 @@ public struct ContainerCopier {
             if let registered { try? ContainerDestroyer().removeDependent(target, from: registered) }
             throw error
         }
+        // The copy's new static address is reserved with the bridge's DHCP server at once (its
+        // start would do it too; until then a lease could take it).
+        if let bridge = system.managedBridge, let config = try? target.loadConfig() {
+            try? ManagedNetwork(bridge: bridge).reserve(name: target.name.value, config: config)
+        }
         return target
     }
 
@@ -204,7 +209,7 @@ public struct ContainerCopier {
         let configPath = Path.join(staging, "config")
         if !request.keepMAC, let bridge = system.managedBridge {
             // A clone on the managed bridge gets an address of its own.
-            let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.newLxcpath] + (system.lxcpath == request.newLxcpath ? [] : [system.lxcpath]))
+            let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.newLxcpath] + system.allLxcpaths.filter { $0 != request.newLxcpath })
             let owned = allocator.addressed(document)
             if !owned.isEmpty {
                 for index in owned { document.remove("lxc.net.\(index).ipv4.address") }

@@ -4,9 +4,12 @@
 /// never leaves a half-removed container visible.
 public struct ContainerDestroyer {
     public var info: (String) -> Void
+    /// The host's managed bridge: a container on it is forgotten by its DHCP and DNS server.
+    public var managedBridge: ManagedBridge?
 
-    public init(info: @escaping (String) -> Void = { _ in }) {
+    public init(info: @escaping (String) -> Void = { _ in }, managedBridge: ManagedBridge? = nil) {
         self.info = info
+        self.managedBridge = managedBridge
     }
 
     /// - Parameters:
@@ -73,6 +76,9 @@ public struct ContainerDestroyer {
             try FileSystem.removeTree(doomed)
         }
         lock.releaseAndRemove()
+        if let managedBridge, config?.networks.contains(where: { $0.type == "veth" && $0.link == managedBridge.name }) == true {
+            ManagedNetwork(bridge: managedBridge).forget(name: container.name.value)
+        }
         info("Destroyed container \(container.name)")
     }
 

@@ -58,6 +58,11 @@ public struct ContainerStarter {
                                  inputs: .host(managedBridge: managedBridge))
         for note in plan.securityNotes { warn(note) }
         try checkMACs(plan)
+        // The managed bridge's services are up before the monitor starts, from this process:
+        // a DHCP server started by the monitor would be left in its cgroup, removed at stop.
+        if let managedBridge {
+            try ManagedNetwork(bridge: managedBridge).prepareStart(name: container.name.value, interfaces: plan.interfaces, warn: warn)
+        }
 
         switch mode {
         case .foreground, .execute:

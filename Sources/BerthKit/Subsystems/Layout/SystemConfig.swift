@@ -20,7 +20,13 @@ public struct SystemConfig: Sendable {
     /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
     public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
     /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
-    public var managedBridge: ManagedBridge? = try? ManagedBridge.parse(name: nil, ipv4: nil, ipv6: nil, where: { $0 })
+    public var managedBridge: ManagedBridge? = try? ManagedBridge.parse([:], where: { $0 })
+    /// `berth.lxcpaths`: further lxcpaths of this host, walked with lxc.lxcpath by
+    /// berth-autostart without -P and by address allocation on the managed bridge.
+    public var extraLxcpaths: [String] = []
+
+    /// Every lxcpath this host keeps containers in: lxc.lxcpath, then berth.lxcpaths.
+    public var allLxcpaths: [String] { [lxcpath] + extraLxcpaths.filter { $0 != lxcpath } }
 
     /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
     /// that names the file and line.
@@ -50,8 +56,16 @@ public struct SystemConfig: Sendable {
                     result.unprivilegedByDefault = value == "1"
                     continue
                 }
-                guard ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6"].contains(key) else {
-                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.unprivileged, berth.net.bridge, berth.net.ipv4, berth.net.ipv6)")
+                if key == "berth.lxcpaths" {
+                    let paths = value.split(separator: " ").map(String.init)
+                    for path in paths where !path.hasPrefix("/") || path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                        throw BerthError(.invalidConfig, "\(file):\(line.number): berth.lxcpaths takes absolute paths separated by spaces, not '\(PrintableText.escaped(path))'")
+                    }
+                    result.extraLxcpaths = paths.map(Path.stripTrailingSlashes)
+                    continue
+                }
+                guard ManagedBridge.keys.contains(key) else {
+                    throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: berth.unprivileged, berth.lxcpaths, \(ManagedBridge.keys.joined(separator: ", ")))")
                 }
                 net[key] = (value, line.number)
                 continue
@@ -72,8 +86,7 @@ public struct SystemConfig: Sendable {
                 throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: lxc.lxcpath, lxc.default_config)")
             }
         }
-        result.managedBridge = try ManagedBridge.parse(name: net["berth.net.bridge"]?.value, ipv4: net["berth.net.ipv4"]?.value,
-                                                      ipv6: net["berth.net.ipv6"]?.value,
+        result.managedBridge = try ManagedBridge.parse(net.mapValues(\.value),
                                                       where: { key in net[key].map { "\(file):\($0.line): \(key)" } ?? "\(file): \(key)" })
         return result
     }

@@ -1,5 +1,6 @@
 /// Hands a new container on the managed bridge a free static IPv4 address from the bridge's
-/// subnet, at create time, so its network works with no DHCP server.
+/// subnet, at create time, so its network works with no DHCP client (`berth.net.static`).
+/// Addresses in the DHCP server's leases are taken too.
 ///
 /// An address is taken when any container config in the lxcpath (also the hidden staging
 /// directories of creates under way) names it. The choice and the first write of the new
@@ -51,6 +52,8 @@ struct AddressAllocator {
         guard !wanted.isEmpty else { return }
         var used = takenAddresses()
         used.insert(bridge.ipv4.bytes)
+        // Addresses the bridge's DHCP server has leased belong to containers that asked for one.
+        if bridge.dhcp { used.formUnion(ManagedNetwork(bridge: bridge).leasedAddresses()) }
         let network = zip(bridge.ipv4.bytes, IPAddress.mask(bridge.ipv4.prefix)).map { $0 & $1 }
         let size = UInt32(1) << UInt32(32 - bridge.ipv4.prefix)
         let base = network.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }

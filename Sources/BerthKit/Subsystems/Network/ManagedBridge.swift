@@ -1,20 +1,66 @@
 /// The bridge Berth looks after (`berthbr0` unless `/etc/berth/berth.conf` says otherwise): a
 /// start whose veth names it creates it when it is missing, with the address and subnet of
 /// `berth.net.ipv4` (and `berth.net.ipv6`), and create hands each new container on it a free
-/// static address from that subnet. Berth adds no NAT and no route to the outside.
+/// static address from that subnet (`berth.net.static`). Its services (`ManagedNetwork`): a
+/// DHCP and DNS server for the subnet (`berth.net.dhcp`, names under `berth.net.domain`) and,
+/// only when asked for, NAT to the outside (`berth.net.nat`).
 public struct ManagedBridge: Sendable, Equatable {
     public static let defaultName = "berthbr0"
     public static let defaultIPv4 = "10.0.13.1/24"
+    public static let defaultDomain = "berth"
 
     public let name: String
     /// The bridge's own address and the subnet's prefix.
     public let ipv4: InterfacePlan.Address
     public let ipv6: InterfacePlan.Address?
+    /// `berth.net.dhcp`: dnsmasq serves leases and names on the bridge.
+    public var dhcp = true
+    /// True when berth.conf sets `berth.net.dhcp = 1` itself: then a missing dnsmasq is an
+    /// error, where the default only warns.
+    public var dhcpRequired = false
+    /// `berth.net.domain`: containers are NAME.DOMAIN in the server's DNS.
+    public var domain = defaultDomain
+    /// `berth.net.nat`: masquerade the subnet's traffic to the outside (off by default).
+    public var nat = false
+    /// `berth.net.static`: create hands new containers a static address (else they use DHCP).
+    public var staticAddresses = true
 
     public init(name: String = defaultName, ipv4: InterfacePlan.Address, ipv6: InterfacePlan.Address? = nil) {
         self.name = name
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+    }
+
+    /// The `berth.net.*` keys berth.conf may set.
+    static let keys = ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6", "berth.net.dhcp", "berth.net.domain", "berth.net.nat", "berth.net.static"]
+
+    /// From the `berth.net.*` settings of berth.conf (`keys`); `where` names the file and line for
+    /// errors.
+    static func parse(_ settings: [String: String], where origin: (String) -> String) throws(BerthError) -> ManagedBridge? {
+        guard var bridge = try parse(name: settings["berth.net.bridge"], ipv4: settings["berth.net.ipv4"], ipv6: settings["berth.net.ipv6"], where: origin) else {
+            return nil
+        }
+        func flag(_ key: String, default value: Bool) throws(BerthError) -> Bool {
+            guard let text = settings[key] else { return value }
+            guard text == "0" || text == "1" else { throw BerthError(.invalidConfig, "\(origin(key)) must be 0 or 1, not '\(text)'") }
+            return text == "1"
+        }
+        bridge.dhcp = try flag("berth.net.dhcp", default: true)
+        bridge.dhcpRequired = settings["berth.net.dhcp"] == "1"
+        bridge.nat = try flag("berth.net.nat", default: false)
+        bridge.staticAddresses = try flag("berth.net.static", default: true)
+        if let domain = settings["berth.net.domain"] {
+            // One DNS label or more, each of letters, digits and hyphens: the name goes on
+            // dnsmasq's command line and into its answers.
+            let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+            let valid = !domain.isEmpty && domain.count <= 200 && labels.allSatisfy { label in
+                !label.isEmpty && label.count <= 63 && label.first != "-" && label.last != "-"
+                    && label.unicodeScalars.allSatisfy { ($0.value < 128 && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) || $0 == "-" }
+            }
+            guard valid else { throw BerthError(.invalidConfig, "\(origin("berth.net.domain")): '\(PrintableText.escaped(domain))' is not a DNS domain (labels of letters, digits and hyphens, dot-separated)") }
+            bridge.domain = domain
+        }
+        return bridge
     }
 
     /// From `berth.net.bridge`, `berth.net.ipv4` and `berth.net.ipv6`; `where` names the file and

@@ -149,14 +149,45 @@ public struct BusyboxTemplate {
                 ::shutdown:/bin/umount -a -r
 
                 """, 0o644),
-            // No DHCP client here: without a DHCP server it would block boot (and a clean stop)
-            // for a minute. Addresses from lxc.net.N.ipv4.address are set by Berth at start.
+            // Addresses from lxc.net.N.ipv4.address are set by Berth at start; an interface
+            // left without one asks DHCP (the managed bridge's server), from a client in the
+            // background: boot never waits for a server that may not be there.
             ("etc/init.d/rcS", """
                 #!/bin/sh
                 # Boot script of a Berth busybox container.
                 hostname -F /etc/hostname
                 ip link set lo up 2>/dev/null
+                for path in /sys/class/net/*; do
+                    interface=${path##*/}
+                    [ "$interface" = lo ] && continue
+                    ip -4 addr show dev "$interface" 2>/dev/null | grep -q inet && continue
+                    udhcpc -f -T 1 -t 5 -A 3 -i "$interface" -x hostname:"$(hostname)" -s /usr/share/udhcpc/default.script >/dev/null 2>&1 &
+                done
                 [ -x /etc/init.d/rc.local ] && /etc/init.d/rc.local
+                exit 0
+
+                """, 0o755),
+            // udhcpc's hook: puts the lease on the interface (busybox passes the address, the
+            // prefix length as $mask, the routers, DNS servers and domain in the environment).
+            ("usr/share/udhcpc/default.script", """
+                #!/bin/sh
+                case "$1" in
+                deconfig)
+                    ip -4 addr flush dev "$interface"
+                    ip link set "$interface" up
+                    ;;
+                bound|renew)
+                    [ "$1" = bound ] && ip -4 addr flush dev "$interface"
+                    ip addr replace "$ip/${mask:-24}" dev "$interface"
+                    [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+                    if [ -n "$dns" ]; then
+                        {
+                            [ -n "$domain" ] && echo "search $domain"
+                            for server in $dns; do echo "nameserver $server"; done
+                        } > /etc/resolv.conf
+                    fi
+                    ;;
+                esac
                 exit 0
 
                 """, 0o755),

@@ -1,0 +1,3 @@
+import BerthCommands
+
+NetCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+import BerthKit
+
+/// The managed bridge's services on the real kernel: dnsmasq leasing addresses to containers
+/// without a static one and answering for their names, its life tied to the bridge, and the
+/// opt-in NAT table (checked inside a network namespace of the test's own, so no rule ever
+/// touches the host's traffic). Every address used is on a bridge the test made.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct ManagedNetworkTests {
+    func attach(_ box: Sandbox, _ name: String, _ command: String) throws -> RunResult {
+        try box.run("attach", ["-n", name, "--", "/bin/sh", "-c", command])
+    }
+
+    /// The lease of container `name` within `seconds`: its address, or nil.
+    func lease(_ box: Sandbox, _ bridge: String, _ name: String, within seconds: Double) -> String? {
+        let file = box.root + "/net-state/\(bridge)/leases"
+        let end = Date().addingTimeInterval(seconds)
+        repeat {
+            let lines = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
+            if let line = lines.first(where: { $0.split(separator: " ").count >= 4 && $0.split(separator: " ")[3] == name }) {
+                return String(line.split(separator: " ")[2])
+            }
+            usleep(20_000)
+        } while Date() < end
+        return nil
+    }
+
+    /// The address on the container's eth0, once it has one (the lease is written before the
+    /// client sets it).
+    func address(_ box: Sandbox, _ name: String) throws -> String? {
+        for _ in 0..<100 {
+            let shown = try attach(box, name, "ip -4 -o addr show eth0").stdout
+            if let word = shown.split(separator: " ").first(where: { $0.contains("/") && $0.contains(".") }) {
+                return String(word.split(separator: "/")[0])
+            }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    func serverPID(_ box: Sandbox, _ bridge: String) -> pid_t? {
+        (try? String(contentsOfFile: box.root + "/net-run/\(bridge)/dnsmasq.pid", encoding: .utf8))
+            .flatMap { pid_t($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            .flatMap { kill($0, 0) == 0 ? $0 : nil }
+    }
+
+    @Test func dhcpLeasesNamesAndTheServersLife() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let bridge = "bt\(links.tag)d"
+        try box.useManagedBridge(bridge, ipv4: "10.206.0.1/24", dhcp: true, extra: ["berth.net.static = 0"])
+        defer {
+            for name in ["d1", "d2", "d3", "s1"] { _ = try? box.run("stop", ["-n", name, "-k"]) }
+            _ = try? box.run("net", ["stop"], lxcpath: false)
+            _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(bridge) 2>/dev/null"])
+        }
+        for name in ["d1", "d2", "d3"] { try box.ok("create", ["-n", name, "-t", "busybox"]) }
+        let config = try #require(box.text(box.lxcpath + "/d1/config"))
+        #expect(!config.contains("\nlxc.net.0.ipv4.address"), "berth.net.static = 0: no static address")
+
+        // A static container on the same bridge: its address is reserved with the server when
+        // it is created, and its name answers before it ever runs.
+        let staticFile = box.root + "/static.conf"
+        try "lxc.net.0.type = veth\nlxc.net.0.link = \(bridge)\nlxc.net.0.flags = up\nlxc.net.0.hwaddr = 10:66:6a:xx:xx:xx\nlxc.net.0.ipv4.address = 10.206.0.50/24\nlxc.net.0.ipv4.gateway = auto\n".write(toFile: staticFile, atomically: true, encoding: .utf8)
+        try box.ok("create", ["-n", "s1", "-t", "busybox", "-f", staticFile])
+        let reserved = try #require(box.text(box.root + "/net-state/\(bridge)/dhcp-hosts/s1"))
+        #expect(reserved.hasSuffix(",10.206.0.50,s1\n"), "\(reserved)")
+
+        // The first start makes the bridge and the server; the container's lease comes within 5 s.
+        let began = Date()
+        try box.ok("start", ["-n", "d1"])
+        let leased = try #require(lease(box, bridge, "d1", within: 5), "no lease for d1 within 5 s of its start")
+        let leaseTime = Date().timeIntervalSince(began)
+        #expect(leaseTime < 5)
+        print("dhcp: d1 leased \(leased) \(Int(leaseTime * 1000)) ms after berth-start began")
+        #expect(leased.hasPrefix("10.206.0.") && leased != "10.206.0.1" && leased != "10.206.0.50")
+        #expect(try address(box, "d1") == leased)
+        let firstServer = try #require(serverPID(box, bridge))
+
+        try box.ok("start", ["-n", "d2"])
+        let second = try #require(lease(box, bridge, "d2", within: 5))
+        #expect(second != leased && second != "10.206.0.50")
+        #expect(try address(box, "d2") == second)
+        #expect(serverPID(box, bridge) == firstServer, "one server for the bridge")
+
+        // Names: from another container (its resolv.conf comes with the lease) and from the host.
+        let byName = try attach(box, "d1", "cat /etc/resolv.conf; nslookup d2.berth; ping -c1 -W2 d2")
+        #expect(byName.status == 0 && byName.stdout.contains("search berth") && byName.stdout.contains("Address: \(second)"), "\(byName.stdout)\(byName.stderr)")
+        let fromHost = try box.run(executable: "/bin/busybox", ["nslookup", "d1.berth", "10.206.0.1"])
+        #expect(fromHost.stdout.contains("Address: \(leased)"), "\(fromHost.stdout)\(fromHost.stderr)")
+        let staticName = try box.run(executable: "/bin/busybox", ["nslookup", "s1.berth", "10.206.0.1"])
+        #expect(staticName.stdout.contains("Address: 10.206.0.50"), "\(staticName.stdout)\(staticName.stderr)")
+
+        // A restart keeps the lease.
+        try box.ok("stop", ["-n", "d1", "-k"])
+        try box.ok("start", ["-n", "d1"])
+        #expect(try address(box, "d1") == leased, "the lease survives a restart")
+
+        // A server that died is started again by the next start on the bridge.
+        kill(firstServer, SIGKILL)
+        for _ in 0..<100 where kill(firstServer, 0) == 0 { usleep(10_000) }
+        try box.ok("start", ["-n", "d3"])
+        let restarted = try #require(serverPID(box, bridge), "the start restarted the server")
+        #expect(restarted != firstServer)
+        #expect(lease(box, bridge, "d3", within: 5) != nil)
+        let status = try box.ok("net", ["status"], lxcpath: false)
+        #expect(status.stdout.contains("bridge \(bridge) up") && status.stdout.contains("dhcp running (pid \(restarted))") && status.stdout.contains("nat off"), "\(status.stdout)")
+        #expect(status.stdout.contains("lease \(leased) ") && status.stdout.contains(" d1\n"), "\(status.stdout)")
+
+        // A static address the server leased is never handed out by create: turned back on,
+        // static allocation skips the leases.
+        try box.useManagedBridge(bridge, ipv4: "10.206.0.1/24", dhcp: true)
+        try box.ok("create", ["-n", "s2", "-t", "busybox"])
+        let s2 = try #require(box.text(box.lxcpath + "/s2/config"))
+        for taken in [leased, second, "10.206.0.50"] { #expect(!s2.contains("ipv4.address = \(taken)/"), "\(taken) given twice") }
+
+        // Destroy forgets the container; stop leaves a bridge with containers on it, and
+        // removes it, with the server, once none is.
+        try box.ok("destroy", ["-n", "d2", "-f"])
+        #expect(!FileManager.default.fileExists(atPath: box.root + "/net-state/\(bridge)/dhcp-hosts/d2"))
+        let busy = try box.ok("net", ["stop"], lxcpath: false)
+        #expect(busy.stdout.contains("\(bridge) is left"), "\(busy.stdout)")
+        #expect(serverPID(box, bridge) == nil)
+        for name in ["d1", "d3"] { try box.ok("stop", ["-n", name, "-k"]) }
+        _ = links.eventually { (try? links.ports(of: bridge))?.isEmpty ?? true }
+        try box.ok("net", ["stop"], lxcpath: false)
+        #expect(try !links.names().contains(bridge))
+        #expect(FileManager.default.fileExists(atPath: box.root + "/net-state/\(bridge)/leases"), "leases outlive the server")
+    }
+
+    /// NAT is opt-in: berth-net adds Berth's own nftables table when berth.net.nat = 1 and
+    /// removes it when the setting goes back to 0. Run in a network namespace of the test's own,
+    /// so the rules (and IPv4 forwarding) exist only there; no packet is sent.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/nft"), "needs nft (nftables)"))
+    func natRulesFollowTheSetting() throws {
+        let box = try Sandbox()
+        let bridge = "btnat0"
+        try box.useManagedBridge(bridge, ipv4: "10.207.0.1/24", extra: ["berth.net.nat = 1"])
+        let net = binDirectory + "/berth-net"
+        let conf = box.configDirectory + "/berth.conf"
+        let script = """
+            set -e
+            ip link set lo up
+            \(net) start
+            echo "--on"; nft list table ip berth_\(bridge)
+            cat /proc/sys/net/ipv4/ip_forward
+            \(net) status
+            sed -i 's/berth.net.nat = 1/berth.net.nat = 0/' \(conf)
+            \(net) start
+            echo "--off"; nft list tables
+            \(net) stop
+            echo "--stopped"; ip -o link show | grep -c \(bridge) || true
+            sed -i 's/berth.net.nat = 0/berth.net.nat = yes/' \(conf)
+            \(net) start 2>&1 || echo "refused $?"
+            """
+        let ran = try box.run(executable: "/usr/bin/unshare", ["-n", "/bin/sh", "-c", script])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        let parts = ran.stdout.components(separatedBy: "--")
+        let on = try #require(parts.first { $0.hasPrefix("on") })
+        #expect(on.contains("type nat hook postrouting") && on.contains("ip saddr 10.207.0.0/24 ip daddr != 10.207.0.0/24 masquerade"), "\(on)")
+        #expect(on.contains("\n1\n") && on.contains("nat on"), "forwarding on with NAT: \(on)")
+        let off = try #require(parts.first { $0.hasPrefix("off") })
+        #expect(!off.contains("berth_\(bridge)"), "the table is gone when turned off: \(off)")
+        let stopped = try #require(parts.first { $0.hasPrefix("stopped") })
+        #expect(stopped.contains("\n0\n") && stopped.contains("berth.conf:4: berth.net.nat must be 0 or 1, not 'yes'") && stopped.contains("refused"), "\(stopped)")
+    }
+}
