@@ -49,4 +49,30 @@ struct AutostartTests {
         #expect(try states(box, ["manual"]) == ["STOPPED"])
         for name in ["high", "low", "manual", "web", "boot", "broken"] { box.expectClean(name) }
     }
+
+    /// Without -P, berth-autostart walks every lxcpath of berth.conf (lxc.lxcpath and
+    /// berth.lxcpaths) in one order; with -P only that one.
+    @Test func severalLxcpathsFromBerthConf() throws {
+        let box = try Sandbox()
+        let second = box.root + "/lxc2"
+        try "berth.unprivileged = 0\nlxc.lxcpath = \(box.lxcpath)\nberth.lxcpaths = \(second)\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        try make(box, "first", ["lxc.start.auto = 1", "lxc.start.order = 5"])
+        let made = try box.run("create", ["-n", "other", "-t", "busybox", "-P", second, "-s", "lxc.start.auto=1", "-s", "lxc.start.order=9"], lxcpath: false)
+        try #require(made.status == 0, "\(made.stderr)")
+        defer { _ = try? box.run("stop", ["-n", "other", "-k", "-P", second], lxcpath: false) }
+        #expect(try box.ok("config", ["berth.lxcpaths"], lxcpath: false).stdout == "\(second)\n")
+        #expect(try box.ok("autostart", ["-L"], lxcpath: false).stdout == "other 0\nfirst 0\n")
+        #expect(try box.ok("autostart", ["-L", "-P", second], lxcpath: false).stdout == "other 0\n")
+        try box.ok("autostart", [], lxcpath: false)
+        #expect(try states(box, ["first"]) == ["RUNNING"])
+        #expect(try box.run("info", ["-n", "other", "-sH", "-P", second], lxcpath: false).stdout == "RUNNING\n")
+        try box.ok("autostart", ["-s", "-t", "5"], lxcpath: false)
+        #expect(try states(box, ["first"]) == ["STOPPED"])
+        #expect(try box.run("info", ["-n", "other", "-sH", "-P", second], lxcpath: false).stdout == "STOPPED\n")
+        // A relative path in berth.lxcpaths is refused, naming the line.
+        try "berth.lxcpaths = relative/dir\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        let refused = try box.run("autostart", ["-L"], lxcpath: false)
+        #expect(refused.status != 0 && refused.stderr.contains("berth.conf:1: berth.lxcpaths takes absolute paths"), "\(refused.stderr)")
+        box.expectClean("first")
+    }
 }

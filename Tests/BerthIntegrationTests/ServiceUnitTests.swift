@@ -24,10 +24,10 @@ struct ServiceUnitTests {
         let box = try Sandbox()
         let units = box.root + "/units"
         try FileManager.default.createDirectory(atPath: units, withIntermediateDirectories: true)
-        for name in ["berth.service", "berth@.service"] {
+        for name in ["berth.service", "berth@.service", "berth-net.service"] {
             try unit(name).write(toFile: units + "/" + name, atomically: true, encoding: .utf8)
         }
-        let verified = try box.run(executable: "/bin/sh", ["-c", "cd '\(units)' && SYSTEMD_UNIT_PATH='\(units)': systemd-analyze verify --man=no berth.service berth@web.service"])
+        let verified = try box.run(executable: "/bin/sh", ["-c", "cd '\(units)' && SYSTEMD_UNIT_PATH='\(units)': systemd-analyze verify --man=no berth.service berth@web.service berth-net.service"])
         #expect(verified.status == 0 && verified.stderr.isEmpty, "\(verified.stdout)\(verified.stderr)")
 
         // berth@NAME: start (the PID file names the monitor), status in the log, stop.
@@ -68,5 +68,30 @@ struct ServiceUnitTests {
         #expect(try ["boot", "plain", "other"].map { try box.run("info", ["-n", $0, "-sH"]).stdout } == ["STOPPED\n", "STOPPED\n", "STOPPED\n"])
         #expect(Date().timeIntervalSince(begin) < 100, "within the unit's bound")
         for container in [name, "boot", "plain", "other"] { box.expectClean(container) }
+    }
+
+    /// berth-net.service's commands, as systemd runs them (ExecStart, ExecReload, ExecStop), in
+    /// a network namespace of the test's own: the bridge, its DHCP server and their removal.
+    @Test func networkUnitCommandsWork() throws {
+        let box = try Sandbox()
+        try box.useManagedBridge("btunit0", ipv4: "10.208.0.1/24", dhcp: true)
+        let text = try unit("berth-net.service")
+        let lines = ["ExecStart", "ExecReload", "ExecStop"].flatMap { commands(text, $0) }.map { $0.joined(separator: " ") }
+        #expect(lines.count == 3 && lines.allSatisfy { $0.hasPrefix(binDirectory + "/berth-net ") }, "\(lines)")
+        let script = """
+            set -e
+            ip link set lo up
+            \(lines[0]); ip -o -4 addr show btunit0; \(binDirectory)/berth-net status
+            \(lines[1]); \(binDirectory)/berth-net status
+            \(lines[2]); echo "links: $(ip -o link show | grep -c btunit0 || true)"; \(binDirectory)/berth-net status
+            """
+        let ran = try box.run(executable: "/usr/bin/unshare", ["-n", "/bin/sh", "-c", script])
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        #expect(ran.stdout.contains("10.208.0.1/24") && ran.stdout.contains("bridge btunit0 up") && ran.stdout.contains("dhcp running (pid"), "\(ran.stdout)")
+        #expect(ran.stdout.contains("links: 0") && ran.stdout.hasSuffix("bridge btunit0 down\ndhcp not running\nnat off\n"), "\(ran.stdout)")
+        // With the bridge turned off in berth.conf, the unit's commands succeed doing nothing.
+        try "berth.net.bridge =\n".write(toFile: box.configDirectory + "/berth.conf", atomically: true, encoding: .utf8)
+        let off = try box.run(executable: binDirectory + "/berth-net", ["start"])
+        #expect(off.status == 0 && off.stderr.contains("turned off"), "\(off.stderr)")
     }
 }

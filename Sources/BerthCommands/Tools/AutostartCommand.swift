@@ -7,7 +7,8 @@ public struct AutostartCommand: BerthTool {
         name: "berth-autostart",
         abstract: "Start, stop, kill or reboot the containers marked for autostart.",
         discussion: """
-                Selects the containers of the lxcpath with lxc.start.auto = 1 (all with -A) that are \
+                Selects the containers of the lxcpath (-P; without it, lxc.lxcpath and every \
+                lxcpath of berth.lxcpaths in berth.conf) with lxc.start.auto = 1 (all with -A) that are \
                 in one of the groups given with -g (comma-separated, repeatable; an empty name is the \
                 group of containers without lxc.group, and is the default), or in any group with -a. \
                 Starts them, higher lxc.start.order first, waiting lxc.start.delay seconds after each; \
@@ -59,7 +60,9 @@ public struct AutostartCommand: BerthTool {
         let context = try ToolContext(program: Self.spec.name, options: common)
         let action: Autostarter.Action = reboot ? .reboot(timeout: Double(timeout)) : shutdown ? .shutdown(timeout: Double(timeout)) : kill ? .kill : .start
         let selected = groups.isEmpty ? nil : groups.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let autostarter = Autostarter(lxcpath: context.lxcpath, managedBridge: context.system.managedBridge, warn: context.warn)
+        // Without -P: every lxcpath of the host (lxc.lxcpath, then berth.lxcpaths).
+        let lxcpaths = common.lxcpath == nil ? context.system.allLxcpaths : [context.lxcpath]
+        let autostarter = Autostarter(lxcpaths: lxcpaths, managedBridge: context.system.managedBridge, warn: context.warn)
         let entries = autostarter.plan(Autostarter.Selection(groups: selected, allGroups: all, ignoreAuto: ignoreAuto), for: action)
         if list {
             for entry in entries { print("\(entry.container.name) \(action == .start ? entry.delay : 0)") }

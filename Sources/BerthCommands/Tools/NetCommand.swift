@@ -38,7 +38,9 @@ public struct NetCommand: BerthTool {
     public func run() throws {
         let system = try SystemConfig.load()
         guard let bridge = system.managedBridge else {
-            throw BerthError(.invalidConfig, "no managed bridge: berth.conf turns it off (berth.net.bridge is empty)")
+            // Not an error: berth-net.service runs on hosts that turned the bridge off too.
+            Terminal.writeError("berth-net: the managed bridge is turned off in berth.conf (berth.net.bridge is empty): nothing to \(action.rawValue)\n")
+            return
         }
         guard CurrentProcess.isRoot else { throw BerthError(.permissionDenied, "berth-net changes the host's network: run it as root") }
         let network = ManagedNetwork(bridge: bridge)

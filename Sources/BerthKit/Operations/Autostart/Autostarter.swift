@@ -1,5 +1,5 @@
-/// berth-autostart: starts, stops, kills or reboots the containers of an lxcpath marked for it,
-/// as lxc-autostart does. `lxc.start.auto = 1` selects a container (unless told to ignore it);
+/// berth-autostart: starts, stops, kills or reboots the containers of one or more lxcpaths
+/// marked for it, as lxc-autostart does (for several lxcpaths, in one order across them all). `lxc.start.auto = 1` selects a container (unless told to ignore it);
 /// `lxc.group` narrows the selection (by default only containers in no group); `lxc.start.order`
 /// orders it, higher first when starting and the reverse when stopping; `lxc.start.delay` is the
 /// pause after starting a container before the next. One container that fails does not stop the
@@ -34,12 +34,12 @@ public struct Autostarter {
         public let delay: Int
     }
 
-    public let lxcpath: String
+    public let lxcpaths: [String]
     public let managedBridge: ManagedBridge?
     public var warn: (String) -> Void
 
-    public init(lxcpath: String, managedBridge: ManagedBridge?, warn: @escaping (String) -> Void = { _ in }) {
-        self.lxcpath = lxcpath
+    public init(lxcpaths: [String], managedBridge: ManagedBridge?, warn: @escaping (String) -> Void = { _ in }) {
+        self.lxcpaths = lxcpaths
         self.managedBridge = managedBridge
         self.warn = warn
     }
@@ -49,7 +49,7 @@ public struct Autostarter {
     public func plan(_ selection: Selection, for action: Action) -> [Entry] {
         let wanted = Set(selection.groups ?? [""])
         var entries: [Entry] = []
-        for container in ContainerInventory.list(lxcpath: lxcpath) {
+        for container in lxcpaths.flatMap({ ContainerInventory.list(lxcpath: $0) }) {
             let config: ContainerConfig
             do throws(BerthError) { config = try container.loadConfig() } catch {
                 warn("\(container.name): \(error.message)")
@@ -60,8 +60,13 @@ public struct Autostarter {
             guard selection.allGroups || (groups.isEmpty ? wanted.contains("") : !wanted.isDisjoint(with: groups)) else { continue }
             entries.append(Entry(container: container, order: config.startOrder, delay: config.startDelay))
         }
-        // Higher lxc.start.order first, then by name; stopping goes the other way round.
-        entries.sort { $0.order != $1.order ? $0.order > $1.order : $0.container.name < $1.container.name }
+        // Higher lxc.start.order first, then by name (then lxcpath); stopping goes the other
+        // way round.
+        entries.sort {
+            $0.order != $1.order ? $0.order > $1.order
+                : $0.container.name != $1.container.name ? $0.container.name < $1.container.name
+                : $0.container.paths.lxcpath < $1.container.paths.lxcpath
+        }
         return action == .start ? entries : entries.reversed()
     }
 
