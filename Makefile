@@ -13,6 +13,7 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/berth
 # systemd reads units from PREFIX/lib/systemd/system for /usr and /usr/local alike.
 SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The toolchain on PATH, else where the Swift tarball is usually unpacked on these machines.
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
@@ -61,6 +62,14 @@ install: build
 		sed 's|@BINDIR@|$(BINDIR)|g' $$unit > $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit) || exit 1; \
 		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit); \
 	done
+	@# bash completion, written by the binary from its tools' specs; bash-completion loads a
+	@# file by the command's name, so each tool gets a link to it.
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	$(RELEASE_BIN) --completion bash > $(DESTDIR)$(COMPLETIONDIR)/berth
+	chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/berth
+	for tool in $$($(RELEASE_BIN) --list-tools); do \
+		ln -sfn berth $(DESTDIR)$(COMPLETIONDIR)/$$tool || exit 1; \
+	done
 	@# An admin's edited config stays; the shipped one lands beside it as FILE.dist.
 	@for file in config/*.conf; do \
 		target=$(DESTDIR)$(SYSCONFDIR)/$$(basename $$file); \
@@ -77,6 +86,10 @@ uninstall:
 	@for link in $(DESTDIR)$(BINDIR)/berth-*; do \
 		if [ -L $$link ] && [ "$$(readlink $$link)" = berth ]; then rm -f $$link; fi; \
 	done
+	@for link in $(DESTDIR)$(COMPLETIONDIR)/berth-*; do \
+		if [ -L $$link ] && [ "$$(readlink $$link)" = berth ]; then rm -f $$link; fi; \
+	done
+	rm -f $(DESTDIR)$(COMPLETIONDIR)/berth
 	rm -f $(DESTDIR)$(BINDIR)/berth
 	rm -rf $(DESTDIR)$(DATADIR)
 	for unit in config/systemd/*.service; do rm -f $(DESTDIR)$(SYSTEMDDIR)/$$(basename $$unit); done
@@ -111,6 +124,8 @@ install-check:
 	test -f $$stage/usr/share/berth/examples/cron.d/berth-snapshot; \
 	test -f $$stage/usr/share/man/man5/berth.container.conf.5; \
 	grep -q '^ExecStart=/usr/bin/berth-start -n %i' $$stage/usr/lib/systemd/system/berth@.service; \
+	grep -q '^ExecStart=/usr/bin/berth-net start' $$stage/usr/lib/systemd/system/berth-net.service; \
+	test -L $$stage/usr/share/bash-completion/completions/berth-start; \
 	BERTH_BIN_DIR=$$bin $(SWIFT) test --skip-build --filter BerthIntegrationTests --skip DebianTemplateTests
 
 # Section 1 pages come from each tool's command-line definition (its ToolSpec), the config

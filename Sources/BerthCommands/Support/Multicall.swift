@@ -3,7 +3,8 @@ import BerthKit
 /// The installed `berth` binary: every tool in one statically linked executable, picked by the
 /// name it was run as. `make install` links `berth-ls`, `berth-create`, ... to it, so the tools
 /// cost one copy of the Swift runtime on disk instead of one each. `berth TOOL ARGS` (with or
-/// without the `berth-` prefix) runs a tool too, and `berth --list-tools` names them all.
+/// without the `berth-` prefix) runs a tool too, `berth --list-tools` names them all, and
+/// `berth --completion bash` prints their bash completion.
 public enum Multicall {
     /// Every tool, in the order `--list-tools` prints them.
     public static let tools: [any BerthTool.Type] = [
@@ -36,6 +37,13 @@ public enum Multicall {
             usage(to: 0)
         case "--version":
             print(BerthVersion.string)
+            exit(0)
+        case "--completion":
+            guard arguments.count == 3, arguments[2] == "bash" else {
+                Terminal.writeError("berth: --completion takes the shell: bash\n")
+                exit(1)
+            }
+            print(BashCompletion.script(tools: tools.map { $0.spec }), terminator: "")
             exit(0)
         default:
             guard let tool = tool(named: requested) else {
