@@ -4,6 +4,7 @@
 #   make uninstall       removes what install put down, except the admin's /etc/berth
 #   make test            the unit and root integration tests (run as root)
 #   make man             regenerates the manual pages in man/ from the tools' own help
+#   make deb             dist/berth_VERSION_ARCH.deb (Debian package of the release build)
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -32,7 +33,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
 DEBUG_DIR     = $(shell $(SWIFT) build --show-bin-path)
 MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
-.PHONY: all build deps install uninstall test install-check man clean
+.PHONY: all build deps install uninstall test install-check deb deb-check man clean
 
 all: build
 
@@ -111,6 +112,7 @@ test:
 	$(SWIFT) test --skip-build --skip DebianTemplateTests
 	$(SWIFT) test --skip-build --filter DebianTemplateTests
 	$(MAKE) install-check
+	$(MAKE) deb-check
 
 install-check:
 	@set -e; stage=$$(mktemp -d /tmp/berth-install-XXXXXX); \
@@ -127,6 +129,16 @@ install-check:
 	grep -q '^ExecStart=/usr/bin/berth-net start' $$stage/usr/lib/systemd/system/berth-net.service; \
 	test -L $$stage/usr/share/bash-completion/completions/berth-start; \
 	BERTH_BIN_DIR=$$bin $(SWIFT) test --skip-build --filter BerthIntegrationTests --skip DebianTemplateTests
+
+# A Debian package of the release build: the binary and its links, templates, man pages, units,
+# completion, the cron example and /etc/berth as conffiles.
+deb: build
+	scripts/build-deb $(RELEASE_BIN)
+
+# The package as an admin meets it: lintian, then dpkg -i on this machine, a container created
+# and started from the packaged files, dpkg -r and --purge (DebianPackageTests).
+deb-check: deb
+	BERTH_DEB=$$(ls -t dist/berth_*.deb | head -1) $(SWIFT) test --skip-build --filter DebianPackageTests
 
 # Section 1 pages come from each tool's command-line definition (its ToolSpec), the config
 # page from Berth's key table; both through berth-docgen. ManualTests fails when they are stale.

@@ -5,7 +5,11 @@ public struct UnfreezeCommand: BerthTool {
     public static let spec = ToolSpec(
         name: "berth-unfreeze",
         abstract: "Thaw a frozen container.",
-        discussion: "",
+        discussion: """
+                Thaws the container's cgroup (the freezer of cgroup v1, cgroup.freeze of v2), so its \
+                processes run again where berth-freeze stopped them. A running container that is not \
+                frozen is left as it is; one that is not running is an error.
+                """,
         options: [
             NameOption.spec,
         ] + CommonOptions.specs,
