@@ -17,8 +17,12 @@ struct AutostartTests {
 
     @Test func selectionOrderDelaysAndFailures() throws {
         let box = try Sandbox()
-        try make(box, "low", ["lxc.start.auto = 1", "lxc.start.order = 10"])
-        try make(box, "high", ["lxc.start.auto = 1", "lxc.start.order = 20", "lxc.start.delay = 1"])
+        // Each start and stop of the two ordered containers is logged with a timestamp by a
+        // host-side hook (pre-start before the container exists, post-stop after it ended).
+        let log = box.root + "/order.log"
+        let hook = try box.template("record", "echo \"$1 $3 $(date +%s.%N)\" >> '\(log)'")
+        try make(box, "low", ["lxc.start.auto = 1", "lxc.start.order = 10", "lxc.hook.pre-start = \(hook)", "lxc.hook.post-stop = \(hook)"])
+        try make(box, "high", ["lxc.start.auto = 1", "lxc.start.order = 20", "lxc.start.delay = 1", "lxc.hook.pre-start = \(hook)", "lxc.hook.post-stop = \(hook)"])
         try make(box, "manual", ["lxc.start.order = 99"])
         try make(box, "web", ["lxc.start.auto = 1", "lxc.group = web"])
         try make(box, "boot", ["lxc.start.auto = 1", "lxc.group = onboot", "lxc.start.order = 5"])
@@ -33,6 +37,11 @@ struct AutostartTests {
         try box.ok("autostart", [])
         #expect(Date().timeIntervalSince(begin) >= 1, "lxc.start.delay of high")
         #expect(try states(box, ["high", "low", "manual", "web", "boot"]) == ["RUNNING", "RUNNING", "STOPPED", "STOPPED", "STOPPED"])
+        let starts = (box.text(log) ?? "").split(separator: "\n").map { $0.split(separator: " ") }
+        #expect(starts.map { "\($0[0]) \($0[1])" } == ["high pre-start", "low pre-start"], "higher order first: \(starts)")
+        if starts.count == 2, let first = Double(starts[0][2]), let second = Double(starts[1][2]) {
+            #expect(second - first >= 1, "low started \(second - first) s after high; high's lxc.start.delay is 1")
+        }
         try box.ok("autostart", ["-g", "web", "-g", "onboot"])
         #expect(try states(box, ["web", "boot"]) == ["RUNNING", "RUNNING"])
         // One broken container: the rest still start, the status says one failed.
@@ -43,8 +52,11 @@ struct AutostartTests {
         #expect(try states(box, ["high", "low", "web", "boot", "broken"]) == ["RUNNING", "RUNNING", "RUNNING", "RUNNING", "STOPPED"])
         // A clean shutdown of everything marked, and -A -k for the rest.
         try box.ok("start", ["-n", "manual"])
+        try "".write(toFile: log, atomically: true, encoding: .utf8)
         try box.ok("autostart", ["-a", "-s", "-t", "5"])
         #expect(try states(box, ["high", "low", "web", "boot", "manual"]) == ["STOPPED", "STOPPED", "STOPPED", "STOPPED", "RUNNING"])
+        let stops = (box.text(log) ?? "").split(separator: "\n").map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+        #expect(stops == ["low post-stop", "high post-stop"], "-s goes in reverse order: \(stops)")
         try box.ok("autostart", ["-a", "-A", "-k"])
         #expect(try states(box, ["manual"]) == ["STOPPED"])
         for name in ["high", "low", "manual", "web", "boot", "broken"] { box.expectClean(name) }
