@@ -53,10 +53,13 @@ public struct BusyboxTemplate {
             throw BerthError(.templateFailed, "busybox template: \(busybox) has no init applet, so the container could not boot")
         }
         for dir in ["bin", "sbin", "usr/bin", "usr/sbin", "dev", "dev/pts", "etc", "etc/init.d", "home", "root",
-                    "proc", "sys", "mnt", "tmp", "var", "var/log", "var/run", "run", "lib", "usr/share/udhcpc"] {
+                    "proc", "sys", "mnt", "tmp", "var", "var/log", "var/run", "var/tmp", "run", "lib", "usr/share/udhcpc"] {
             try FileSystem.makeDirectories(Path.join(rootfs, dir))
         }
+        // Both temporary directories are everyone's, sticky, as on any distribution (programs
+        // such as Ansible put files for other users in /var/tmp).
         try FileSystem.setMode(Path.join(rootfs, "tmp"), 0o1777)
+        try FileSystem.setMode(Path.join(rootfs, "var/tmp"), 0o1777)
         try FileSystem.setMode(Path.join(rootfs, "root"), 0o700)
         let rootfsBusybox = Path.join(rootfs, "bin/busybox")
         try FileSystem.copyFile(busybox, to: rootfsBusybox)
