@@ -33,7 +33,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
 DEBUG_DIR     = $(shell $(SWIFT) build --show-bin-path)
 MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
-.PHONY: all build deps install uninstall test install-check deb deb-check man clean
+.PHONY: all build deps install uninstall test install-check deb deb-check ansible-check man clean
 
 all: build
 
@@ -113,6 +113,7 @@ test:
 	$(SWIFT) test --skip-build --filter DebianTemplateTests
 	$(MAKE) install-check
 	$(MAKE) deb-check
+	$(MAKE) ansible-check
 
 install-check:
 	@set -e; stage=$$(mktemp -d /tmp/berth-install-XXXXXX); \
@@ -139,6 +140,12 @@ deb: build
 # and started from the packaged files, dpkg -r and --purge (DebianPackageTests).
 deb-check: deb
 	BERTH_DEB=$$(ls -t dist/berth_*.deb | head -1) $(SWIFT) test --skip-build --filter DebianPackageTests
+
+# The Ansible collection's sanity tests (ansible-test, from Debian's ansible-core; its virtual
+# environments come from PyPI). Its integration tests are AnsibleCollectionTests, run above.
+ansible-check:
+	ansible/scripts/ansible-test-bootstrap >/dev/null
+	cd ansible/ansible_collections/berth/berth && ansible-test sanity --python 3.11
 
 # Section 1 pages come from each tool's command-line definition (its ToolSpec), the config
 # page from Berth's key table; both through berth-docgen. ManualTests fails when they are stale.
