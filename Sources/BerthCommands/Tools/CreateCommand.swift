@@ -77,7 +77,11 @@ public struct CreateCommand: BerthTool {
         request.privileged = privileged
         request.shiftIDs = shiftIDs
         let creator = ContainerCreator(system: context.system, warn: context.warn, info: context.progress)
-        let made = try creator.create(request)
+        guard let made = try creator.create(request) else {
+            // The template did what it was asked (a listing, its help) and made nothing.
+            context.logger.info("the template made no container")
+            return
+        }
         context.logger.info("created \(made.name) in \(context.lxcpath)")
     }
 }

@@ -16,7 +16,13 @@ public struct ContainerCreator {
         self.info = info
     }
 
-    public func create(_ request: CreateRequest) throws(BerthError) -> Container {
+    /// The status a template exits with when it did what was asked without making a container
+    /// (LXC's download template listing images, a template's help): Berth's convention, not
+    /// LXC's. The create then removes what it prepared and returns nil.
+    public static let templateMadeNothing: Int32 = 3
+
+    /// The new container, or nil when the template made none on purpose (`templateMadeNothing`).
+    public func create(_ request: CreateRequest) throws(BerthError) -> Container? {
         // Everything that can be checked without touching the disk is checked first, so that
         // bad input makes nothing at all.
         // dir, btrfs (a subvolume; the lxcpath must be on btrfs), or best: btrfs where the
@@ -84,6 +90,7 @@ public struct ContainerCreator {
 
         let staging = Path.join(paths.lxcpath, paths.stagingPrefix + String(CurrentProcess.id))
         var madeRootfsDirectory = false
+        var templateMadeNothing = false
         do throws(BerthError) {
             try FileSystem.makeDirectory(staging, mode: 0o770)
             let rootfs = rootfsDirectory ?? Path.join(staging, "rootfs")
@@ -148,7 +155,10 @@ public struct ContainerCreator {
                 for (key, value) in lines { try document.append(key, value) }
                 try FileSystem.writeAtomically(configPath, text: document.render())
             case .external(let program):
-                try runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals)
+                if try !runTemplate(program, request: request, staging: staging, rootfs: rootfs, signals: signals) {
+                    templateMadeNothing = true
+                    throw BerthError(.templateFailed, "template \(program) made no container")
+                }
             }
 
             if userMaps != nil {
@@ -197,6 +207,7 @@ public struct ContainerCreator {
             try? FileSystem.removeTree(staging)
             if madeRootfsDirectory, let dir = rootfsDirectory { try? FileSystem.removeTree(dir) }
             else if let dir = rootfsDirectory { emptyDirectory(dir) }
+            if templateMadeNothing { return nil }
             throw error
         }
         let created = Container(lxcpath: request.lxcpath, name: request.name)
@@ -221,7 +232,8 @@ public struct ContainerCreator {
     }
 
     /// Runs an external template with LXC's interface and waits for it, passing stop signals on.
-    func runTemplate(_ program: String, request: CreateRequest, staging: String, rootfs: String, signals: SignalBlock) throws(BerthError) {
+    /// Runs an external template; false when it exited with `templateMadeNothing`.
+    func runTemplate(_ program: String, request: CreateRequest, staging: String, rootfs: String, signals: SignalBlock) throws(BerthError) -> Bool {
         info("Running template \(program)")
         var environment = ProcessEnvironment.current
         environment["LXC_NAME"] = request.name.value
@@ -234,7 +246,9 @@ public struct ContainerCreator {
         let child = try ChildProcess.spawn(program, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
         switch child.wait() {
         case .exited(0):
-            return
+            return true
+        case .exited(Self.templateMadeNothing):
+            return false
         case .interrupted(let sig):
             throw BerthError.interrupted(sig, "interrupted by signal \(sig) while template \(program) ran; nothing was created")
         case let other:

@@ -19,12 +19,12 @@ public enum ConfigKeyTable {
     ]
 
     static let initKeys: [ConfigKey] = [
-        ConfigKey("lxc.init.cmd", .command, "Init", "The program run as PID 1, with its arguments.", default: "/sbin/init"),
+        ConfigKey("lxc.init.cmd", .command, "Init", "The program run as PID 1, with its arguments (split at spaces; quotes group a word, as in LXC).", default: "/sbin/init"),
         ConfigKey("lxc.init.uid", .unsigned, "Init", "User id init runs as.", default: "0"),
         ConfigKey("lxc.init.gid", .unsigned, "Init", "Group id init runs as.", default: "0"),
         ConfigKey("lxc.init.groups", .text, "Init", "Supplementary group ids of init, comma-separated.", list: true),
         ConfigKey("lxc.init.cwd", .path, "Init", "Working directory of init.", default: "/"),
-        ConfigKey("lxc.execute.cmd", .command, "Init", "The command berth-execute runs when none is given."),
+        ConfigKey("lxc.execute.cmd", .command, "Init", "The command berth-execute runs when none is given (split as lxc.init.cmd)."),
         ConfigKey("lxc.environment", .text, "Init", "VAR=value set in init's environment, or VAR to pass the caller's value.", list: true),
         ConfigKey("lxc.environment.runtime", .text, "Init", "Like lxc.environment, for init only (not hooks).", list: true),
         ConfigKey("lxc.environment.hooks", .text, "Init", "Like lxc.environment, for hooks only.", list: true),

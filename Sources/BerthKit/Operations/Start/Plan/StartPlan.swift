@@ -182,9 +182,9 @@ public struct StartPlan: Sendable {
             guard let command = config.value("lxc.execute.cmd") else {
                 throw BerthError(.invalidArgument, "no command given and \(container.paths.config) sets no lxc.execute.cmd (berth-execute -n NAME -- COMMAND [ARG...])")
             }
-            initArgv = command.split(separator: " ").map(String.init)
+            initArgv = CommandWords.split(command)
         } else {
-            initArgv = (config.effective("lxc.init.cmd") ?? "").split(separator: " ").map(String.init)
+            initArgv = CommandWords.split(config.effective("lxc.init.cmd") ?? "")
         }
         initUID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.uid"))
         initGID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.gid"))
