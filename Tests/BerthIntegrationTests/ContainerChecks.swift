@@ -67,4 +67,30 @@ extension Sandbox {
         chmod(path, 0o755)
         return built.status == 0
     }
+
+    /// Python's http.server serving `directory` on a free loopback port: the process (end it
+    /// with `stopServer`) and the port, once it answers `probe`.
+    func startHTTPServer(directory: String, probe: String = "/") throws -> (Started, Int) {
+        for _ in 0..<5 {
+            let port = Int.random(in: 20000..<60000)
+            let started = try start(executable: "/usr/bin/python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", directory, "\(port)"])
+            for _ in 0..<100 {
+                if (try? run(executable: "/usr/bin/curl", ["-fsS", "-o", "/dev/null", "http://127.0.0.1:\(port)\(probe)"]))?.status == 0 { return (started, port) }
+                if kill(started.pid, 0) != 0 { break }
+                usleep(30_000)
+            }
+            stopServer(started)
+        }
+        throw SandboxError("the test's HTTP server did not start")
+    }
+
+    func stopServer(_ server: Started) {
+        kill(server.pid, SIGTERM)
+        _ = try? finish(server)
+    }
+}
+
+struct SandboxError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

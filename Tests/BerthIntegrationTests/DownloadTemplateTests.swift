@@ -91,27 +91,8 @@ struct DownloadTemplateTests {
         let www = box.root + "/www"
         try buildServers(box, www: www, arch: arch)
 
-        // The loopback HTTP server, on a free port.
-        var server: Sandbox.Started?
-        var port = 0
-        for _ in 0..<5 {
-            port = Int.random(in: 20000..<60000)
-            let started = try box.start(executable: "/usr/bin/python3", ["-m", "http.server", "--bind", "127.0.0.1", "--directory", www, "\(port)"])
-            var up = false
-            for _ in 0..<100 {
-                if (try? box.run(executable: "/usr/bin/curl", ["-fsS", "-o", "/dev/null", "http://127.0.0.1:\(port)/lxc/meta/1.0/index-system"]))?.status == 0 { up = true; break }
-                if kill(started.pid, 0) != 0 { break }
-                usleep(30_000)
-            }
-            if up { server = started; break }
-            kill(started.pid, SIGTERM)
-            _ = try? box.finish(started)
-        }
-        let http = try #require(server, "the test's HTTP server did not start")
-        defer {
-            kill(http.pid, SIGTERM)
-            _ = try? box.finish(http)
-        }
+        let (http, port) = try box.startHTTPServer(directory: www, probe: "/lxc/meta/1.0/index-system")
+        defer { box.stopServer(http) }
         let lxcServer = "http://127.0.0.1:\(port)/lxc", ssServer = "http://127.0.0.1:\(port)/ss"
 
         // LXC's format: hostname and hosts rendered, config applied without LXC's includes,

@@ -1,7 +1,7 @@
 /// Text from outside (a name, a key, a value) as it may appear in a message or a comment line:
 /// control characters written as `\xNN`, so no raw newline ever ends a line early.
-enum PrintableText {
-    static func escaped(_ text: String) -> String {
+public enum PrintableText {
+    public static func escaped(_ text: String) -> String {
         var out = ""
         for c in text.unicodeScalars {
             if c.value < 0x20 || c.value == 0x7f { out += "\\x" + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }

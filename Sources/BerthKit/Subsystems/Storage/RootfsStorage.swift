@@ -104,16 +104,23 @@ public enum RootfsStorage {
     /// Copies what the container sees as its root (for overlay: the merged layers) into the
     /// existing empty directory `destination`.
     static func copyMerged(_ source: RootfsSpec, into destination: String) throws(BerthError) {
+        try withMergedView(source, beside: destination) { (root: String) throws(BerthError) in try copyContents(root, into: destination) }
+    }
+
+    /// Runs `body` with the path of what the container sees as its root: the directory itself,
+    /// or for overlay the merged layers mounted read-only at a directory beside `beside` (by
+    /// default beside the upper layer) for the time of `body`.
+    static func withMergedView(_ source: RootfsSpec, beside: String? = nil, _ body: (String) throws(BerthError) -> Void) throws(BerthError) {
         guard let layers = OverlayLayers(source) else {
-            try copyContents(source.path, into: destination)
+            try body(source.path)
             return
         }
         // The merged view exists only when mounted: mount it in a mount namespace of this
-        // process's own, so nothing is ever mounted on the host and nothing outlives the copy.
+        // process's own, so nothing is ever mounted on the host and nothing outlives the call.
         // (unshare of the mount namespace works because the tools are single-threaded.)
         try Namespaces.unshare(.mount)
         try MountCalls.stopPropagation()
-        let merged = destination + ".merged"
+        let merged = (beside ?? layers.upper) + ".merged-\(CurrentProcess.id)"
         try FileSystem.makeDirectory(merged, mode: 0o700)
         defer { try? FileSystem.removeDirectory(merged) }
         // Read-only, without an upper-layer work dir: a view of the layers as they are.
@@ -121,7 +128,7 @@ public enum RootfsStorage {
         try MountCalls.mount("overlay", on: merged, type: "overlay", flags: UInt(MS_RDONLY), data: options, display: merged)
         // Detached before the directory is removed (defers run in reverse order).
         defer { MountCalls.unmount(merged) }
-        try copyContents(merged, into: destination)
+        try body(merged)
     }
 
     /// Copies the contents and the metadata of directory `source` into the existing `destination`.

@@ -4,7 +4,7 @@ extension ChildProcess {
     /// Runs a short helper to completion and returns its standard output (for example
     /// `busybox --list-full`). Standard error passes through to the caller's, or, with
     /// `withErrors`, is read with the output (for a message that quotes what the helper said).
-    public static func output(_ executable: String, arguments: [String], withErrors: Bool = false) throws(BerthError) -> (ChildProcess.Termination, [UInt8]) {
+    public static func output(_ executable: String, arguments: [String], withErrors: Bool = false, directory: String? = nil) throws(BerthError) -> (ChildProcess.Termination, [UInt8]) {
         // Close-on-exec on both ends: the child gets the write end only through dup2 onto its
         // stdout (which clears the flag on the copy), never as a stray descriptor.
         let (readEnd, writeEnd) = try FileDescriptor.closeOnExecPipe(display: executable)
@@ -12,7 +12,7 @@ extension ChildProcess {
         defer { block.unblockAndRedeliver() }
         let child: ChildProcess
         do {
-            child = try spawn(executable, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], stdout: writeEnd,
+            child = try spawn(executable, arguments: arguments, environment: ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"], directory: directory, stdout: writeEnd,
                           stderr: withErrors ? writeEnd : nil)
         } catch {
             readEnd.closeQuietly()

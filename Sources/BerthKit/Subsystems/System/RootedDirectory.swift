@@ -51,6 +51,16 @@ struct RootedDirectory {
         return st
     }
 
+    /// The text of `relative` when it is a plain file (not a symlink, not a device or a FIFO)
+    /// of at most `limit` bytes; nil otherwise.
+    func readPlainFile(_ relative: String, limit: Int = 65536) -> String? {
+        guard let fd = try? open(relative, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+        defer { fd.closeQuietly() }
+        var st = stat()
+        guard fstat(fd.rawValue, &st) == 0, FileSystem.kind(of: st.st_mode) == .file, Int(st.st_size) <= limit else { return nil }
+        return String(decoding: fd.readToEnd(), as: UTF8.self)
+    }
+
     /// True when `relative` is a regular file (or a symlink to one inside the tree).
     func isFile(_ relative: String) throws(BerthError) -> Bool {
         try status(relative).map { FileSystem.kind(of: $0.st_mode) == .file } ?? false

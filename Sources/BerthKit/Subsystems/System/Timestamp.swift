@@ -1,5 +1,8 @@
 /// Wall-clock times formatted without Foundation.
 public enum Timestamp {
+    /// Seconds since the epoch.
+    public static func now() -> Int { Int(time(nil)) }
+
     /// `2026-11-23 22:59:33 UTC`.
     public static func utcNow() -> String {
         var now = time(nil)

@@ -1,0 +1,3 @@
+import BerthCommands
+
+DiffCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))

@@ -1,0 +1,3 @@
+import BerthCommands
+
+ExportCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))
