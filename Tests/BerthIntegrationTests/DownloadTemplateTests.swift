@@ -99,6 +99,7 @@ struct DownloadTemplateTests {
         // the create message shown, and the container starts with its name.
         let made = try box.ok("create", ["-n", "d1", "-t", "download", "--", "-d", "busybox", "-r", "stable", "--server", lxcServer])
         #expect(made.stdout.contains("Welcome to the test image."), "\(made.stdout)")
+        #expect(made.stderr.isEmpty, "no progress when nobody watches (a pipe): \(made.stderr)")
         let rootfs = box.lxcpath + "/d1/rootfs"
         #expect(box.text(rootfs + "/etc/hostname") == "d1\n")
         #expect(box.text(rootfs + "/etc/hosts")?.contains("127.0.1.1 d1\n") == true)

@@ -141,3 +141,19 @@ import Testing
         #expect(config.setting("CONFIG_MACVLAN") == .missing)
     }
 }
+
+/// lxc.init.cmd and lxc.execute.cmd split as LXC splits them.
+@Suite struct CommandWordsTests {
+    @Test(arguments: [
+        ("/sbin/init", ["/sbin/init"]),
+        ("  /bin/sh   -c  true ", ["/bin/sh", "-c", "true"]),
+        ("/bin/sh -c 'echo hi; sleep 1'", ["/bin/sh", "-c", "echo hi; sleep 1"]),
+        (#"/bin/sh -c "say 'x'" end"#, ["/bin/sh", "-c", "say 'x'", "end"]),
+        ("a''b \"\" c", ["ab", "", "c"]),
+        ("tab\tseparated", ["tab", "separated"]),
+        ("", []),
+    ])
+    func splits(text: String, words: [String]) {
+        #expect(CommandWords.split(text) == words)
+    }
+}
