@@ -23,7 +23,7 @@ struct BadInputTests {
     @Test func unknownTemplateAndBackingStore() throws {
         let box = try Sandbox()
         let unknown = try box.run("create", ["-n", "t1", "-t", "nosuch"])
-        #expect(unknown.status == 1 && unknown.stderr.contains("unknown template 'nosuch'") && unknown.stderr.contains("available: busybox, debian, local, none"))
+        #expect(unknown.status == 1 && unknown.stderr.contains("unknown template 'nosuch'") && unknown.stderr.contains("available: busybox, debian, download, local, none, oci"), "\(unknown.stderr)")
         let noTemplate = try box.run("create", ["-n", "t1"])
         #expect(noTemplate.status == 1 && noTemplate.stderr.contains("a template must be given with -t"))
         let store = try box.run("create", ["-n", "t1", "-t", "none", "-B", "zzz"])

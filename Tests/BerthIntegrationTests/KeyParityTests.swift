@@ -78,6 +78,54 @@ struct KeyParityTests {
         #expect(!box.entries().contains("h"))
     }
 
+    /// lxc.time.offset.boot and .monotonic: the container's clocks shifted in a time namespace
+    /// of its own (its uptime shows the boot offset); the host's and later containers' are not.
+    @Test func timeOffsetsShiftTheContainersClocks() throws {
+        let box = try Sandbox.withBusybox("t")
+        try box.sh("printf 'lxc.time.offset.boot = 100000s\\nlxc.time.offset.monotonic = 2h\\n' >> '\(box.lxcpath)/t/config'")
+        try box.ok("start", ["-n", "t"])
+        let uptime = try box.run("attach", ["-n", "t", "--", "/bin/cat", "/proc/uptime"]).stdout
+        let seconds = Double(uptime.split(separator: " ").first ?? "") ?? 0
+        let host = Double((try String(contentsOfFile: "/proc/uptime", encoding: .utf8)).split(separator: " ").first ?? "") ?? 0
+        #expect(seconds >= host + 100_000 - 5 && seconds <= host + 100_000 + 5, "container uptime \(seconds), host \(host)")
+        let pid = try #require(pid_t(try box.run("info", ["-n", "t", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let offsets = try String(contentsOfFile: "/proc/\(pid)/timens_offsets", encoding: .utf8)
+        let clocks = offsets.split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(clocks.contains("monotonic 7200 0") && clocks.contains("boottime 100000 0"), "\(offsets)")
+        // The monitor gave its own time namespace back to its later children.
+        let monitor = try #require(box.monitorPID("t"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(monitor)/ns/time_for_children")
+                == FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/time"))
+        try box.ok("stop", ["-n", "t", "-k"])
+        let bad = try box.run("start", ["-n", "t", "-s", "lxc.time.offset.boot=10 days"])
+        #expect(bad.status != 0 && bad.stderr.contains("lxc.time.offset.boot") && bad.stderr.contains("not a time offset"), "\(bad.stderr)")
+        box.expectClean("t")
+    }
+
+    /// lxc.hook.clone runs on the new copy before it appears, with LXC's arguments and
+    /// environment (LXC_SRC_NAME the original), and can write into the copy's tree; a failing
+    /// one leaves no copy.
+    @Test func cloneHookRunsOnTheNewCopy() throws {
+        let box = try Sandbox.withBusybox("orig")
+        let log = box.root + "/clone.log"
+        let hook = try box.template("clone-hook", "echo \"$* $LXC_SRC_NAME $LXC_HOOK_TYPE\" >> \(log); echo \"made by the clone hook\" > \"$LXC_ROOTFS_MOUNT/clone-note\"")
+        let failing = try box.template("failing-clone-hook", "echo no clones today >&2; exit 4")
+        try box.sh("echo 'lxc.hook.clone = \(hook)' >> '\(box.lxcpath)/orig/config'")
+        try box.ok("copy", ["-n", "orig", "-N", "full"])
+        try box.ok("copy", ["-n", "orig", "-N", "overlaid", "-s"])
+        #expect(box.text(log) == "full lxc clone orig clone\noverlaid lxc clone orig clone\n", "\(box.text(log) ?? "")")
+        #expect(box.text(box.lxcpath + "/full/rootfs/clone-note") == "made by the clone hook\n")
+        try box.ok("start", ["-n", "overlaid"])
+        #expect(try box.run("attach", ["-n", "overlaid", "--", "/bin/cat", "/clone-note"]).stdout == "made by the clone hook\n")
+        try box.ok("stop", ["-n", "overlaid", "-k"])
+        #expect(!FileManager.default.fileExists(atPath: box.lxcpath + "/orig/rootfs/clone-note"), "the original is untouched")
+        try box.sh("echo 'lxc.hook.clone = \(failing)' >> '\(box.lxcpath)/orig/config'")
+        let refused = try box.run("copy", ["-n", "orig", "-N", "never"])
+        #expect(refused.status != 0 && refused.stderr.contains("no clones today") && refused.stderr.contains("nothing was copied"), "\(refused.stderr)")
+        #expect(!box.entries().contains("never") && !box.entries().contains { $0.contains("never") })
+        box.expectClean("overlaid")
+    }
+
     /// Keys Berth cannot honour yet fail the start and the create, each named with its line;
     /// set to their defaults they ask for nothing and pass.
     @Test func unhonouredKeysAreRefusedNamingThem() throws {
@@ -85,7 +133,7 @@ struct KeyParityTests {
         let config = box.lxcpath + "/r/config"
         let kept = box.text(config) ?? ""
         for (line, key) in [("lxc.tty.dir = lxc", "lxc.tty.dir"), ("lxc.log.file = /tmp/x.log", "lxc.log.file"),
-                            ("lxc.seccomp.notify.proxy = unix:/x", "lxc.seccomp.notify.proxy"), ("lxc.time.offset.boot = 10s", "lxc.time.offset.boot"),
+                            ("lxc.seccomp.notify.proxy = unix:/x", "lxc.seccomp.notify.proxy"), ("lxc.sched.core = 1", "lxc.sched.core"),
                             ("lxc.cgroup.relative = 1", "lxc.cgroup.relative"), ("lxc.apparmor.allow_nesting = 1", "lxc.apparmor.allow_nesting"),
                             ("lxc.sysctl.vm.swappiness = 10", "lxc.sysctl.vm.swappiness"), ("lxc.arch = arm64", "lxc.arch"),
                             ("lxc.rootfs.options = idmap=container", "lxc.rootfs.options")] {

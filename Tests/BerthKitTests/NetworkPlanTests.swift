@@ -55,7 +55,8 @@ struct NetworkPlanTests {
         func failure(_ text: String) -> String {
             do { _ = try plans(text); return "no error" } catch { return (error as? BerthError)?.message ?? "\(error)" }
         }
-        #expect(failure("lxc.net.0.type = vlan\n").contains("lxc.net.0.type"))
+        #expect(failure("lxc.net.0.type = vlan\n").contains("lxc.net.0.link"))
+        #expect(failure("lxc.net.0.type = vlan\nlxc.net.0.link = eth0\n").contains("lxc.net.0.vlan.id"))
         #expect(failure("lxc.net.0.type = macvlan\n").contains("lxc.net.0.link"))
         #expect(failure("lxc.net.0.type = veth\nlxc.net.0.ipv4.gateway = 10.0.0.1\n").contains("flags = up"))
         #expect(failure("lxc.net.0.type = veth\nlxc.net.0.flags = up\nlxc.net.0.ipv4.gateway = auto\n").contains("needs a veth with lxc.net.0.link"))

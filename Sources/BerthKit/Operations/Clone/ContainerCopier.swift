@@ -75,6 +75,9 @@ public struct ContainerCopier {
                 registered = lower
                 try FileSystem.writeAtomically(Path.join(staging, "lxc_rdepends"), text: "\(lower.paths.lxcpath)\n\(lower.name.value)\n", mode: 0o644)
             }
+            // lxc.hook.clone, on the copy before it appears (as LXC runs them on the new
+            // container): a failing hook leaves no copy.
+            try runCloneHooks(target, source: request.source, staging: staging)
             if let sig = signals.pendingSignal() {
                 throw BerthError.interrupted(sig, "interrupted by signal \(sig); nothing was copied")
             }
@@ -90,6 +93,23 @@ public struct ContainerCopier {
             try? ManagedNetwork(bridge: bridge).reserve(name: target.name.value, config: config)
         }
         return target
+    }
+
+    /// Runs the copy's `lxc.hook.clone` commands with LXC's arguments (`NAME lxc clone`) and
+    /// environment (LXC_SRC_NAME the original), its rootfs where it is being built: the copy's
+    /// tree (for an overlay clone its upper layer, what the clone adds).
+    private func runCloneHooks(_ target: Container, source: Container, staging: String) throws(BerthError) {
+        let configPath = Path.join(staging, "config")
+        let config = try ConfigLoader.load(configPath)
+        guard !config.values("lxc.hook.clone").isEmpty else { return }
+        let rootfs = config.rootfs?.path ?? target.paths.defaultRootfs
+        // The config names the copy's final place; while it is built it is in the staging directory.
+        let building = rootfs.hasPrefix(target.paths.directory + "/") ? staging + rootfs.dropFirst(target.paths.directory.count) : rootfs
+        do throws(BerthError) {
+            try HookRunner.runOutsideStart("clone", container: target, config: config, rootfs: building, configPath: configPath, sourceName: source.name.value)
+        } catch {
+            throw BerthError(error.code, "Copying \(source.name) to \(target.name) failed: \(error.message); nothing was copied", errno: error.errno)
+        }
     }
 
     /// `-R`: gives `source` the name `newName` in its lxcpath: its directory is renamed and

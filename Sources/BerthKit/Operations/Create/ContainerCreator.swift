@@ -16,10 +16,12 @@ public struct ContainerCreator {
         self.info = info
     }
 
-    /// The status a template exits with when it did what was asked without making a container
-    /// (LXC's download template listing images, a template's help): Berth's convention, not
-    /// LXC's. The create then removes what it prepared and returns nil.
-    public static let templateMadeNothing: Int32 = 3
+    /// The file a template leaves in the container directory (`--path`) when it did what was
+    /// asked without making a container (the download template's listing, a template's help),
+    /// then exiting 0: Berth's convention, not LXC's (a marker, not an exit status, so that no
+    /// LXC template's failure can be taken for it). The create removes what it prepared and
+    /// returns nil.
+    public static let templateMadeNothing = ".berth-made-nothing"
 
     /// The new container, or nil when the template made none on purpose (`templateMadeNothing`).
     public func create(_ request: CreateRequest) throws(BerthError) -> Container? {
@@ -232,7 +234,7 @@ public struct ContainerCreator {
     }
 
     /// Runs an external template with LXC's interface and waits for it, passing stop signals on.
-    /// Runs an external template; false when it exited with `templateMadeNothing`.
+    /// Runs an external template; false when it made nothing on purpose (`templateMadeNothing`).
     func runTemplate(_ program: String, request: CreateRequest, staging: String, rootfs: String, signals: SignalBlock) throws(BerthError) -> Bool {
         info("Running template \(program)")
         var environment = ProcessEnvironment.current
@@ -246,9 +248,7 @@ public struct ContainerCreator {
         let child = try ChildProcess.spawn(program, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" }.sorted())
         switch child.wait() {
         case .exited(0):
-            return true
-        case .exited(Self.templateMadeNothing):
-            return false
+            return !FileSystem.exists(Path.join(staging, Self.templateMadeNothing))
         case .interrupted(let sig):
             throw BerthError.interrupted(sig, "interrupted by signal \(sig) while template \(program) ran; nothing was created")
         case let other:

@@ -91,8 +91,8 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.namespace.clone", .namespaces, "Namespaces", "Namespaces to create (the default is every one the kernel has)."),
         ConfigKey("lxc.namespace.keep", .namespaces, "Namespaces", "Namespaces to keep from the host."),
         ConfigKey("lxc.namespace.share.NAMESPACE", .text, "Namespaces", "Join the NAMESPACE (net, ipc, uts, pid, user, mnt, cgroup, time) of another container (name) or process (pid).", prefix: "lxc.namespace.share."),
-        ConfigKey("lxc.time.offset.boot", .text, "Namespaces", "Boot clock offset in a time namespace (e.g. 10s, -5m).", refused: "time namespaces are not supported yet"),
-        ConfigKey("lxc.time.offset.monotonic", .text, "Namespaces", "Monotonic clock offset in a time namespace.", refused: "time namespaces are not supported yet"),
+        ConfigKey("lxc.time.offset.boot", .text, "Namespaces", "CLOCK_BOOTTIME offset in a time namespace of the container's own: an integer with h, m, s, ms, us or ns (10s, -5m); /proc/uptime shows it."),
+        ConfigKey("lxc.time.offset.monotonic", .text, "Namespaces", "CLOCK_MONOTONIC offset in the container's time namespace (units as lxc.time.offset.boot)."),
     ]
 
     static let kernel: [ConfigKey] = [
@@ -105,7 +105,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.hook.\(hook)", .command, "Hooks", "Program run at the \(hook) stage, with LXC's hook arguments and environment.", list: true)
     } + [
         ConfigKey("lxc.hook.destroy", .command, "Hooks", "Program run by berth-destroy (and an ephemeral container's end) before anything is removed; its failure keeps the container.", list: true),
-        ConfigKey("lxc.hook.clone", .command, "Hooks", "Program run when the container is cloned.", list: true, refused: "clone hooks are not run yet"),
+        ConfigKey("lxc.hook.clone", .command, "Hooks", "Program run on a new copy of the container (berth-copy, berth-clone) before it appears, as NAME lxc clone with LXC_SRC_NAME the original; a failing one leaves no copy.", list: true),
     ] + [
         ConfigKey("lxc.hook.version", .choice(["0", "1"]), "Hooks", "0 passes hook information as arguments, 1 as environment variables.", default: "0"),
     ]
@@ -141,12 +141,12 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge.", refused: "VLANs on the host end are not supported yet"),
         ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "Tagged VLANs of the host end.", list: true, refused: "VLANs on the host end are not supported yet"),
-        ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of the veth.", refused: "veth queue counts are not supported yet"),
-        ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of the veth.", refused: "veth queue counts are not supported yet"),
+        ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of both ends of the veth (1-4096), fixed when it is made."),
+        ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of both ends of the veth (1-4096), fixed when it is made."),
         ConfigKey("lxc.net.N.macvlan.mode", .choice(["private", "vepa", "bridge", "passthru"]), "Network", "macvlan mode.", default: "private"),
-        ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode.", default: "l3", refused: "ipvlan interfaces are not supported yet"),
-        ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation.", default: "bridge", refused: "ipvlan interfaces are not supported yet"),
-        ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id of a vlan interface.", refused: "vlan interfaces are not supported yet"),
+        ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode: l2, l3 or l3s.", default: "l3"),
+        ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation: bridge, private or vepa.", default: "bridge"),
+        ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id (0-4094) of a vlan interface, made on link with this id; required for type vlan."),
         ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the addresses.", default: "0", refused: "proxy ARP/NDP entries are not supported yet"),
         ConfigKey("lxc.net.N.script.up", .command, "Network", "Program run on the host when the interface is set up.", list: true),
         ConfigKey("lxc.net.N.script.down", .command, "Network", "Program run on the host when the interface is torn down.", list: true),

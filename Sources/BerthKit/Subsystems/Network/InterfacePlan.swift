@@ -1,7 +1,7 @@
 /// One `lxc.net.N` interface as a start sets it up, checked and parsed from the config: every
 /// error names the key and its line, before anything is made.
 public struct InterfacePlan: Sendable, Equatable {
-    public enum Kind: String, Sendable { case veth, macvlan, phys, empty }
+    public enum Kind: String, Sendable { case veth, macvlan, vlan, ipvlan, phys, empty }
 
     /// `ipv4.gateway` / `ipv6.gateway`: an address, `auto` (the bridge's own address) or `dev`
     /// (a default route on the link itself).
@@ -36,6 +36,14 @@ public struct InterfacePlan: Sendable, Equatable {
     public let hostRoutes: [Address]
     /// `macvlan.mode` as the kernel numbers it.
     public let macvlanMode: UInt32
+    /// `vlan.id` of a vlan interface.
+    public let vlanID: UInt16?
+    /// `ipvlan.mode` (l2 0, l3 1, l3s 2) and `ipvlan.isolation` (bridge 0, private 1, vepa 2).
+    public let ipvlanMode: UInt16
+    public let ipvlanIsolation: UInt16
+    /// `veth.n_rxqueues` and `veth.n_txqueues`.
+    public let vethRxQueues: UInt32?
+    public let vethTxQueues: UInt32?
     public let scriptsUp: [String]
     public let scriptsDown: [String]
 
@@ -70,13 +78,13 @@ public struct InterfacePlan: Sendable, Equatable {
             throw BerthError(.invalidConfig, "\(key("type")): interface \(n) has settings but no type (veth, macvlan, phys, empty or none)")
         }
         guard let kind = Kind(rawValue: typeText) else {
-            throw BerthError(.unsupported, "\(key("type")): network type '\(typeText)' is not supported (veth, macvlan, phys, empty, none)")
+            throw BerthError(.unsupported, "\(key("type")): network type '\(typeText)' is not supported (veth, macvlan, vlan, ipvlan, phys, empty, none)")
         }
         index = n
         self.kind = kind
         link = network.link
         name = network.name
-        if kind == .macvlan || kind == .phys, link == nil {
+        if [.macvlan, .vlan, .ipvlan, .phys].contains(kind), link == nil {
             throw BerthError(.invalidConfig, "\(key("link")): a \(typeText) interface needs lxc.net.\(n).link (the host interface)")
         }
         if let text = network.hwaddr {
@@ -138,6 +146,27 @@ public struct InterfacePlan: Sendable, Equatable {
         case "passthru": macvlanMode = 8
         default: macvlanMode = 1
         }
+        if let text = network.value("vlan.id") {
+            guard kind == .vlan else { throw BerthError(.invalidConfig, "\(key("vlan.id")): only a vlan interface has a VLAN id (this one is \(typeText))") }
+            guard let id = UInt16(text), id <= 4094 else { throw BerthError(.invalidConfig, "\(key("vlan.id")): '\(text)' is not a VLAN id (0-4094)") }
+            vlanID = id
+        } else {
+            if kind == .vlan { throw BerthError(.invalidConfig, "\(key("vlan.id")): a vlan interface needs its VLAN id") }
+            vlanID = nil
+        }
+        ipvlanMode = ["l2": 0, "l3": 1, "l3s": 2][network.value("ipvlan.mode") ?? "l3"] ?? 1
+        ipvlanIsolation = ["bridge": 0, "private": 1, "vepa": 2][network.value("ipvlan.isolation") ?? "bridge"] ?? 0
+        if kind == .ipvlan, mac != nil {
+            throw BerthError(.invalidConfig, "\(key("hwaddr")): an ipvlan interface has its parent's MAC address; it takes no hwaddr")
+        }
+        func queues(_ suffix: String) throws(BerthError) -> UInt32? {
+            guard let text = network.value(suffix) else { return nil }
+            guard kind == .veth else { throw BerthError(.invalidConfig, "\(key(suffix)): only a veth has queue counts") }
+            guard let count = UInt32(text), (1...4096).contains(count) else { throw BerthError(.invalidConfig, "\(key(suffix)): '\(text)' is not a queue count (1-4096)") }
+            return count
+        }
+        vethRxQueues = try queues("veth.n_rxqueues")
+        vethTxQueues = try queues("veth.n_txqueues")
         scriptsUp = network.values["script.up"] ?? []
         scriptsDown = network.values["script.down"] ?? []
         if kind == .empty, !(ipv4.isEmpty && ipv6.isEmpty) {

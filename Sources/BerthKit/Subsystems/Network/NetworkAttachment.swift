@@ -73,6 +73,24 @@ final class NetworkAttachment {
                 try host.createMacvlan(name: interface.name, parent: parent.index, mode: interface.macvlanMode, mac: interface.mac,
                                        mtu: interface.mtu, namespace: try namespace())
                 hostNames[n] = parent.name
+            case .vlan:
+                let parent = try hostLink(interface, hostLinks)
+                do throws(BerthError) {
+                    try host.createVLAN(name: interface.name, parent: parent.index, id: interface.vlanID ?? 0, mac: interface.mac,
+                                        mtu: interface.mtu, namespace: try namespace())
+                } catch {
+                    throw Self.missingKernelSupport(error, n, "vlan", "802.1Q VLANs (CONFIG_VLAN_8021Q, the 8021q module)")
+                }
+                hostNames[n] = parent.name
+            case .ipvlan:
+                let parent = try hostLink(interface, hostLinks)
+                do throws(BerthError) {
+                    try host.createIPVLAN(name: interface.name, parent: parent.index, mode: interface.ipvlanMode, isolation: interface.ipvlanIsolation,
+                                          mtu: interface.mtu, namespace: try namespace())
+                } catch {
+                    throw Self.missingKernelSupport(error, n, "ipvlan", "ipvlan (CONFIG_IPVLAN, the ipvlan module)")
+                }
+                hostNames[n] = parent.name
             case .phys:
                 let device = try hostLink(interface, hostLinks)
                 try host.change(device.index, name: interface.name, namespace: try namespace(), "lxc.net.\(n): moving \(device.name) into the container")
@@ -83,6 +101,13 @@ final class NetworkAttachment {
             scriptsRun.append((interface, hostNames[n] ?? ""))
         }
         try configureInside(host: host)
+    }
+
+    /// A device kind the kernel does not know (built without it, its module not loaded) is
+    /// named as such; other errors pass unchanged.
+    private static func missingKernelSupport(_ error: BerthError, _ n: Int, _ type: String, _ feature: String) -> BerthError {
+        guard error.errno == .notSupported else { return error }
+        return BerthError(.unsupported, "lxc.net.\(n).type = \(type): this kernel has no \(feature), so the interface cannot be made", errno: error.errno)
     }
 
     /// The host's interface `lxc.net.N.link` names, or an error naming the key.
@@ -102,7 +127,8 @@ final class NetworkAttachment {
         var attempts = 0
         while true {
             do throws(BerthError) {
-                try host.createVeth(host: name, bridge: bridge, mtu: interface.mtu, peer: interface.name, peerMAC: interface.mac, peerNamespace: try namespace())
+                try host.createVeth(host: name, bridge: bridge, mtu: interface.mtu, peer: interface.name, peerMAC: interface.mac, peerNamespace: try namespace(),
+                                    queues: (interface.vethRxQueues, interface.vethTxQueues))
                 break
             } catch {
                 attempts += 1

@@ -9,6 +9,8 @@ struct NetworkControl {
     private static let address: UInt16 = 1, ifname: UInt16 = 3, mtu: UInt16 = 4, link: UInt16 = 5
     private static let master: UInt16 = 10, linkinfo: UInt16 = 18, netnsFD: UInt16 = 28
     private static let infoKind: UInt16 = 1, infoData: UInt16 = 2, vethPeer: UInt16 = 1, macvlanMode: UInt16 = 1
+    // IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES; IFLA_VLAN_ID; IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS.
+    private static let txQueues: UInt16 = 31, rxQueues: UInt16 = 32, vlanID: UInt16 = 1, ipvlanMode: UInt16 = 1, ipvlanFlags: UInt16 = 2
     static let up: UInt32 = 1  // IFF_UP
 
     /// One interface as a dump reports it.
@@ -53,11 +55,16 @@ struct NetworkControl {
 
     /// A veth pair: `host` stays here (on `bridge` when given), the peer is made directly in
     /// the namespace `peerNamespace` with its final name and MAC, so nothing inside can clash.
-    func createVeth(host: String, bridge: Int32?, mtu: UInt32?, peer: String, peerMAC: [UInt8]?, peerNamespace: FileDescriptor) throws(BerthError) {
+    func createVeth(host: String, bridge: Int32?, mtu: UInt32?, peer: String, peerMAC: [UInt8]?, peerNamespace: FileDescriptor,
+                    queues: (rx: UInt32?, tx: UInt32?) = (nil, nil)) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
         message.appendLinkHeader()
         message.append(Self.ifname, string: host)
         if let mtu { message.append(Self.mtu, mtu) }
+        // Queue counts for both ends (LXC's veth.n_rxqueues/n_txqueues), given at creation: the
+        // kernel fixes them then.
+        if let tx = queues.tx { message.append(Self.txQueues, tx) }
+        if let rx = queues.rx { message.append(Self.rxQueues, rx) }
         if let bridge { message.append(Self.master, bridge) }
         message.beginNest(Self.linkinfo)
         message.append(Self.infoKind, string: "veth")
@@ -67,6 +74,8 @@ struct NetworkControl {
         message.append(Self.ifname, string: peer)
         if let peerMAC { message.append(Self.address, bytes: peerMAC) }
         if let mtu { message.append(Self.mtu, mtu) }
+        if let tx = queues.tx { message.append(Self.txQueues, tx) }
+        if let rx = queues.rx { message.append(Self.rxQueues, rx) }
         message.append(Self.netnsFD, UInt32(bitPattern: peerNamespace.rawValue))
         message.endNest()
         message.endNest()
@@ -76,6 +85,24 @@ struct NetworkControl {
 
     /// A macvlan on `parent`, made directly in `namespace` with its final name.
     func createMacvlan(name: String, parent: Int32, mode: UInt32, mac: [UInt8]?, mtu: UInt32?, namespace: FileDescriptor) throws(BerthError) {
+        try createOnParent("macvlan", name: name, parent: parent, mac: mac, mtu: mtu, namespace: namespace, data: [(Self.macvlanMode, mode.nativeBytes)])
+    }
+
+    /// A VLAN device with `id` on `parent`, made directly in `namespace` with its final name.
+    func createVLAN(name: String, parent: Int32, id: UInt16, mac: [UInt8]?, mtu: UInt32?, namespace: FileDescriptor) throws(BerthError) {
+        try createOnParent("vlan", name: name, parent: parent, mac: mac, mtu: mtu, namespace: namespace, data: [(Self.vlanID, id.nativeBytes)])
+    }
+
+    /// An ipvlan on `parent` (it shares the parent's MAC), made directly in `namespace`.
+    func createIPVLAN(name: String, parent: Int32, mode: UInt16, isolation: UInt16, mtu: UInt32?, namespace: FileDescriptor) throws(BerthError) {
+        try createOnParent("ipvlan", name: name, parent: parent, mac: nil, mtu: mtu, namespace: namespace,
+                           data: [(Self.ipvlanMode, mode.nativeBytes), (Self.ipvlanFlags, isolation.nativeBytes)])
+    }
+
+    /// A device of `kind` stacked on `parent` and made in `namespace` with its final name, its
+    /// kind's settings (IFLA_INFO_DATA) given as attributes.
+    private func createOnParent(_ kind: String, name: String, parent: Int32, mac: [UInt8]?, mtu: UInt32?, namespace: FileDescriptor,
+                                data: [(UInt16, [UInt8])]) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.create | NetlinkMessage.exclusive | NetlinkMessage.acknowledge)
         message.appendLinkHeader()
         message.append(Self.ifname, string: name)
@@ -84,12 +111,12 @@ struct NetworkControl {
         if let mtu { message.append(Self.mtu, mtu) }
         message.append(Self.netnsFD, UInt32(bitPattern: namespace.rawValue))
         message.beginNest(Self.linkinfo)
-        message.append(Self.infoKind, string: "macvlan")
+        message.append(Self.infoKind, string: kind)
         message.beginNest(Self.infoData)
-        message.append(Self.macvlanMode, mode)
+        for (type, bytes) in data { message.append(type, bytes: bytes) }
         message.endNest()
         message.endNest()
-        try socket.perform(message, "creating macvlan \(name)")
+        try socket.perform(message, "creating \(kind) \(name)")
     }
 
     func createBridge(_ name: String) throws(BerthError) {

@@ -37,6 +37,18 @@ extension Monitor {
             ownPidNamespace = try FileSystem.open("/proc/self/ns/pid", O_RDONLY)
             try NamespaceShare.join(pidShare.fd, pidShare.share)
         }
+        // lxc.time.offset.*: a time namespace with the offsets, made by the monitor for its
+        // children (unshare of CLONE_NEWTIME moves only the children to come), its offsets
+        // written before any process is in it, and the monitor's own given back to its later
+        // children (hooks) right after the clone.
+        var ownTimeNamespace: FileDescriptor?
+        if let offsets = plan.timeOffsets {
+            ownTimeNamespace = try FileSystem.open("/proc/self/ns/time_for_children", O_RDONLY)
+            try Namespaces.unshare(.time)
+            let file = try FileSystem.open("/proc/self/timens_offsets", O_WRONLY)
+            defer { file.closeQuietly() }
+            try FileSystem.writeOnce(file, Array(offsets.procText.utf8), "/proc/self/timens_offsets")
+        }
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
         let directory = cgroup.v2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
@@ -52,6 +64,10 @@ extension Monitor {
         if let ownPidNamespace {
             try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
             ownPidNamespace.closeQuietly()
+        }
+        if let ownTimeNamespace {
+            try? Namespaces.join(ownTimeNamespace, .time, what: "the monitor's own time namespace")
+            ownTimeNamespace.closeQuietly()
         }
         childEnd.closeQuietly()
         defer { monitorEnd.closeQuietly() }

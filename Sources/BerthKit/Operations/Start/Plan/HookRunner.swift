@@ -39,12 +39,16 @@ public struct HookRunner {
     /// Runs `lxc.hook.<stage>` of `container` outside a start (`destroy`), from its config, with
     /// LXC's arguments (`NAME lxc STAGE` for hook version 0) and environment; the rootfs is
     /// `rootfs` (not mounted: the hook sees it as the host does).
-    static func runOutsideStart(_ stage: String, container: Container, config: ContainerConfig, rootfs: String) throws(BerthError) {
+    /// `configPath` and `sourceName` replace the container's config path and LXC_SRC_NAME (a
+    /// clone's hooks run on the copy being built, naming the container it was copied from).
+    static func runOutsideStart(_ stage: String, container: Container, config: ContainerConfig, rootfs: String,
+                                configPath: String? = nil, sourceName: String? = nil) throws(BerthError) {
         let commands = config.values("lxc.hook.\(stage)")
         guard !commands.isEmpty else { return }
         let version = (try? config.unsigned("lxc.hook.version")) ?? 0
         let name = container.name.value
-        let environment = lxcEnvironment(name: name, configPath: container.paths.config, rootfsMount: rootfs, rootfs: rootfs, version: Int(version))
+        let environment = lxcEnvironment(name: name, configPath: configPath ?? container.paths.config, rootfsMount: rootfs, rootfs: rootfs,
+                                         version: Int(version), sourceName: sourceName)
             + ["LXC_HOOK_TYPE=\(stage)", "LXC_HOOK_SECTION=lxc"]
             + (config.values("lxc.environment") + config.values("lxc.environment.hooks")).filter { $0.contains("=") }
         for command in commands {
@@ -60,11 +64,12 @@ public struct HookRunner {
     }
 
     /// The variables every hook gets, as LXC sets them.
-    private static func lxcEnvironment(name: String, configPath: String, rootfsMount: String, rootfs: String, version: Int) -> [String] {
+    private static func lxcEnvironment(name: String, configPath: String, rootfsMount: String, rootfs: String, version: Int,
+                                       sourceName: String? = nil) -> [String] {
         [
             "PATH=\(ProcessEnvironment.current["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
             "LXC_NAME=\(name)", "LXC_CONFIG_FILE=\(configPath)", "LXC_ROOTFS_MOUNT=\(rootfsMount)", "LXC_ROOTFS_PATH=\(rootfs)",
-            "LXC_SRC_NAME=\(name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR", "LXC_HOOK_VERSION=\(version)",
+            "LXC_SRC_NAME=\(sourceName ?? name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR", "LXC_HOOK_VERSION=\(version)",
         ]
     }
 

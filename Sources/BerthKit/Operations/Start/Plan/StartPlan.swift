@@ -62,6 +62,8 @@ public struct StartPlan: Sendable {
     public let managedBridge: ManagedBridge?
     /// `lxc.ephemeral = 1`: the container is destroyed when it stops.
     public let ephemeral: Bool
+    /// `lxc.time.offset.*`: the container gets a time namespace with these offsets.
+    public let timeOffsets: TimeOffsets?
     /// Limits, /proc and sysctl writes, groups, keyring, personality and rootfs flags of init.
     public let process: ProcessSettings
     /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
@@ -171,6 +173,10 @@ public struct StartPlan: Sendable {
         self.interfaces = namespaces.contains(.net) ? interfaces : []
         self.managedBridge = inputs.managedBridge
         ephemeral = config.boolean("lxc.ephemeral")
+        timeOffsets = try TimeOffsets.parse(config, origin: origin)
+        // The offsets are set by the monitor on a time namespace it makes before the clone
+        // (a namespace a process is in already cannot take them), so clone makes none.
+        if timeOffsets != nil { namespaces.remove(.time) }
         self.namespaces = namespaces
         process = try ProcessSettings(config, namespaces: namespaces, origin: origin)
 
