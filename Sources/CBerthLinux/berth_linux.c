@@ -247,6 +247,18 @@ int berth_pidfd_send_signal(int pidfd, int sig) {
 }
 
 int berth_set_pdeathsig(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+
+// The constants come from linux/prctl.h on new headers; spelled out for older ones.
+#ifndef PR_SCHED_CORE
+#define PR_SCHED_CORE 62
+#endif
+#ifndef PR_SCHED_CORE_CREATE
+#define PR_SCHED_CORE_CREATE 1
+#endif
+int berth_sched_core_create(void) {
+    // pid 0 is this process; type 1 (PIDTYPE_TGID) puts the whole thread group in the domain.
+    return prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0, 1, 0);
+}
 int berth_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 int berth_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0, 0); }
 int berth_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }

@@ -37,6 +37,10 @@ int berth_malloc_trim(void);
 /// personality(2): sets the execution domain (PER_LINUX32 makes uname report i686).
 /// Why C: <sys/personality.h> is not part of Swift's Glibc module. Returns 0, or -1 with errno.
 int berth_personality(unsigned long persona);
+// prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE) for this thread group: a core-scheduling domain
+// that what it forks inherits. C because prctl is variadic. -1 with errno (EINVAL: the kernel
+// has no core scheduling).
+int berth_sched_core_create(void);
 
 /// keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL): this process gets a new session keyring, so a
 /// container never shares the session keyring of whoever started it (lxc.keyring.session).

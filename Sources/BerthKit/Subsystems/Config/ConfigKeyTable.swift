@@ -31,9 +31,9 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop). Unset: SIGRTMIN+3 for an init that blocks it (systemd), else SIGPWR."),
         ConfigKey("lxc.signal.reboot", .signal, "Init", "Signal that asks init to reboot (berth-stop -r).", default: "SIGINT"),
         ConfigKey("lxc.signal.stop", .signal, "Init", "Signal that kills init (berth-stop -k).", default: "SIGKILL"),
-        ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor its own mount namespace.", default: "0", refused: "a monitor in a mount namespace of its own is not supported yet"),
+        ConfigKey("lxc.monitor.unshare", .boolean, "Init", "1 gives the monitor a mount namespace of its own before the pre-start hooks, so what they mount stays off the host.", default: "0"),
         ConfigKey("lxc.monitor.signal.pdeath", .signal, "Init", "Signal init receives when its monitor dies.", default: "SIGKILL"),
-        ConfigKey("lxc.sched.core", .boolean, "Init", "1 puts the container in its own core-scheduling domain.", default: "0", refused: "core scheduling domains are not supported yet"),
+        ConfigKey("lxc.sched.core", .boolean, "Init", "1 puts the container in a core-scheduling domain of its own (its tasks never share a core with others'); refused where the kernel has no core scheduling.", default: "0"),
         ConfigKey("lxc.keyring.session", .boolean, "Init", "1 gives init a new session keyring.", default: "1"),
     ]
 
@@ -48,7 +48,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.autodev.tmpfs.size", .size, "Devices", "Size of that tmpfs in bytes.", default: "500000"),
         ConfigKey("lxc.pty.max", .unsigned, "Devices", "Size of the container's devpts instance.", default: "1024"),
         ConfigKey("lxc.tty.max", .unsigned, "Devices", "Number of /dev/ttyN consoles.", default: "0"),
-        ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the ttys and console, with symlinks in /dev.", refused: "ttys and the console under a /dev subdirectory are not supported yet"),
+        ConfigKey("lxc.tty.dir", .text, "Devices", "Directory under /dev for the console and the ttys (/dev/DIR/ttyN, /dev/DIR/console), with /dev/ttyN symlinks to them and the console also on /dev/console, as LXC lays them out."),
     ]
 
     static let console: [ConfigKey] = [
@@ -64,7 +64,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.cap.keep", .capabilities, "Security", "Capabilities kept; every other one is dropped. none keeps none.", list: true),
         ConfigKey("lxc.no_new_privs", .boolean, "Security", "1 sets no_new_privs on init: setuid programs cannot gain privileges.", default: "0"),
         ConfigKey("lxc.seccomp.profile", .path, "Security", "Seccomp policy file in LXC's format (version 1 or 2); none turns filtering off; unset gives Berth's default policy (LXC's common.seccomp plus keyrings, bpf, userfaultfd, perf and other escapes)."),
-        ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "1 lets the container stack its own seccomp filters.", default: "0", refused: "stacking the container's own seccomp filters is not supported yet"),
+        ConfigKey("lxc.seccomp.allow_nesting", .boolean, "Security", "When the start already runs under a seccomp filter (Berth inside a container): 1 stacks the container's policy on it, 0 (LXC's default) loads none and says so (the inherited filter still binds the container).", default: "0"),
         ConfigKey("lxc.seccomp.notify.proxy", .text, "Security", "Seccomp notification proxy address.", refused: "seccomp notification needs a notify proxy, which Berth does not have yet"),
         ConfigKey("lxc.seccomp.notify.cookie", .text, "Security", "Cookie sent to the notification proxy.", refused: "seccomp notification needs a notify proxy, which Berth does not have yet"),
         ConfigKey("lxc.apparmor.profile", .text, "Security", "AppArmor profile of init (generated, unconfined or a name)."),

@@ -17,6 +17,19 @@ enum ProcessControl {
         try syscall("personality", String(persona, radix: 16)) { berth_personality(persona) }
     }
 
+    /// A core-scheduling domain of this process's own, inherited by what it forks
+    /// (lxc.sched.core): its tasks never share a core's siblings with other domains' tasks. A
+    /// kernel without core scheduling (EINVAL) is named.
+    static func createCoreSchedulingDomain() throws(BerthError) {
+        guard berth_sched_core_create() == 0 else {
+            let err = currentErrno
+            if err == .invalidArgument {
+                throw BerthError(.unsupported, "lxc.sched.core = 1: this kernel has no core scheduling (CONFIG_SCHED_CORE)", errno: err)
+            }
+            throw BerthError.system("prctl", "PR_SCHED_CORE_CREATE", err)
+        }
+    }
+
     /// A new session keyring for this process (nothing of the caller's keyring reaches what it
     /// execs). A kernel without keyrings (ENOSYS) has nothing to share: not an error.
     static func joinNewSessionKeyring() throws(BerthError) {

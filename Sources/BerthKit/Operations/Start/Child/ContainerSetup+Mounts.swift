@@ -40,13 +40,33 @@ extension ContainerSetup {
         }
         if !plan.idmap.isEmpty {
             try allocateTerminals(root)
+            try linkTerminalDirectory(root)
             return
         }
         if let consolePty {
-            try root.mount(consolePty, on: "dev/console", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            try root.mount(consolePty, on: terminalPath("console"), type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
         }
         for (index, pty) in ttyPtys.enumerated() {
-            try root.mount(pty, on: "dev/tty\(index + 1)", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            try root.mount(pty, on: terminalPath("tty\(index + 1)"), type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+        }
+        try linkTerminalDirectory(root)
+    }
+
+    /// Where the console or a tty is bound: /dev/NAME, or /dev/DIR/NAME with lxc.tty.dir.
+    func terminalPath(_ name: String) -> String {
+        plan.ttyDirectory.map { "dev/\($0)/\(name)" } ?? "dev/\(name)"
+    }
+
+    /// With lxc.tty.dir, as LXC lays it out: /dev/ttyN symlinks to DIR/ttyN, and the console
+    /// also bound on /dev/console (programs open that path, not a link to it).
+    func linkTerminalDirectory(_ root: RootfsMounter) throws(BerthError) {
+        guard let dir = plan.ttyDirectory else { return }
+        for index in stride(from: 1, through: plan.ttyCount, by: 1) {
+            try root.symlink("\(dir)/tty\(index)", at: "dev/tty\(index)")
+        }
+        if plan.hasConsole && !inheritStdio, let console = try root.open("dev/\(dir)/console", flags: FileSystem.pathOnly) {
+            defer { console.closeQuietly() }
+            try root.mount(console.procPath, on: "dev/console", type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
         }
     }
 
@@ -58,7 +78,7 @@ extension ContainerSetup {
         guard plan.autodev else {
             throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
         }
-        let targets = (plan.hasConsole && !inheritStdio ? ["dev/console"] : []) + (0..<plan.ttyCount).map { "dev/tty\($0 + 1)" }
+        let targets = (plan.hasConsole && !inheritStdio ? [terminalPath("console")] : []) + (0..<plan.ttyCount).map { terminalPath("tty\($0 + 1)") }
         for target in targets {
             // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
             // straight from it, so no path of the container's is walked from the host side.

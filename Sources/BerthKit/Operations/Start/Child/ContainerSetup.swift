@@ -230,6 +230,11 @@ struct ContainerSetup {
         for limit in plan.process.limits {
             try ProcessControl.setLimit(limit.resource, soft: limit.soft, hard: limit.hard, display: "lxc.prlimit.\(limit.name)")
         }
+        // lxc.sched.core: the domain is made by init itself before exec, so every process of
+        // the container, forked from it, inherits it.
+        if plan.process.coreSchedulingDomain {
+            try step("making lxc.sched.core's core-scheduling domain") { () throws(BerthError) in try ProcessControl.createCoreSchedulingDomain() }
+        }
         // A session keyring of init's own, before seccomp (which refuses keyctl).
         if plan.process.newSessionKeyring { try step("making init's session keyring") { () throws(BerthError) in try ProcessControl.joinNewSessionKeyring() } }
         // Seccomp last among the privileged steps but before dropping to lxc.init.uid: loading

@@ -45,6 +45,8 @@ public final class Monitor {
     var stopWaiters: [FileDescriptor] = []
     var stopRequested = false
     var rebootRequested = false
+    /// lxc.monitor.unshare done: the monitor is in a mount namespace of its own.
+    var unsharedMounts = false
     var cgroup: PayloadCgroup
     var monitorCgroup: MonitorCgroup
     /// The compiled seccomp filter, made once and loaded by every boot's first process.
@@ -147,6 +149,13 @@ public final class Monitor {
         // A reboot's new veth may take the old one's fixed name: the old host ends go first.
         network?.releaseHostEnds()
         network = nil
+        // lxc.monitor.unshare: the monitor's own mount namespace, made before the pre-start
+        // hooks, so what they mount stays out of the host's (once: a reboot finds it made).
+        if plan.monitorUnshare && !unsharedMounts {
+            try Namespaces.unshare(.mount)
+            try MountCalls.stopPropagation()
+            unsharedMounts = true
+        }
         try hooks.run(.preStart)
         cgroup.sweep()
         try cgroup.create()

@@ -22,6 +22,8 @@ public struct ProcessSettings: Sendable {
     public let newSessionKeyring: Bool
     /// `lxc.arch`: the personality for a 32-bit userland on this 64-bit host, nil for native.
     public let personality: UInt?
+    /// `lxc.sched.core = 1`: init (and all it forks) in a core-scheduling domain of its own.
+    public let coreSchedulingDomain: Bool
     /// `lxc.monitor.signal.pdeath` (default SIGKILL): what init gets when its monitor dies.
     public let deathSignal: Int32
     /// `lxc.rootfs.options`: mount flags applied to the rootfs mount (ro, nosuid, ...).
@@ -93,6 +95,7 @@ public struct ProcessSettings: Sendable {
         }
         self.groups = groups
         newSessionKeyring = config.boolean("lxc.keyring.session")
+        coreSchedulingDomain = config.boolean("lxc.sched.core")
         switch config.value("lxc.arch") {
         case nil, "x86_64"?, "amd64"?, "linux64"?: personality = nil
         case "x86"?, "i386"?, "i486"?, "i586"?, "i686"?, "linux32"?: personality = 0x0008  // PER_LINUX32

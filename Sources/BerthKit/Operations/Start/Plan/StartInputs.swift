@@ -11,6 +11,9 @@ public struct StartInputs: Sendable {
     public var asRoot: Bool
     public var apparmor: Bool
     public var selinux: Bool
+    /// The starting process runs under a seccomp filter already (Berth in a container): what
+    /// lxc.seccomp.allow_nesting decides on.
+    public var seccompConfined: Bool = false
     /// The highest capability number the kernel knows (read only when lxc.cap.keep needs it).
     public var lastCapability: @Sendable () -> Int32
     /// Whether a path names a directory (symlinks followed).
@@ -29,6 +32,7 @@ public struct StartInputs: Sendable {
         StartInputs(
             callerEnvironment: ProcessEnvironment.current, cgroupLayout: .current(), managedBridge: managedBridge,
             asRoot: CurrentProcess.isRoot, apparmor: LSMSupport.apparmorEnabled, selinux: LSMSupport.selinuxEnabled,
+            seccompConfined: CurrentProcess.seccompMode != 0,
             lastCapability: { StartInputs.lastCapability() }, isDirectory: { FileSystem.isDirectory($0) },
             readFile: { (path) throws(BerthError) in try FileSystem.readText(path) },
             exposingDirectory: { StartInputs.exposingDirectory(of: $0) },

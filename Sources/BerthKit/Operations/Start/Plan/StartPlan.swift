@@ -30,6 +30,9 @@ public struct StartPlan: Sendable {
     public let autodev: Bool
     public let autodevSize: UInt64
     public let ttyCount: Int
+    /// `lxc.tty.dir`: the console and ttys live in /dev/DIR, /dev/ttyN are symlinks to them and
+    /// /dev/console a bind of DIR/console (LXC's layout).
+    public let ttyDirectory: String?
     public let ptyMax: Int
     /// False with `lxc.console.path = none`: init's stdio is /dev/null.
     public let hasConsole: Bool
@@ -64,6 +67,8 @@ public struct StartPlan: Sendable {
     public let ephemeral: Bool
     /// `lxc.time.offset.*`: the container gets a time namespace with these offsets.
     public let timeOffsets: TimeOffsets?
+    /// `lxc.monitor.unshare`: the monitor runs (and runs the hooks) in its own mount namespace.
+    public let monitorUnshare: Bool
     /// Limits, /proc and sysctl writes, groups, keyring, personality and rootfs flags of init.
     public let process: ProcessSettings
     /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
@@ -174,6 +179,7 @@ public struct StartPlan: Sendable {
         self.managedBridge = inputs.managedBridge
         ephemeral = config.boolean("lxc.ephemeral")
         timeOffsets = try TimeOffsets.parse(config, origin: origin)
+        monitorUnshare = config.boolean("lxc.monitor.unshare")
         // The offsets are set by the monitor on a time namespace it makes before the clone
         // (a namespace a process is in already cannot take them), so clone makes none.
         if timeOffsets != nil { namespaces.remove(.time) }
@@ -231,6 +237,15 @@ public struct StartPlan: Sendable {
         autodev = config.boolean("lxc.autodev")
         autodevSize = try config.size("lxc.autodev.tmpfs.size")
         ttyCount = Int(try config.unsigned("lxc.tty.max"))
+        if let dir = config.value("lxc.tty.dir"), !dir.isEmpty {
+            // One name under /dev: the devices are made and bound there from the host side.
+            guard !dir.contains("/"), dir != ".", dir != "..", !dir.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.tty.dir")): '\(PrintableText.escaped(dir))' is not a directory name under /dev (one name, no '/')")
+            }
+            ttyDirectory = dir
+        } else {
+            ttyDirectory = nil
+        }
         ptyMax = Int(try config.unsigned("lxc.pty.max"))
         hasConsole = config.value("lxc.console.path") != "none"
         consoleLogfile = config.value("lxc.console.logfile")
@@ -285,8 +300,18 @@ public struct StartPlan: Sendable {
         }
         dropCapabilities = drop
         noNewPrivs = config.boolean("lxc.no_new_privs")
-        (seccomp, seccompOrigin) = try StartPlan.seccompPolicy(config, readFile: inputs.readFile, origin: origin)
-        securityNotes = try StartPlan.checkLSM(config, origin: origin, apparmor: inputs.apparmor, selinux: inputs.selinux)
+        var notes = try StartPlan.checkLSM(config, origin: origin, apparmor: inputs.apparmor, selinux: inputs.selinux)
+        var (policy, policyOrigin) = try StartPlan.seccompPolicy(config, readFile: inputs.readFile, origin: origin)
+        // lxc.seccomp.allow_nesting, as LXC: a start that already runs under a seccomp filter
+        // (Berth inside a container) loads no policy of its own unless this is 1; the filter
+        // it runs under binds the container all the same (a filter is never removed).
+        if policy != nil && inputs.seccompConfined && !config.boolean("lxc.seccomp.allow_nesting") {
+            notes.append("\(policyOrigin) is not loaded: this start already runs under a seccomp filter, which the container inherits; lxc.seccomp.allow_nesting = 1 stacks the policy on it")
+            policy = nil
+            policyOrigin = "none (nested: \(policyOrigin) not stacked)"
+        }
+        (seccomp, seccompOrigin) = (policy, policyOrigin)
+        securityNotes = notes
 
         // Signals.
         haltSignal = try config.signal("lxc.signal.halt")
