@@ -151,6 +151,18 @@ struct DownloadTemplateTests {
         let corruptLXC = try box.run("create", ["-n", "c2", "-t", "download", "--", "-d", "busybox", "-r", "stable", "--server", lxcServer, "--flush-cache"])
         #expect(corruptLXC.status != 0 && corruptLXC.stderr.contains("rootfs.tar.xz: checksum mismatch"), "\(corruptLXC.stderr)")
         #expect(!box.entries().contains("c2"))
+        // The same LXC image given to -t local in LXC's form (-m META -f ROOTFS): the same
+        // templates, config and message, no server.
+        // (The cached copy: the server's was corrupted above.)
+        _ = try sh(box, "cd '\(cache)' && cp rootfs.tar.xz '\(box.root)/local-rootfs.tar.xz' && cp meta.tar.xz '\(box.root)/local-meta.tar.xz'")
+        let local = try box.ok("create", ["-n", "lm", "-t", "local", "--", "-m", box.root + "/local-meta.tar.xz", "-f", box.root + "/local-rootfs.tar.xz"])
+        #expect(local.stdout.contains("Welcome to the test image."), "\(local.stdout)")
+        #expect(box.text(box.lxcpath + "/lm/rootfs/etc/hostname") == "lm\n")
+        let localConfig = box.text(box.lxcpath + "/lm/config") ?? ""
+        #expect(localConfig.contains("lxc.arch = x86_64") && !localConfig.contains("LXC_TEMPLATE_CONFIG"), "\(localConfig)")
+        let notMeta = try box.run("create", ["-n", "lm2", "-t", "local", "--", "-m", box.root + "/local-rootfs.tar.xz", "-f", box.root + "/local-rootfs.tar.xz"])
+        #expect(notMeta.status != 0 && notMeta.stderr.contains("has no config"), "\(notMeta.stderr)")
+        #expect(!box.entries().contains("lm2"))
         // An unknown image names what the server has.
         let unknown = try box.run("create", ["-n", "x1", "-t", "download", "--", "-d", "nosuch", "-r", "stable", "--server", lxcServer])
         #expect(unknown.status != 0 && unknown.stderr.contains("has no image nosuch stable"), "\(unknown.stderr)")
