@@ -293,6 +293,31 @@ struct NetworkTests {
         box.expectClean("qv")
     }
 
+    /// veth.mode = router: the host end on no bridge, a host route to the container's address
+    /// through it, so the host reaches the container by routing; l2proxy: proxy entries for the
+    /// container's address on its link while it runs, gone after it stops.
+    @Test func routerModeAndL2Proxy() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let (uplink, _) = try links.vethPair("u")
+        let hostEnd = "vt\(links.tag)rt"
+        try create(box, "rt", ["lxc.net.0.type = veth", "lxc.net.0.veth.mode = router", "lxc.net.0.link = \(uplink)", "lxc.net.0.l2proxy = 1",
+                               "lxc.net.0.flags = up", "lxc.net.0.veth.pair = \(hostEnd)", "lxc.net.0.ipv4.address = 10.217.0.2/32",
+                               "lxc.net.0.ipv4.gateway = dev"])
+        try box.ok("start", ["-n", "rt"])
+        #expect(try links.sh("ip -o link show \(hostEnd)").contains(" master ") == false, "the host end is on no bridge")
+        #expect(try links.sh("ip -4 route show 10.217.0.2").contains("dev \(hostEnd)"))
+        #expect(try links.sh("ip neigh show proxy dev \(uplink)").contains("10.217.0.2"), "l2proxy entry on the link")
+        let ping = try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.217.0.2"])
+        #expect(ping.status == 0, "the host routes to the container: \(ping.stdout)\(ping.stderr)")
+        try box.ok("stop", ["-n", "rt", "-k"])
+        #expect(links.eventually { ((try? links.sh("ip -4 route show 10.217.0.2")) ?? "x").isEmpty }, "the route went with the host end")
+        #expect(try !links.sh("ip neigh show proxy dev \(uplink)").contains("10.217.0.2"), "the l2proxy entry is removed at stop")
+        box.expectClean("rt")
+        let auto = try box.run("start", ["-n", "rt", "-s", "lxc.net.0.ipv4.gateway=auto"])
+        #expect(auto.status != 0 && auto.stderr.contains("lxc.net.0.veth.mode") && auto.stderr.contains("cannot be auto"), "\(auto.stderr)")
+    }
+
     @Test func badNetworkConfigsLeaveNothing() throws {
         let box = try Sandbox()
         let links = TestLinks(box)

@@ -136,7 +136,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.ipv6.address", .ipv6Address, "Network", "IPv6 address with prefix.", list: true),
         ConfigKey("lxc.net.N.ipv6.gateway", .ipv6Gateway, "Network", "IPv6 default gateway, auto or dev."),
         ConfigKey("lxc.net.N.veth.pair", .interfaceName, "Network", "Name of the host end of a veth."),
-        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router routes to it.", default: "bridge", refused: "router mode is not supported yet (bridge only)"),
+        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router leaves it on no bridge, routes each of the container's addresses to it (/32, /128) and answers ARP/NDP there for its gateways.", default: "bridge"),
         ConfigKey("lxc.net.N.veth.ipv4.route", .text, "Network", "Route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge.", refused: "VLANs on the host end are not supported yet"),
@@ -147,7 +147,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.ipvlan.mode", .choice(["l2", "l3", "l3s"]), "Network", "ipvlan mode: l2, l3 or l3s.", default: "l3"),
         ConfigKey("lxc.net.N.ipvlan.isolation", .choice(["bridge", "private", "vepa"]), "Network", "ipvlan isolation: bridge, private or vepa.", default: "bridge"),
         ConfigKey("lxc.net.N.vlan.id", .unsigned, "Network", "VLAN id (0-4094) of a vlan interface, made on link with this id; required for type vlan."),
-        ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the addresses.", default: "0", refused: "proxy ARP/NDP entries are not supported yet"),
+        ConfigKey("lxc.net.N.l2proxy", .boolean, "Network", "1 adds proxy ARP/NDP entries for the container's addresses on link (removed at stop); forwarding (and proxy_ndp for IPv6) on link are the admin's, as in LXC.", default: "0"),
         ConfigKey("lxc.net.N.script.up", .command, "Network", "Program run on the host when the interface is set up.", list: true),
         ConfigKey("lxc.net.N.script.down", .command, "Network", "Program run on the host when the interface is torn down.", list: true),
     ]

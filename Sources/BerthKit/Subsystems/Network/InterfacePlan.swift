@@ -41,6 +41,11 @@ public struct InterfacePlan: Sendable, Equatable {
     /// `ipvlan.mode` (l2 0, l3 1, l3s 2) and `ipvlan.isolation` (bridge 0, private 1, vepa 2).
     public let ipvlanMode: UInt16
     public let ipvlanIsolation: UInt16
+    /// `veth.mode = router`: the host end is on no bridge; the host routes the container's
+    /// addresses to it and answers ARP/NDP for its gateway there.
+    public let router: Bool
+    /// `l2proxy = 1`: the host answers ARP/NDP for the container's addresses on `link`.
+    public let l2proxy: Bool
     /// `veth.n_rxqueues` and `veth.n_txqueues`.
     public let vethRxQueues: UInt32?
     public let vethTxQueues: UInt32?
@@ -164,6 +169,13 @@ public struct InterfacePlan: Sendable, Equatable {
             guard kind == .veth else { throw BerthError(.invalidConfig, "\(key(suffix)): only a veth has queue counts") }
             guard let count = UInt32(text), (1...4096).contains(count) else { throw BerthError(.invalidConfig, "\(key(suffix)): '\(text)' is not a queue count (1-4096)") }
             return count
+        }
+        router = network.value("veth.mode") == "router"
+        if router && kind != .veth { throw BerthError(.invalidConfig, "\(key("veth.mode")): only a veth has a mode") }
+        l2proxy = network.value("l2proxy") == "1"
+        if l2proxy && link == nil { throw BerthError(.invalidConfig, "\(key("l2proxy")): the proxy entries go on lxc.net.\(n).link, which is not set") }
+        if router, ipv4Gateway == .auto || ipv6Gateway == .auto {
+            throw BerthError(.invalidConfig, "\(key("veth.mode")): a router-mode veth has no bridge, so its gateway cannot be auto (give an address or dev)")
         }
         vethRxQueues = try queues("veth.n_rxqueues")
         vethTxQueues = try queues("veth.n_txqueues")

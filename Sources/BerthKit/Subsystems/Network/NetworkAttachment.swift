@@ -17,6 +17,8 @@ final class NetworkAttachment {
     private var netns: FileDescriptor?
     private var hostNetns: FileDescriptor?
     private var hostEnds: [(index: Int32, name: String)] = []
+    /// l2proxy entries made on host interfaces, removed by `detach`.
+    private var proxies: [(family: UInt8, address: [UInt8], index: Int32)] = []
     private var returns: [(inside: String, host: String)] = []
     private var scriptsRun: [(InterfacePlan, String)] = []
 
@@ -50,7 +52,7 @@ final class NetworkAttachment {
                 continue
             case .veth:
                 var bridgeIndex: Int32?
-                if let link = interface.link {
+                if let link = interface.link, !interface.router {
                     if let found = hostLinks.first(where: { $0.name == link }) {
                         guard found.kind == "bridge" || found.kind == "openvswitch" else {
                             throw BerthError(.invalidConfig, "lxc.net.\(n).link: host interface '\(link)' is not a bridge (it is \(found.kind ?? "a plain device")); a veth is attached to a bridge")
@@ -64,10 +66,12 @@ final class NetworkAttachment {
                 }
                 let hostName = try createVeth(interface, host: host, bridge: bridgeIndex)
                 hostNames[n] = hostName
+                let hostEnd = hostEnds[hostEnds.count - 1].index
                 for route in interface.hostRoutes {
                     try host.addRoute(family: route.bytes.count == 4 ? 2 : 10, destination: route.bytes, prefix: UInt8(route.prefix),
-                                      gateway: nil, index: hostEnds[hostEnds.count - 1].index, "lxc.net.\(n).veth route on \(hostName)")
+                                      gateway: nil, index: hostEnd, "lxc.net.\(n).veth route on \(hostName)")
                 }
+                if interface.router { try routeToContainer(interface, host: host, hostEnd: hostEnd, hostName: hostName) }
             case .macvlan:
                 let parent = try hostLink(interface, hostLinks)
                 try host.createMacvlan(name: interface.name, parent: parent.index, mode: interface.macvlanMode, mac: interface.mac,
@@ -97,6 +101,7 @@ final class NetworkAttachment {
                 returns.append((interface.name, device.name))
                 hostNames[n] = device.name
             }
+            if interface.l2proxy { try addL2Proxies(interface, host: host, links: hostLinks) }
             try scripts(interface, "up", hostNames[n] ?? "")
             scriptsRun.append((interface, hostNames[n] ?? ""))
         }
@@ -108,6 +113,32 @@ final class NetworkAttachment {
     private static func missingKernelSupport(_ error: BerthError, _ n: Int, _ type: String, _ feature: String) -> BerthError {
         guard error.errno == .notSupported else { return error }
         return BerthError(.unsupported, "lxc.net.\(n).type = \(type): this kernel has no \(feature), so the interface cannot be made", errno: error.errno)
+    }
+
+    /// Router mode, as LXC's: a host route to each of the container's addresses through the
+    /// host end (the routes go with it), and proxy entries there for the container's gateways,
+    /// so the container reaches them without a bridge.
+    private func routeToContainer(_ interface: InterfacePlan, host: NetworkControl, hostEnd: Int32, hostName: String) throws(BerthError) {
+        let n = interface.index
+        for address in interface.ipv4 + interface.ipv6 {
+            let v4 = address.bytes.count == 4
+            try host.addRoute(family: v4 ? 2 : 10, destination: address.bytes, prefix: v4 ? 32 : 128, gateway: nil, index: hostEnd,
+                              "lxc.net.\(n).veth.mode = router: a route to \(v4 ? IPAddress.formatIPv4(address.bytes) : IPAddress.formatIPv6(address.bytes)) via \(hostName)")
+        }
+        for case .address(let gateway) in [interface.ipv4Gateway, interface.ipv6Gateway].compactMap({ $0 }) {
+            try host.proxyNeighbour(true, family: gateway.count == 4 ? 2 : 10, address: gateway, index: hostEnd, "lxc.net.\(n).veth.mode = router: answering for the gateway on \(hostName)")
+        }
+    }
+
+    /// l2proxy: the host answers ARP/NDP for the container's addresses on `link` (its uplink),
+    /// as LXC does; removed again in `detach` (the link outlives the container).
+    private func addL2Proxies(_ interface: InterfacePlan, host: NetworkControl, links: [NetworkControl.Link]) throws(BerthError) {
+        let parent = try hostLink(interface, links)
+        for address in interface.ipv4 + interface.ipv6 {
+            let family: UInt8 = address.bytes.count == 4 ? 2 : 10
+            try host.proxyNeighbour(true, family: family, address: address.bytes, index: parent.index, "lxc.net.\(interface.index).l2proxy on \(parent.name)")
+            proxies.append((family, address.bytes, parent.index))
+        }
     }
 
     /// The host's interface `lxc.net.N.link` names, or an error naming the key.
@@ -240,6 +271,12 @@ final class NetworkAttachment {
             }
         }
         returns = []
+        if !proxies.isEmpty, let host = try? NetworkControl.host() {
+            for proxy in proxies {
+                do throws(BerthError) { try host.proxyNeighbour(false, family: proxy.family, address: proxy.address, index: proxy.index, "removing an l2proxy entry") } catch { problems.append(error.message) }
+            }
+        }
+        proxies = []
         netns?.closeQuietly()
         hostNetns?.closeQuietly()
         netns = nil

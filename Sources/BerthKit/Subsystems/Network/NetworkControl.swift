@@ -148,6 +148,18 @@ struct NetworkControl {
         try socket.perform(message, what)
     }
 
+    // MARK: neighbours
+
+    /// A proxy neighbour entry (`ip neigh add proxy ADDRESS dev INDEX`): the host answers ARP or
+    /// NDP for `address` on that interface. `add` false removes it.
+    func proxyNeighbour(_ add: Bool, family: UInt8, address: [UInt8], index: Int32, _ what: String) throws(BerthError) {
+        let flags = add ? NetlinkMessage.create | NetlinkMessage.replace | NetlinkMessage.acknowledge : NetlinkMessage.acknowledge
+        var message = NetlinkMessage(type: add ? NetlinkMessage.newNeighbour : NetlinkMessage.deleteNeighbour, flags: flags)
+        message.appendNeighbourHeader(family: family, index: index, flags: 0x08)  // NTF_PROXY
+        message.append(1, bytes: address)  // NDA_DST
+        try socket.perform(message, what)
+    }
+
     // MARK: addresses and routes
 
     /// Adds an address. IPv6 addresses skip duplicate address detection (they are assigned
