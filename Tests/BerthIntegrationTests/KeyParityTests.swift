@@ -216,13 +216,41 @@ struct KeyParityTests {
         box.expectClean("sn")
     }
 
+    /// lxc.log.file at lxc.log.level: the monitor's lines of the container (start, init's pid,
+    /// states, how init ended); berth-start -o/-l write the same log to their file instead.
+    @Test func containerLogHasTheMonitorsLines() throws {
+        let box = try Sandbox.withBusybox("lg")
+        let log = box.root + "/lg.log"
+        try box.sh("printf 'lxc.log.file = \(log)\\nlxc.log.level = info\\n' >> '\(box.lxcpath)/lg/config'")
+        try box.ok("start", ["-n", "lg"])
+        try box.ok("stop", ["-n", "lg", "-k"])
+        box.expectClean("lg")
+        let text = box.text(log) ?? ""
+        for fragment in ["berth-monitor lg INFO starting", "berth-monitor lg INFO running: init is pid", "berth-monitor lg NOTICE state RUNNING",
+                         "berth-monitor lg INFO init (pid", "was killed by signal 9", "berth-monitor lg NOTICE state STOPPED"] {
+            #expect(text.contains(fragment), "\(fragment) in:\n\(text)")
+        }
+        // A failing start says why in the log, at the default level (error) too.
+        try box.sh("printf 'lxc.log.level = error\\n' >> '\(box.lxcpath)/lg/config'")
+        _ = try box.run("start", ["-n", "lg", "-s", "lxc.init.cmd=/no/such/init"])
+        #expect((box.text(log) ?? "").contains("berth-monitor lg ERROR start failed:"), "\(box.text(log) ?? "")")
+        // -o and -l: the same lines in the tool's file, lxc.log.file untouched.
+        let before = box.text(log)
+        let other = box.root + "/other.log"
+        try box.ok("start", ["-n", "lg", "-o", other, "-l", "notice"])
+        try box.ok("stop", ["-n", "lg", "-k"])
+        #expect((box.text(other) ?? "").contains("berth-monitor lg NOTICE state RUNNING") && !(box.text(other) ?? "").contains(" INFO "), "\(box.text(other) ?? "")")
+        #expect(box.text(log) == before)
+        box.expectClean("lg")
+    }
+
     /// Keys Berth cannot honour yet fail the start and the create, each named with its line;
     /// set to their defaults they ask for nothing and pass.
     @Test func unhonouredKeysAreRefusedNamingThem() throws {
         let box = try Sandbox.withBusybox("r")
         let config = box.lxcpath + "/r/config"
         let kept = box.text(config) ?? ""
-        for (line, key) in [("lxc.log.file = /tmp/x.log", "lxc.log.file"),
+        for (line, key) in [("lxc.log.syslog = daemon", "lxc.log.syslog"),
                             ("lxc.seccomp.notify.proxy = unix:/x", "lxc.seccomp.notify.proxy"), ("lxc.rootfs.mount = /mnt", "lxc.rootfs.mount"),
                             ("lxc.cgroup.relative = 1", "lxc.cgroup.relative"), ("lxc.apparmor.allow_nesting = 1", "lxc.apparmor.allow_nesting"),
                             ("lxc.sysctl.vm.swappiness = 10", "lxc.sysctl.vm.swappiness"), ("lxc.arch = arm64", "lxc.arch"),

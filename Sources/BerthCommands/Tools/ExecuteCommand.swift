@@ -52,8 +52,11 @@ public struct ExecuteCommand: BerthTool {
         let target = Container(lxcpath: context.lxcpath, name: name)
         // -u, -g and --share-* are the config keys they stand for, set after the config's own.
         let identity = (uid.map { ["lxc.init.uid=\($0)"] } ?? []) + (gid.map { ["lxc.init.gid=\($0)"] } ?? [])
-        let starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: daemon ? .executeDetached : .execute,
+        var starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: daemon ? .executeDetached : .execute,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
+        // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).
+        starter.logFile = common.logfile.map(Path.absolute)
+        starter.logLevel = common.logpriority.flatMap(ContainerLog.Level.init)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }
     }

@@ -63,8 +63,11 @@ public struct StartCommand: BerthTool {
         let mode: ContainerStarter.Mode = foreground ? .foreground : .daemon(pidfile: pidfile.map(Path.absolute))
         // -L and --share-* are the config keys they stand for, set after the config's own.
         let extra = consoleLog.map { ["lxc.console.logfile=\(Path.absolute($0))"] } ?? []
-        let starter = ContainerStarter(container: target, defines: defines + extra + shared.defines, initArguments: initArguments, mode: mode,
+        var starter = ContainerStarter(container: target, defines: defines + extra + shared.defines, initArguments: initArguments, mode: mode,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
+        // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).
+        starter.logFile = common.logfile.map(Path.absolute)
+        starter.logLevel = common.logpriority.flatMap(ContainerLog.Level.init)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }
     }

@@ -26,6 +26,10 @@ public struct ContainerStarter {
     public var log: (String) -> Void = { _ in }
     /// The bridge a start creates when a veth names it and it is missing (berth.conf).
     public let managedBridge: ManagedBridge?
+    /// berth-start -o and -l: the container's log (its monitor's lines) goes here, at this
+    /// level, instead of lxc.log.file at lxc.log.level.
+    public var logFile: String?
+    public var logLevel: ContainerLog.Level?
 
     public init(container: Container, defines: [String] = [], initArguments: [String] = [], mode: Mode, extraConfig: String? = nil,
                 managedBridge: ManagedBridge? = nil) {
@@ -67,6 +71,8 @@ public struct ContainerStarter {
         switch mode {
         case .foreground, .execute:
             var options = Monitor.Options()
+            options.logFile = logFile
+            options.logLevel = logLevel
             options.foregroundConsole = !isExecute
             options.inheritStdio = isExecute
             options.log = warn
@@ -108,6 +114,8 @@ public struct ContainerStarter {
             FileDescriptor.closeAll(except: [report.write])
             try? CurrentProcess.changeDirectory("/")
             var options = Monitor.Options()
+            options.logFile = logFile
+            options.logLevel = logLevel
             options.report = report.write
             do throws(BerthError) {
                 let lock = try ContainerLock.acquire(paths, timeout: 30)

@@ -118,8 +118,8 @@ public enum ConfigKeyTable {
     ]
 
     static let logging: [ConfigKey] = [
-        ConfigKey("lxc.log.file", .path, "Logging", "Log file of the container's commands.", refused: "a per-container log file is not supported yet (the tools take -o/-l)"),
-        ConfigKey("lxc.log.level", .logLevel, "Logging", "Log level.", default: "error", refused: "a per-container log level is not supported yet (the tools take -o/-l)"),
+        ConfigKey("lxc.log.file", .path, "Logging", "The container's log: its monitor's lines (the start, init's pid, state changes, how init ended, every later problem), appended; berth-start -o overrides it."),
+        ConfigKey("lxc.log.level", .logLevel, "Logging", "The least level lxc.log.file records (trace ... fatal, or 0-8); berth-start -l overrides it.", default: "error"),
         ConfigKey("lxc.log.syslog", .text, "Logging", "Syslog facility to log to.", refused: "logging to syslog is not supported yet"),
     ]
 

@@ -19,6 +19,9 @@ public final class Monitor {
         public var inheritStdio = false
         /// Messages after the first boot (a failed reboot) go here.
         public var log: (String) -> Void = { _ in }
+        /// berth-start -o and -l: the container's log here, over lxc.log.file and lxc.log.level.
+        public var logFile: String?
+        public var logLevel: ContainerLog.Level?
 
         public init() {}
     }
@@ -37,6 +40,8 @@ public final class Monitor {
     var ttys: [ConsolePort] = []
     var ring: ConsoleRing
     var consoleLog: ConsoleLog?
+    /// The container's log (lxc.log.file, or berth-start -o), nil when it has none.
+    var containerLog: ContainerLog?
     var watchers: [FileDescriptor] = []
     /// Connections holding the container frozen (`hold`); it thaws when the last one closes,
     /// unless it was frozen before the first hold.
@@ -93,6 +98,14 @@ public final class Monitor {
         }
 
         do throws(BerthError) {
+            if let file = options.logFile ?? plan.logFile {
+                do throws(BerthError) {
+                    containerLog = try ContainerLog(path: file, level: options.logLevel ?? plan.logLevel, name: plan.name)
+                } catch {
+                    throw BerthError(error.code, "\(options.logFile == nil ? "lxc.log.file" : "-o"): \(error.message)", errno: error.errno)
+                }
+                containerLog?.write(.info, "starting (lxcpath \(plan.lxcpath), monitor pid \(CurrentProcess.id))")
+            }
             if let file = plan.consoleLogfile {
                 do throws(BerthError) {
                     consoleLog = try ConsoleLog(path: file, limit: plan.consoleLogLimit, rotate: plan.consoleLogRotate)
@@ -104,15 +117,17 @@ public final class Monitor {
             // The monitor's own cgroup before booting: what it does for the container is
             // accounted apart. Not fatal: the monitor can work from the caller's cgroup.
             do throws(BerthError) { if !plan.cgroupless { try monitorCgroup.enter() } } catch {
-                options.log("berth monitor: running in the caller's cgroup: \(error.message)")
+                logProblem("berth monitor: running in the caller's cgroup: \(error.message)")
             }
             try boot()
         } catch {
             failure = error.message
+            containerLog?.write(.error, "start failed: \(error.message)")
             report("ABORTING \(error.message)")
             finish()
             return 1
         }
+        containerLog?.write(.info, "running: init is pid \(initPID)")
         report("RUNNING \(initPID)")
         // The boot's allocations (config, plan, netlink buffers) are freed by now: their pages
         // go back to the host rather than staying with the monitor for the container's life.
@@ -123,6 +138,12 @@ public final class Monitor {
         return 0
     }
 
+    /// A problem after the first boot: in the container's log and for the caller.
+    func logProblem(_ message: String) {
+        containerLog?.write(.warn, message)
+        options.log(message)
+    }
+
     func report(_ line: String) {
         guard let fd = options.report else { return }
         fd.writeFully(line + "\n")
@@ -130,6 +151,7 @@ public final class Monitor {
     }
 
     func setState(_ new: ContainerState) {
+        if new != state { containerLog?.write(.notice, "state \(new.rawValue)") }
         state = new
         var alive: [FileDescriptor] = []
         // A watcher that does not read its state lines is dropped, never waited for.
@@ -272,14 +294,15 @@ public final class Monitor {
         // reboot(2) inside a pid namespace ends its init with SIGHUP.
         let rebooted = ChildProcess.Termination(waitStatus: initStatus) == .signaled(SIGHUP)
         let reboot = !stopRequested && (rebooted || rebootRequested)
+        containerLog?.write(.info, "init (pid \(initPID)) \(ChildProcess.Termination(waitStatus: initStatus).description)\(reboot ? "; rebooting" : "")")
         setState(.stopping)
         let target = reboot ? "reboot" : "stop"
         let hooks = HookRunner(plan: plan)
-        do throws(BerthError) { try hooks.run(.stop, extra: ["LXC_TARGET=\(target)"]) } catch { options.log(error.message) }
+        do throws(BerthError) { try hooks.run(.stop, extra: ["LXC_TARGET=\(target)"]) } catch { logProblem(error.message) }
         teardown()
         var postStopFailed = false
         do throws(BerthError) { try hooks.run(.postStop, extra: ["LXC_TARGET=\(target)"]) } catch {
-            options.log(error.message)
+            logProblem(error.message)
             postStopFailed = true  // as LXC: a failing post-stop hook turns a reboot into a stop
         }
         guard reboot && !postStopFailed else { return true }
@@ -287,7 +310,7 @@ public final class Monitor {
             try boot()
             return false
         } catch {
-            options.log("reboot of \(plan.name) failed: \(error.message)")
+            logProblem("reboot of \(plan.name) failed: \(error.message)")
             return true
         }
     }
@@ -303,8 +326,8 @@ public final class Monitor {
         initPidfd = nil
         initPID = 0
         // Phys devices go back to the host while the namespace is still held open.
-        for problem in network?.detach() ?? [] { options.log(problem) }
-        do throws(BerthError) { try cgroup.remove() } catch { options.log(error.message) }
+        for problem in network?.detach() ?? [] { logProblem(problem) }
+        do throws(BerthError) { try cgroup.remove() } catch { logProblem(error.message) }
     }
 
     /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
@@ -325,7 +348,7 @@ public final class Monitor {
             do throws(BerthError) {
                 try ContainerDestroyer().destroy(Container(lxcpath: plan.lxcpath, name: name), force: false, withSnapshots: true)
             } catch {
-                options.log("destroying the ephemeral container \(plan.name): \(error.message)")
+                logProblem("destroying the ephemeral container \(plan.name): \(error.message)")
             }
         }
         for waiter in stopWaiters { waiter.closeQuietly() }

@@ -69,6 +69,10 @@ public struct StartPlan: Sendable {
     public let timeOffsets: TimeOffsets?
     /// `lxc.monitor.unshare`: the monitor runs (and runs the hooks) in its own mount namespace.
     public let monitorUnshare: Bool
+    /// `lxc.log.file` and `lxc.log.level` (berth-start's -o and -l override them): the
+    /// monitor's log of this container; nil for none.
+    public let logFile: String?
+    public let logLevel: ContainerLog.Level
     /// Limits, /proc and sysctl writes, groups, keyring, personality and rootfs flags of init.
     public let process: ProcessSettings
     /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
@@ -180,6 +184,15 @@ public struct StartPlan: Sendable {
         ephemeral = config.boolean("lxc.ephemeral")
         timeOffsets = try TimeOffsets.parse(config, origin: origin)
         monitorUnshare = config.boolean("lxc.monitor.unshare")
+        logFile = config.value("lxc.log.file").flatMap { $0.isEmpty ? nil : $0 }
+        let levelText = config.value("lxc.log.level") ?? "error"
+        guard let level = ContainerLog.Level(levelText) else {
+            throw BerthError(.invalidConfig, "\(origin("lxc.log.level")): unknown log level '\(levelText)'")
+        }
+        logLevel = level
+        if let logFile, !logFile.hasPrefix("/") {
+            throw BerthError(.invalidConfig, "\(origin("lxc.log.file")): '\(logFile)' is not an absolute path")
+        }
         // The offsets are set by the monitor on a time namespace it makes before the clone
         // (a namespace a process is in already cannot take them), so clone makes none.
         if timeOffsets != nil { namespaces.remove(.time) }
