@@ -52,7 +52,9 @@ install: build
 	for tool in $$($(RELEASE_BIN) --list-tools); do \
 		ln -sfn berth $(DESTDIR)$(BINDIR)/$$tool || exit 1; \
 	done
-	install -m 0755 templates/* $(DESTDIR)$(DATADIR)/templates/
+	install -m 0755 templates/berth-* $(DESTDIR)$(DATADIR)/templates/
+	@# Sourced by the templates, not run: no execute bit.
+	install -m 0644 templates/image-meta.sh $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(DATADIR)/examples/cron.d

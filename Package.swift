@@ -8,7 +8,7 @@ let tools = [
     "berth-create", "berth-destroy", "berth-ls", "berth-info", "berth-checkconfig",
     "berth-start", "berth-stop", "berth-attach", "berth-console", "berth-wait", "berth-execute",
     "berth-freeze", "berth-unfreeze", "berth-cgroup", "berth-top", "berth-copy", "berth-clone",
-    "berth-snapshot", "berth-autostart", "berth-update-config", "berth-config", "berth-monitor", "berth-unshare", "berth-usernsexec", "berth-net", "berth-export", "berth-diff",
+    "berth-snapshot", "berth-autostart", "berth-update-config", "berth-config", "berth-monitor", "berth-unshare", "berth-usernsexec", "berth-net", "berth-export", "berth-diff", "berth-device",
 ]
 
 let package = Package(

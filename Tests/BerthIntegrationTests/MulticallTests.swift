@@ -11,7 +11,7 @@ struct MulticallTests {
         let box = try Sandbox()
         let listed = try box.run(executable: berth, ["--list-tools"])
         #expect(listed.status == 0)
-        #expect(listed.stdout == "berth-create\nberth-destroy\nberth-ls\nberth-info\nberth-checkconfig\nberth-start\nberth-stop\nberth-attach\nberth-console\nberth-wait\nberth-execute\nberth-freeze\nberth-unfreeze\nberth-cgroup\nberth-top\nberth-copy\nberth-clone\nberth-snapshot\nberth-autostart\nberth-update-config\nberth-config\nberth-monitor\nberth-unshare\nberth-usernsexec\nberth-net\nberth-export\nberth-diff\n")
+        #expect(listed.stdout == "berth-create\nberth-destroy\nberth-ls\nberth-info\nberth-checkconfig\nberth-start\nberth-stop\nberth-attach\nberth-console\nberth-wait\nberth-execute\nberth-freeze\nberth-unfreeze\nberth-cgroup\nberth-top\nberth-copy\nberth-clone\nberth-snapshot\nberth-autostart\nberth-update-config\nberth-config\nberth-monitor\nberth-unshare\nberth-usernsexec\nberth-net\nberth-export\nberth-diff\nberth-device\n")
         let help = try box.run(executable: berth, ["--help"])
         #expect(help.status == 0 && help.stdout.contains("berth-create        Create a container from a template."))
     }

@@ -318,6 +318,45 @@ struct NetworkTests {
         #expect(auto.status != 0 && auto.stderr.contains("lxc.net.0.veth.mode") && auto.stderr.contains("cannot be auto"), "\(auto.stderr)")
     }
 
+    /// berth-device, as lxc-device: a host device node and a host interface given to a running
+    /// container and taken back; an unprivileged or stopped container is refused.
+    @Test func deviceAddsAndTakesBackNodesAndInterfaces() throws {
+        let box = try Sandbox.withBusybox("dv")
+        let links = TestLinks(box)
+        let (a, _) = try links.vethPair("d")
+        // A deny-all device list with what busybox needs, so the new node's rule shows.
+        let rules = ["a", "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm"]
+        let lines = rules.enumerated().map { $0.offset == 0 ? "lxc.cgroup.devices.deny = a" : "lxc.cgroup.devices.allow = \($0.element)" }
+        try box.sh("printf '%s\\n' \(lines.map { "'\($0)'" }.joined(separator: " ")) >> '\(box.lxcpath)/dv/config'")
+        try box.ok("start", ["-n", "dv"])
+        // A device node: allowed in the devices cgroup and made in the container's /dev.
+        try box.ok("device", ["-n", "dv", "add", "/dev/fuse"])
+        #expect(try attach(box, "dv", "[ -c /dev/fuse ] && echo made").stdout == "made\n")
+        let devices = PayloadCgroup(name: "dv", lxcpath: box.lxcpath).directory(for: "devices").map { $0 + "/devices.list" }
+        if let devices, let list = box.text(devices) { #expect(list.contains("c 10:229 rwm"), "\(list)") }
+        try box.ok("device", ["-n", "dv", "del", "/dev/fuse"])
+        if let devices, let list = box.text(devices) { #expect(!list.contains("c 10:229 rwm"), "denied again: \(list)") }
+        #expect(try attach(box, "dv", "[ -e /dev/fuse ] || echo gone").stdout == "gone\n")
+        // An interface: into the container under a new name, and back under its own.
+        try box.ok("device", ["dv", "add", a, "eth7"])
+        #expect(try attach(box, "dv", "ls /sys/class/net").stdout.contains("eth7"))
+        #expect(try !links.names().contains(a))
+        try box.ok("device", ["-n", "dv", "del", "eth7", a])
+        #expect(try links.names().contains(a), "given back to the host as \(a)")
+        let missing = try box.run("device", ["-n", "dv", "add", "nosuchif0"])
+        #expect(missing.status != 0 && missing.stderr.contains("the host has no interface nosuchif0"), "\(missing.stderr)")
+        try box.ok("stop", ["-n", "dv", "-k"])
+        let stopped = try box.run("device", ["-n", "dv", "add", "/dev/fuse"])
+        #expect(stopped.status != 0 && stopped.stderr.contains("not running"), "\(stopped.stderr)")
+        try box.ok("create", ["-n", "dvu", "-t", "busybox", "--unprivileged"])
+        try box.ok("start", ["-n", "dvu"])
+        let unprivileged = try box.run("device", ["-n", "dvu", "add", "/dev/fuse"])
+        #expect(unprivileged.status != 0 && unprivileged.stderr.contains("unprivileged"), "\(unprivileged.stderr)")
+        try box.ok("stop", ["-n", "dvu", "-k"])
+        box.expectClean("dv")
+        box.expectClean("dvu")
+    }
+
     @Test func badNetworkConfigsLeaveNothing() throws {
         let box = try Sandbox()
         let links = TestLinks(box)

@@ -178,3 +178,23 @@ extension ParityOptionsTests {
         #expect(try box.run("usernsexec", ["-m", "b:0:300000:65536", "--", "/bin/sh", "-c", "exit 3"], lxcpath: false).status == 3)
     }
 }
+/// berth-start -c (lxc.console.path): the console attached to a host file.
+@Suite(.enabled(if: isRoot, "needs root"), .serialized)
+struct ConsolePathTests {
+    @Test func startConsoleOptionAttachesTheConsoleToAFile() throws {
+        let box = try Sandbox.withBusybox("cp")
+        let file = box.root + "/console.out"
+        try box.ok("start", ["-n", "cp", "-c", file])
+        var text = ""
+        for _ in 0..<200 {
+            text = box.text(file) ?? ""
+            if text.contains("Please press Enter") { break }
+            usleep(20_000)
+        }
+        #expect(text.contains("Please press Enter to activate this console"), "busybox init's console line in the file: \(text)")
+        try box.ok("stop", ["-n", "cp", "-k"])
+        let relative = try box.run("start", ["-n", "cp", "-s", "lxc.console.path=relative/file"])
+        #expect(relative.status != 0 && relative.stderr.contains("lxc.console.path") && relative.stderr.contains("not an absolute path"), "\(relative.stderr)")
+        box.expectClean("cp")
+    }
+}

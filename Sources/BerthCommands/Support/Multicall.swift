@@ -12,7 +12,7 @@ public enum Multicall {
         CheckConfigCommand.self, StartCommand.self, StopCommand.self, AttachCommand.self,
         ConsoleCommand.self, WaitCommand.self, ExecuteCommand.self, FreezeCommand.self,
         UnfreezeCommand.self, CgroupCommand.self, TopCommand.self, CopyCommand.self, CloneCommand.self,
-        SnapshotCommand.self, AutostartCommand.self, UpdateConfigCommand.self, ConfigCommand.self, MonitorCommand.self, UnshareCommand.self, UsernsexecCommand.self, NetCommand.self, ExportCommand.self, DiffCommand.self,
+        SnapshotCommand.self, AutostartCommand.self, UpdateConfigCommand.self, ConfigCommand.self, MonitorCommand.self, UnshareCommand.self, UsernsexecCommand.self, NetCommand.self, ExportCommand.self, DiffCommand.self, DeviceCommand.self,
     ]
 
     /// The tool a name selects: `berth-ls` or `ls`.

@@ -19,6 +19,7 @@ public struct StartCommand: BerthTool {
             .value("f", "rcfile", "FILE", "Use this config file instead of the container's."),
             .value("s", "define", "KEY=VALUE", "Set KEY=VALUE for this start (repeatable)."),
             .value("p", "pidfile", "FILE", "Write the monitor's pid to this file."),
+            .value("c", "console", "FILE", "Attach the console to this host file or device (lxc.console.path): its output goes there, and a terminal's input comes from it."),
             .value("L", "console-log", "FILE", "Log the console to this file (lxc.console.logfile)."),
             .flag("C", "close-all-fds", "Accepted as lxc-start takes it: Berth always closes every descriptor the caller had open before the container starts."),
         ] + StartOptions.specs + CommonOptions.specs,
@@ -32,6 +33,7 @@ public struct StartCommand: BerthTool {
     var defines: [String]
     var pidfile: String?
     var consoleLog: String?
+    var consolePath: String?
     let shared: StartOptions
     let common: CommonOptions
     var positionalName: String?
@@ -45,6 +47,7 @@ public struct StartCommand: BerthTool {
         defines = arguments.values("define")
         pidfile = arguments.value("pidfile")
         consoleLog = arguments.value("console-log")
+        consolePath = arguments.value("console")
         shared = StartOptions(arguments)
         common = try CommonOptions(arguments)
         positionalName = arguments.positionals.first
@@ -62,7 +65,8 @@ public struct StartCommand: BerthTool {
         let target = Container(lxcpath: context.lxcpath, name: name)
         let mode: ContainerStarter.Mode = foreground ? .foreground : .daemon(pidfile: pidfile.map(Path.absolute))
         // -L and --share-* are the config keys they stand for, set after the config's own.
-        let extra = consoleLog.map { ["lxc.console.logfile=\(Path.absolute($0))"] } ?? []
+        let extra = (consoleLog.map { ["lxc.console.logfile=\(Path.absolute($0))"] } ?? [])
+            + (consolePath.map { ["lxc.console.path=\(Path.absolute($0))"] } ?? [])
         var starter = ContainerStarter(container: target, defines: defines + extra + shared.defines, initArguments: initArguments, mode: mode,
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).

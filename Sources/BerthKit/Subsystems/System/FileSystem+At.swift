@@ -59,6 +59,10 @@ extension FileSystem {
 }
 
 extension FileSystem {
+    /// The major and minor numbers of a device number, in glibc's makedev() layout.
+    static func major(_ device: dev_t) -> UInt64 { (UInt64(device) >> 8 & 0xfff) | (UInt64(device) >> 32 & ~UInt64(0xfff)) }
+    static func minor(_ device: dev_t) -> UInt64 { (UInt64(device) & 0xff) | (UInt64(device) >> 12 & ~UInt64(0xff)) }
+
     /// mknodat(2) of a node like the one `st` describes (device, fifo, socket), its device number kept.
     static func makeNode(_ name: String, in directory: FileDescriptor, like st: stat) -> Errno? {
         mknodat(directory.rawValue, name, st.st_mode, st.st_rdev) == 0 ? nil : currentErrno

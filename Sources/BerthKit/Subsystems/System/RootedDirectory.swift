@@ -61,6 +61,22 @@ struct RootedDirectory {
         return String(decoding: fd.readToEnd(), as: UTF8.self)
     }
 
+    /// mknodat of `relative` like the node `st` describes (its type, mode and device number),
+    /// in its parent opened inside the tree; one that is there already is an error naming it.
+    func makeNode(_ relative: String, like st: stat) throws(BerthError) {
+        guard let (dir, name) = try parent(of: relative) else { throw BerthError(.notFound, "\(display(Path.parent(relative))) does not exist") }
+        defer { Glibc.close(dir) }
+        try syscall("mknod", display(relative)) { mknodat(dir, name, st.st_mode, st.st_rdev) }
+    }
+
+    /// unlinkat of `relative` (not a directory) in its parent opened inside the tree; a missing
+    /// one is an error naming it.
+    func removeFile(_ relative: String) throws(BerthError) {
+        guard let (dir, name) = try parent(of: relative) else { throw BerthError(.notFound, "\(display(relative)) does not exist") }
+        defer { Glibc.close(dir) }
+        try syscall("unlink", display(relative)) { unlinkat(dir, name, 0) }
+    }
+
     /// True when `relative` is a regular file (or a symlink to one inside the tree).
     func isFile(_ relative: String) throws(BerthError) -> Bool {
         try status(relative).map { FileSystem.kind(of: $0.st_mode) == .file } ?? false

@@ -9,6 +9,7 @@ extension Monitor {
             ring.append(bytes)
             consoleLog?.append(bytes)
             if options.foregroundConsole { _ = FileDescriptor.standardOutput.writeFully(bytes) }
+            if let consoleDevice { _ = consoleDevice.writeFully(bytes) }
         }
         // Queued for the client: one that stopped reading (a SIGSTOPped berth-console) is
         // dropped once it is a bounded amount behind, so the monitor never waits for it.

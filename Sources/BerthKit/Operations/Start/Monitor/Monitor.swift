@@ -40,6 +40,8 @@ public final class Monitor {
     var ttys: [ConsolePort] = []
     var ring: ConsoleRing
     var consoleLog: ConsoleLog?
+    /// lxc.console.path's file or device, open: the console's output is copied to it.
+    var consoleDevice: FileDescriptor?
     /// The container's log (lxc.log.file, or berth-start -o), nil when it has none.
     var containerLog: ContainerLog?
     var watchers: [FileDescriptor] = []
@@ -105,6 +107,15 @@ public final class Monitor {
                     throw BerthError(error.code, "\(options.logFile == nil ? "lxc.log.file" : "-o"): \(error.message)", errno: error.errno)
                 }
                 containerLog?.write(.info, "starting (lxcpath \(plan.lxcpath), monitor pid \(CurrentProcess.id))")
+            }
+            if let path = plan.consolePath, !options.inheritStdio {
+                // A device (a host tty) is attached both ways; a regular file takes the output,
+                // appended (made 0600 if missing, as LXC does).
+                let fd = try FileSystem.open(path, O_RDWR | O_NOCTTY | O_APPEND | O_CREAT | O_NONBLOCK, mode: 0o600, display: "lxc.console.path \(path)")
+                consoleDevice = fd
+                if let st = try? FileSystem.status(of: fd, display: path), st.st_mode & S_IFMT == S_IFCHR, foregroundInput == nil {
+                    foregroundInput = fd
+                }
             }
             if let file = plan.consoleLogfile {
                 do throws(BerthError) {

@@ -34,6 +34,8 @@ public struct StartPlan: Sendable {
     /// /dev/console a bind of DIR/console (LXC's layout).
     public let ttyDirectory: String?
     public let ptyMax: Int
+    /// `lxc.console.path` naming a host file or device: the console is attached to it.
+    public let consolePath: String?
     /// False with `lxc.console.path = none`: init's stdio is /dev/null.
     public let hasConsole: Bool
     public let consoleLogfile: String?
@@ -261,6 +263,16 @@ public struct StartPlan: Sendable {
         }
         ptyMax = Int(try config.unsigned("lxc.pty.max"))
         hasConsole = config.value("lxc.console.path") != "none"
+        // lxc.console.path = a host file or device (berth-start -c): the console's output goes
+        // there too, and a terminal's input comes from it.
+        if let path = config.value("lxc.console.path"), path != "none", !path.isEmpty {
+            guard path.hasPrefix("/") else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.console.path")): '\(path)' is not an absolute path (or none)")
+            }
+            consolePath = path
+        } else {
+            consolePath = nil
+        }
         consoleLogfile = config.value("lxc.console.logfile")
         // Bounded by default (the key table's 1M): the container writes its console, and a
         // container printing in a loop would otherwise fill the host's disk (541 MB in 10 s).

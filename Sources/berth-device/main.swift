@@ -1,0 +1,3 @@
+import BerthCommands
+
+DeviceCommand.runAsTool(Array(CommandLine.arguments.dropFirst()))
