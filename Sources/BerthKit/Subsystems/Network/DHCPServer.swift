@@ -111,21 +111,12 @@ struct DHCPServer {
     /// its name alone (a lease under that name); and `ADDRESS NAME` for the DNS of the static
     /// ones. Unchanged files are not rewritten; a changed entry makes dnsmasq reload.
     func register(name: String, entries: [(mac: [UInt8]?, address: [UInt8]?)]) throws(BerthError) {
-        var dhcpLines: [String] = [], hostLines: [String] = []
-        for entry in entries {
-            if let mac = entry.mac {
-                dhcpLines.append(entry.address.map { "\(MACAddress.format(mac)),\(IPAddress.formatIPv4($0)),\(name)" } ?? "\(MACAddress.format(mac)),\(name)")
-            }
-            if let address = entry.address { hostLines.append("\(IPAddress.formatIPv4(address)) \(name)") }
-        }
         var changed = false
-        for (directory, lines) in [(dhcpHostsDirectory, dhcpLines), (hostsDirectory, hostLines)] {
-            let path = Path.join(directory, name)
-            let text = lines.isEmpty ? nil : lines.joined(separator: "\n") + "\n"
+        for (path, text) in files(name: name, entries: entries) {
             let old = try? FileSystem.readText(path)
             guard old != text else { continue }
             if let text {
-                try FileSystem.makeDirectories(directory)
+                try FileSystem.makeDirectories(Path.parent(path))
                 try FileSystem.writeAtomically(path, text: text, mode: 0o644)
             } else {
                 try? FileSystem.removeFile(path)
@@ -133,6 +124,26 @@ struct DHCPServer {
             if old != nil { changed = true }
         }
         if changed { reload() }
+    }
+
+    /// The two files that describe container `name` to the server, with their text (nil: the
+    /// file should not exist).
+    func files(name: String, entries: [(mac: [UInt8]?, address: [UInt8]?)]) -> [(path: String, text: String?)] {
+        var dhcpLines: [String] = [], hostLines: [String] = []
+        for entry in entries {
+            if let mac = entry.mac {
+                dhcpLines.append(entry.address.map { "\(MACAddress.format(mac)),\(IPAddress.formatIPv4($0)),\(name)" } ?? "\(MACAddress.format(mac)),\(name)")
+            }
+            if let address = entry.address { hostLines.append("\(IPAddress.formatIPv4(address)) \(name)") }
+        }
+        return [(dhcpHostsDirectory, dhcpLines), (hostsDirectory, hostLines)].map { directory, lines in
+            (Path.join(directory, name), lines.isEmpty ? nil : lines.joined(separator: "\n") + "\n")
+        }
+    }
+
+    /// True when the server already knows container `name` as `entries` describe it.
+    func isRegistered(name: String, entries: [(mac: [UInt8]?, address: [UInt8]?)]) -> Bool {
+        files(name: name, entries: entries).allSatisfy { (try? FileSystem.readText($0.path)) == $0.text }
     }
 
     /// Forgets container `name` (berth-destroy): its reservation and its name.

@@ -86,9 +86,18 @@ public struct ManagedNetwork {
     func prepareStart(name: String, interfaces: [InterfacePlan], warn: (String) -> Void) throws(BerthError) {
         let mine = interfaces.filter { $0.kind == .veth && $0.link == bridge.name }
         guard !mine.isEmpty, CurrentProcess.isRoot else { return }
+        let entries = mine.map { interface in
+            (interface.mac, interface.ipv4.first { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0.bytes) }?.bytes)
+        }
+        let host = try NetworkControl.host()
+        // Most starts find everything in place: then nothing is changed, and parallel starts
+        // do not queue on the lock.
+        if try host.link(named: bridge.name) != nil,
+           !bridge.dhcp || (server.runningPID() != nil && server.isRegistered(name: name, entries: entries)) {
+            return
+        }
         let held = try lock()
         defer { held.release() }
-        let host = try NetworkControl.host()
         let existed = try host.link(named: bridge.name) != nil
         if !existed {
             _ = try bridge.ensure(host)
@@ -97,9 +106,7 @@ public struct ManagedNetwork {
         guard bridge.dhcp else { return }
         try startServer(restart: !existed, warn: warn)
         guard DHCPServer.program() != nil else { return }
-        try server.register(name: name, entries: mine.map { interface in
-            (interface.mac, interface.ipv4.first { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0.bytes) }?.bytes)
-        })
+        try server.register(name: name, entries: entries)
     }
 
     /// berth-create and berth-copy: a new container's static addresses on the bridge are
