@@ -54,8 +54,8 @@ public struct ContainerExporter {
         }
         let config = try ConfigLoader.load(configFile)
         guard let rootfs = config.rootfs else { throw BerthError(.invalidConfig, "\(configFile) sets no lxc.rootfs.path") }
-        if request.oci { guard Self.program("umoci") != nil else { throw BerthError(.notFound, "--oci needs umoci (apt-get install umoci)") } }
-        for tool in ["tar", "xz", "sha256sum"] where Self.program(tool) == nil {
+        if request.oci { guard FileSystem.program("umoci") != nil else { throw BerthError(.notFound, "--oci needs umoci (apt-get install umoci)") } }
+        for tool in ["tar", "xz", "sha256sum"] where FileSystem.program(tool) == nil {
             throw BerthError(.notFound, "berth-export needs \(tool), which is not installed")
         }
 
@@ -161,19 +161,9 @@ public struct ContainerExporter {
         try FileSystem.removeTree(bundle)
     }
 
-    static func program(_ name: String) -> String? {
-        ["/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"].map { Path.join($0, name) }.first(where: FileSystem.isExecutable)
-    }
-
-    /// Runs a helper in `directory`; its standard output to `output` when given. A failure
-    /// names the helper and quotes what it said.
     private func run(_ tool: String, _ arguments: [String], in directory: String, output: String? = nil) throws(BerthError) {
-        guard let program = Self.program(tool) else { throw BerthError(.notFound, "\(tool) is not installed") }
-        let (ended, said) = try ChildProcess.output(program, arguments: arguments, withErrors: output == nil, directory: directory)
-        guard ended.succeeded else {
-            let text = String(decoding: said, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: "; ")
-            throw BerthError(.system, "\(tool) \(ended.description)\(text.isEmpty ? "" : ": \(text)")")
-        }
+        guard let program = FileSystem.program(tool) else { throw BerthError(.notFound, "\(tool) is not installed") }
+        let said = try ChildProcess.check(program, arguments, what: "exporting", directory: directory)
         if let output { try FileSystem.writeAtomically(output, text: String(decoding: said, as: UTF8.self), mode: 0o644) }
     }
 }

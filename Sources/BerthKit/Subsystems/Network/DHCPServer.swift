@@ -19,9 +19,7 @@ struct DHCPServer {
     var hostsDirectory: String { Path.join(stateDirectory, "hosts") }
 
     /// Where dnsmasq is, if installed.
-    static func program() -> String? {
-        ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq", "/sbin/dnsmasq"].first(where: FileSystem.isExecutable)
-    }
+    static func program() -> String? { FileSystem.program("dnsmasq") }
 
     /// The running server's pid: the pid file's, when that process is a dnsmasq started with
     /// this pid file (a stale file after a crash or a reboot names another process or none).
@@ -81,11 +79,9 @@ struct DHCPServer {
         let user = UserDatabase.uid(of: "dnsmasq") != nil ? "dnsmasq" : "nobody"
         // dnsmasq forks its daemon and exits once that daemon is ready, with the reason on
         // standard error when it could not be (an address in use, a bad option).
-        let (ended, output) = try ChildProcess.output(program, arguments: arguments(user: user), withErrors: true)
-        guard ended.succeeded, runningPID() != nil else {
-            let said = String(decoding: output, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: "; ")
-            throw BerthError(.system, "the DHCP server of \(bridge.name) (dnsmasq) did not start: it \(ended.description)\(said.isEmpty ? "" : ": \(said)")")
-        }
+        let what = "the DHCP server of \(bridge.name) did not start"
+        try ChildProcess.check(program, arguments(user: user), what: what)
+        guard runningPID() != nil else { throw BerthError(.system, "\(what): dnsmasq exited without a daemon behind its pid file \(pidFile)") }
     }
 
     /// Stops the server if it runs (SIGTERM, then SIGKILL after two seconds).

@@ -15,9 +15,7 @@ struct NATTable {
         })
     }
 
-    static func program() -> String? {
-        ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"].first(where: FileSystem.isExecutable)
-    }
+    static func program() -> String? { FileSystem.program("nft") }
 
     /// The rules: masquerade what leaves the subnet for elsewhere. Written as "make the table,
     /// delete it, make it with its chain" in one file, which nft applies as one transaction:
@@ -46,7 +44,7 @@ struct NATTable {
         try FileSystem.makeDirectories(runDirectory)
         let file = Path.join(runDirectory, "nat.nft")
         try FileSystem.writeAtomically(file, text: rules(), mode: 0o644)
-        try run(nft, ["-f", file], "adding the NAT table \(name)")
+        try ChildProcess.check(nft, ["-f", file], what: "adding the NAT table \(name)")
         let forwarding = "/proc/sys/net/ipv4/ip_forward"
         let fd = try FileSystem.open(forwarding, O_WRONLY)
         defer { fd.closeQuietly() }
@@ -56,7 +54,7 @@ struct NATTable {
     /// Removes the table if it is there.
     func remove() throws(BerthError) {
         guard let nft = Self.program(), isPresent(nft) else { return }
-        try run(nft, ["delete", "table", "ip", name], "removing the NAT table \(name)")
+        try ChildProcess.check(nft, ["delete", "table", "ip", name], what: "removing the NAT table \(name)")
         try? FileSystem.removeFile(Path.join(runDirectory, "nat.nft"))
     }
 
@@ -64,13 +62,5 @@ struct NATTable {
     func isPresent(_ nft: String? = program()) -> Bool {
         guard let nft, let (ended, _) = try? ChildProcess.output(nft, arguments: ["list", "table", "ip", name], withErrors: true) else { return false }
         return ended.succeeded
-    }
-
-    private func run(_ nft: String, _ arguments: [String], _ what: String) throws(BerthError) {
-        let (ended, output) = try ChildProcess.output(nft, arguments: arguments, withErrors: true)
-        guard ended.succeeded else {
-            let said = String(decoding: output, as: UTF8.self).split(separator: "\n").prefix(3).joined(separator: "; ")
-            throw BerthError(.system, "\(what): nft \(ended.description)\(said.isEmpty ? "" : ": \(said)")")
-        }
     }
 }

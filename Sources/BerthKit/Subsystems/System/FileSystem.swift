@@ -47,6 +47,15 @@ public enum FileSystem {
         isFile(path) && access(path, X_OK) == 0
     }
 
+    /// The system directories a helper program Berth runs is looked up in, in this order (never
+    /// the caller's PATH: a start or a network change must not run a program a user put first).
+    static let programDirectories = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]
+
+    /// Where the helper program `name` is installed (dnsmasq, nft, tar, umoci ...), or nil.
+    static func program(_ name: String) -> String? {
+        programDirectories.map { Path.join($0, name) }.first(where: isExecutable)
+    }
+
     /// `mkdir(2)`.
     public static func makeDirectory(_ path: String, mode: mode_t = 0o755) throws(BerthError) {
         try syscall("mkdir", path) { mkdir(path, mode) }

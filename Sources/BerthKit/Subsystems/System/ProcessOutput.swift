@@ -25,4 +25,17 @@ extension ChildProcess {
         readEnd.closeQuietly()
         return (child.wait(), output)
     }
+
+    /// Runs a helper to completion and returns its standard output; when it fails, the error
+    /// says `what` failed, how the helper ended and quotes the last lines it wrote (standard
+    /// error and output together).
+    @discardableResult
+    static func check(_ executable: String, _ arguments: [String], what: String, directory: String? = nil) throws(BerthError) -> [UInt8] {
+        let (ended, output) = try self.output(executable, arguments: arguments, withErrors: true, directory: directory)
+        guard ended.succeeded else {
+            let said = String(decoding: output, as: UTF8.self).split(separator: "\n").suffix(3).joined(separator: "; ")
+            throw BerthError(.system, "\(what): \(Path.base(executable)) \(ended.description)\(said.isEmpty ? "" : ": \(said)")")
+        }
+        return output
+    }
 }
