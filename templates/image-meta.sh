@@ -65,24 +65,53 @@ image_render_templates() {
     done <"$meta/templates"
 }
 
-# image_append_config META HEADER: the image's config appended, without what berth-create sets
-# itself and without LXC's shared includes (Berth's defaults stand in for them); an fstab the
-# image brings becomes the container's lxc.mount.fstab.
+# image_config_line LINE: the line when an image may set it, else nothing. An image is not
+# trusted, and its config is read by the host as root: only keys that act inside the container
+# pass (its architecture, terminals, signals, init and environment, /dev, and mounts of kernel
+# filesystems that reach no host path). Hooks, host paths, networks, cgroups, capabilities,
+# seccomp, id maps and LXC's shared includes (Berth's defaults stand in for them) stay the
+# admin's; what is left out is named on standard error.
+image_config_line() {
+    local line=$1 key value word
+    # Blank lines and comments pass as they are.
+    if [[ $line =~ ^[[:space:]]*(#.*)?$ ]]; then printf '%s\n' "$line"; return; fi
+    key=$(printf '%s' "$line" | sed -n 's/^[[:space:]]*\([^=[:space:]]*\)[[:space:]]*=.*/\1/p')
+    value=$(printf '%s' "$line" | sed -n 's/^[^=]*=[[:space:]]*//p')
+    case "$key" in
+        lxc.arch|lxc.tty.max|lxc.pty.max|lxc.signal.halt|lxc.signal.reboot|lxc.signal.stop|lxc.autodev|\
+        lxc.init.cmd|lxc.init.cwd|lxc.init.uid|lxc.init.gid|lxc.execute.cmd|lxc.environment)
+            printf '%s\n' "$line"; return ;;
+        lxc.mount.auto)
+            # Only the kinds that keep the host's /proc/sys, /sys and cgroups read-only.
+            for word in $value; do
+                case "$word" in proc:mixed|sys:mixed|sys:ro|cgroup:mixed|cgroup:ro|cgroup-full:mixed|cgroup-full:ro) ;; *) word=""; break ;; esac
+            done
+            [ -n "$word" ] && { printf '%s\n' "$line"; return; } ;;
+        lxc.mount.entry)
+            # A kernel filesystem (tmpfs, mqueue, devpts ...): the source is no host path and
+            # nothing is bound.
+            case "$value" in /*|*bind*) ;; *) printf '%s\n' "$line"; return ;; esac ;;
+        lxc.rootfs.path|lxc.uts.name) return ;;
+        lxc.include) case "$value" in *LXC_TEMPLATE_CONFIG*) return ;; esac ;;
+    esac
+    echo "$label: not taking '$line' from the image: an image may set only keys that act inside the container" >&2
+}
+
+# image_append_config META HEADER: the image's config appended, through image_config_line. An
+# fstab the image brings (host paths to mount) is not taken either, and said so.
 image_append_config() {
-    local meta=$1 header=$2 config
+    local meta=$1 header=$2 config line
     config=$(image_file "$meta" config)
     [ -f "$config" ] || return 0
     {
         echo
         echo "# $header"
-        grep -vE '^[[:space:]]*lxc\.(rootfs\.path|uts\.name)[[:space:]]*=' "$config" |
-            grep -vE '^[[:space:]]*lxc\.include[[:space:]]*=.*LXC_TEMPLATE_CONFIG' || true
-        if [ -f "$meta/fstab" ]; then
-            echo "lxc.mount.fstab = $path/fstab"
-        fi
+        while IFS= read -r line || [ -n "$line" ]; do
+            image_config_line "$line"
+        done <"$config"
     } >>"$path/config"
     if [ -f "$meta/fstab" ]; then
-        sed -e "s/LXC_NAME/$name/g" "$meta/fstab" >"$path/fstab"
+        echo "$label: not taking the image's fstab: its mounts name host paths, which an image may not choose" >&2
     fi
 }
 

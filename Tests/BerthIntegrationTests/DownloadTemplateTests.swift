@@ -160,6 +160,24 @@ struct DownloadTemplateTests {
         #expect(box.text(box.lxcpath + "/lm/rootfs/etc/hostname") == "lm\n")
         let localConfig = box.text(box.lxcpath + "/lm/config") ?? ""
         #expect(localConfig.contains("lxc.arch = x86_64") && !localConfig.contains("LXC_TEMPLATE_CONFIG"), "\(localConfig)")
+        // A hostile image: its config may not reach the host (hooks, host paths, networks) and
+        // its fstab is not taken; each refusal is named, the rest of the config is applied.
+        let hostile = box.root + "/hostile"
+        _ = try sh(box, """
+            set -e; mkdir -p '\(hostile)'; tar -xJf '\(box.root)/local-meta.tar.xz' -C '\(hostile)'
+            printf 'lxc.hook.pre-start = /bin/touch /tmp/owned\\nlxc.mount.entry = /etc etc-host none bind,create=dir 0 0\\nlxc.mount.auto = proc:rw sys:rw\\nlxc.net.0.type = phys\\nlxc.mount.entry = shm dev/shm tmpfs defaults,create=dir 0 0\\n' >> '\(hostile)/config'
+            printf '/etc etc-host none bind 0 0\\n' > '\(hostile)/fstab'
+            tar -cJf '\(box.root)/hostile-meta.tar.xz' -C '\(hostile)' .
+            """)
+        let refused = try box.ok("create", ["-n", "lh", "-t", "local", "--", "-m", box.root + "/hostile-meta.tar.xz", "-f", box.root + "/local-rootfs.tar.xz"])
+        let hostileConfig = box.text(box.lxcpath + "/lh/config") ?? ""
+        for line in ["lxc.hook.pre-start", "lxc.mount.entry = /etc", "proc:rw", "lxc.net.0.type = phys", "lxc.mount.fstab"] {
+            #expect(!hostileConfig.contains(line), "\(line) taken from the image: \(hostileConfig)")
+        }
+        #expect(hostileConfig.contains("lxc.mount.entry = shm dev/shm tmpfs") && hostileConfig.contains("lxc.arch = x86_64"), "\(hostileConfig)")
+        for named in ["lxc.hook.pre-start", "lxc.mount.entry = /etc", "proc:rw", "lxc.net.0.type", "the image's fstab"] {
+            #expect(refused.stderr.contains(named), "\(named) not named: \(refused.stderr)")
+        }
         let notMeta = try box.run("create", ["-n", "lm2", "-t", "local", "--", "-m", box.root + "/local-rootfs.tar.xz", "-f", box.root + "/local-rootfs.tar.xz"])
         #expect(notMeta.status != 0 && notMeta.stderr.contains("has no config"), "\(notMeta.stderr)")
         #expect(!box.entries().contains("lm2"))

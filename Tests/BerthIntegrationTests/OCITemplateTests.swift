@@ -72,6 +72,13 @@ struct OCITemplateTests {
             #expect(run.stdout == "hello oci\n\(name)\n", "\(url): \(run.stdout)\(run.stderr)")
         }
 
+        // A hostile image: a working directory with a line break (a config line of its own) is
+        // refused, and nothing is made.
+        _ = try sh(box, "umoci config --image '\(layout):latest' --config.workingdir \"$(printf '/tmp\\nlxc.hook.pre-start = /bin/true')\"")
+        let injected = try box.run("create", ["-n", "o6", "-t", "oci", "--", "--url", "oci:\(layout):latest"])
+        #expect(injected.status != 0 && injected.stderr.contains("line break"), "\(injected.stderr)")
+        #expect(!box.entries().contains("o6"))
+
         // A bad URL and a missing image: named, nothing made.
         let bad = try box.run("create", ["-n", "o4", "-t", "oci", "--", "--url", "ftp://nowhere/image"])
         #expect(bad.status != 0 && bad.stderr.contains("unsupported image URL"), "\(bad.stderr)")
