@@ -28,16 +28,7 @@ public struct BerthLogHandler: LogHandler {
 
     /// LXC's level names (and numbers 0-8) as swift-log levels.
     public static func level(_ text: String) -> Logger.Level? {
-        switch text.lowercased() {
-        case "trace", "0": return .trace
-        case "debug", "1": return .debug
-        case "info", "2": return .info
-        case "notice", "3": return .notice
-        case "warn", "warning", "4": return .warning
-        case "error", "5": return .error
-        case "crit", "alert", "fatal", "6", "7", "8": return .critical
-        default: return nil
-        }
+        LogLevel(text).map { [.trace, .debug, .info, .notice, .warning, .error, .critical, .critical, .critical][$0.rawValue] }
     }
 
     /// Opens the log file for appending.

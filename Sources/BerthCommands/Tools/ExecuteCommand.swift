@@ -56,7 +56,7 @@ public struct ExecuteCommand: BerthTool {
                                        extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
         // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).
         starter.logFile = common.logfile.map(Path.absolute)
-        starter.logLevel = common.logpriority.flatMap(ContainerLog.Level.init)
+        starter.logLevel = common.logpriority.flatMap(LogLevel.init)
         let status = try starter.start(warn: context.warn)
         if status != 0 { throw ToolExit(status) }
     }

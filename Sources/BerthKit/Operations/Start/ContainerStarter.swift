@@ -29,7 +29,7 @@ public struct ContainerStarter {
     /// berth-start -o and -l: the container's log (its monitor's lines) goes here, at this
     /// level, instead of lxc.log.file at lxc.log.level.
     public var logFile: String?
-    public var logLevel: ContainerLog.Level?
+    public var logLevel: LogLevel?
 
     public init(container: Container, defines: [String] = [], initArguments: [String] = [], mode: Mode, extraConfig: String? = nil,
                 managedBridge: ManagedBridge? = nil) {

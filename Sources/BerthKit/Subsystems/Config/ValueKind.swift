@@ -87,7 +87,7 @@ public enum ValueKind: Sendable {
             let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
             return fields.count >= 4 ? nil : "expected 'SOURCE TARGET TYPE OPTIONS [DUMP PASS]', got '\(value)'"
         case .logLevel:
-            return LogLevelName.isValid(value) ? nil : "unknown log level '\(value)' (trace, debug, info, notice, warn, error, crit, alert, fatal or 0-8)"
+            return LogLevel(value) != nil ? nil : "unknown log level '\(value)' (trace, debug, info, notice, warn, error, crit, alert, fatal or 0-8)"
         case .architecture:
             return Architecture.known.contains(value) ? nil : "unknown architecture '\(value)'"
         case .prlimit:
@@ -146,14 +146,6 @@ enum MountAuto {
             return "unknown lxc.mount.auto entry '\(token)'"
         }
         return nil
-    }
-}
-
-/// Log level names LXC accepts.
-enum LogLevelName {
-    static let names = ["trace", "debug", "info", "notice", "warn", "warning", "error", "crit", "alert", "fatal"]
-    static func isValid(_ value: String) -> Bool {
-        names.contains(value.lowercased()) || (Int(value).map { (0...8).contains($0) } ?? false)
     }
 }
 

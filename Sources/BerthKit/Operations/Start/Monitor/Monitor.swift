@@ -21,7 +21,7 @@ public final class Monitor {
         public var log: (String) -> Void = { _ in }
         /// berth-start -o and -l: the container's log here, over lxc.log.file and lxc.log.level.
         public var logFile: String?
-        public var logLevel: ContainerLog.Level?
+        public var logLevel: LogLevel?
 
         public init() {}
     }

@@ -74,7 +74,7 @@ public struct StartPlan: Sendable {
     /// `lxc.log.file` and `lxc.log.level` (berth-start's -o and -l override them): the
     /// monitor's log of this container; nil for none.
     public let logFile: String?
-    public let logLevel: ContainerLog.Level
+    public let logLevel: LogLevel
     /// Limits, /proc and sysctl writes, groups, keyring, personality and rootfs flags of init.
     public let process: ProcessSettings
     /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
@@ -188,7 +188,7 @@ public struct StartPlan: Sendable {
         monitorUnshare = config.boolean("lxc.monitor.unshare")
         logFile = config.value("lxc.log.file").flatMap { $0.isEmpty ? nil : $0 }
         let levelText = config.value("lxc.log.level") ?? "error"
-        guard let level = ContainerLog.Level(levelText) else {
+        guard let level = LogLevel(levelText) else {
             throw BerthError(.invalidConfig, "\(origin("lxc.log.level")): unknown log level '\(levelText)'")
         }
         logLevel = level
