@@ -32,7 +32,7 @@ struct AddressAllocator {
                   let (index, suffix) = ConfigKeyTable.networkIndex(key), suffix == "type",
                   document.values("lxc.net.\(index).link").last == bridge.name else { continue }
             let inSubnet = document.values("lxc.net.\(index).ipv4.address").contains { text in
-                IPAddress.parseCIDR(text, ipv6: false).map { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0.address) } ?? false
+                IPAddress.parseCIDR(text, ipv6: false).map { bridge.contains($0.address) } ?? false
             }
             if inSubnet { indexes.append(index) }
         }
@@ -54,22 +54,11 @@ struct AddressAllocator {
         used.insert(bridge.ipv4.bytes)
         // Addresses the bridge's DHCP server has leased belong to containers that asked for one.
         if bridge.dhcp { used.formUnion(ManagedNetwork(bridge: bridge).leasedAddresses()) }
-        let network = zip(bridge.ipv4.bytes, IPAddress.mask(bridge.ipv4.prefix)).map { $0 & $1 }
-        let size = UInt32(1) << UInt32(32 - bridge.ipv4.prefix)
-        let base = network.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
         for index in wanted {
-            var chosen: [UInt8]?
             // .1 upwards, skipping the network and broadcast addresses.
-            for offset in 1..<(size - 1) {
-                let value = base + offset
-                let candidate = [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
-                if !used.contains(candidate) {
-                    chosen = candidate
-                    break
-                }
-            }
-            guard let chosen else {
-                throw BerthError(.busy, "no free address left in \(IPAddress.formatIPv4(network))/\(bridge.ipv4.prefix) on \(bridge.name) (berth.net.ipv4); set lxc.net.\(index).ipv4.address by hand")
+            let free = (1..<(bridge.subnetSize - 1)).lazy.map(bridge.address(at:)).first { !used.contains($0) }
+            guard let chosen = free else {
+                throw BerthError(.busy, "no free address left in \(bridge.subnet) on \(bridge.name) (berth.net.ipv4); set lxc.net.\(index).ipv4.address by hand")
             }
             used.insert(chosen)
             try document.set("lxc.net.\(index).ipv4.address", "\(IPAddress.formatIPv4(chosen))/\(bridge.ipv4.prefix)")

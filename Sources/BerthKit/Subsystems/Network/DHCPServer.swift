@@ -35,11 +35,7 @@ struct DHCPServer {
     /// broadcast addresses. dnsmasq never leases its own address, and every static container's
     /// is reserved (`dhcp-hosts`, written when it is created and at each start).
     func range() -> (first: [UInt8], last: [UInt8], count: UInt32) {
-        let network = zip(bridge.ipv4.bytes, IPAddress.mask(bridge.ipv4.prefix)).map { $0 & $1 }
-        let size = UInt32(1) << UInt32(32 - bridge.ipv4.prefix)
-        let base = network.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        func bytes(_ value: UInt32) -> [UInt8] { [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)] }
-        return (bytes(base + 1), bytes(base + size - 2), size - 3)
+        (bridge.address(at: 1), bridge.address(at: bridge.subnetSize - 2), bridge.subnetSize - 3)
     }
 
     /// dnsmasq's command line. `--conf-file=/dev/null`: the host's /etc/dnsmasq.conf (a

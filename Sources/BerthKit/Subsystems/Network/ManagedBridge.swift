@@ -31,6 +31,22 @@ public struct ManagedBridge: Sendable, Equatable {
         self.ipv6 = ipv6
     }
 
+    /// The subnet's network address (`10.0.13.0` for 10.0.13.1/24).
+    var network: [UInt8] { zip(ipv4.bytes, IPAddress.mask(ipv4.prefix)).map { $0 & $1 } }
+    /// The subnet as ADDRESS/PREFIX, for messages and rules.
+    var subnet: String { "\(IPAddress.formatIPv4(network))/\(ipv4.prefix)" }
+    /// How many addresses the subnet has, the network and broadcast addresses among them.
+    var subnetSize: UInt32 { UInt32(1) << UInt32(32 - ipv4.prefix) }
+
+    /// The address `offset` places after the network address.
+    func address(at offset: UInt32) -> [UInt8] {
+        let value = network.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } + offset
+        return [UInt8(value >> 24), UInt8(value >> 16 & 0xff), UInt8(value >> 8 & 0xff), UInt8(value & 0xff)]
+    }
+
+    /// True when `address` is in the subnet.
+    func contains(_ address: [UInt8]) -> Bool { IPAddress.contains(network: ipv4.bytes, prefix: ipv4.prefix, address) }
+
     /// The `berth.net.*` keys berth.conf may set.
     static let keys = ["berth.net.bridge", "berth.net.ipv4", "berth.net.ipv6", "berth.net.dhcp", "berth.net.domain", "berth.net.nat", "berth.net.static"]
 

@@ -87,7 +87,7 @@ public struct ManagedNetwork {
         let mine = interfaces.filter { $0.kind == .veth && $0.link == bridge.name }
         guard !mine.isEmpty, CurrentProcess.isRoot else { return }
         let entries = mine.map { interface in
-            (interface.mac, interface.ipv4.first { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0.bytes) }?.bytes)
+            (interface.mac, interface.ipv4.first { bridge.contains($0.bytes) }?.bytes)
         }
         let host = try NetworkControl.host()
         // Most starts find everything in place: then nothing is changed, and parallel starts
@@ -118,7 +118,7 @@ public struct ManagedNetwork {
         try server.register(name: name, entries: mine.map { network in
             (network.hwaddr.flatMap(MACAddress.parse),
              network.ipv4Addresses.compactMap { IPAddress.parseCIDR($0, ipv6: false)?.address }
-                .first { IPAddress.contains(network: bridge.ipv4.bytes, prefix: bridge.ipv4.prefix, $0) })
+                .first(where: bridge.contains))
         })
     }
 

@@ -21,8 +21,7 @@ struct NATTable {
     /// delete it, make it with its chain" in one file, which nft applies as one transaction:
     /// an older version of the table is replaced, never doubled, and never half there.
     func rules() -> String {
-        let network = zip(bridge.ipv4.bytes, IPAddress.mask(bridge.ipv4.prefix)).map { $0 & $1 }
-        let subnet = "\(IPAddress.formatIPv4(network))/\(bridge.ipv4.prefix)"
+        let subnet = bridge.subnet
         return """
             table ip \(name)
             delete table ip \(name)
