@@ -9,6 +9,13 @@ import json
 import os
 
 
+# The arguments every module takes (documented in the berth.berth.berth doc fragment).
+BERTH_COMMON_ARGS = dict(
+    lxcpath=dict(type="path"),
+    bin_dir=dict(type="path"),
+)
+
+
 class BerthTools(object):
     """Runs berth-* tools for a module, with the lxcpath the task names (or Berth's default)."""
 

@@ -72,12 +72,8 @@ options:
     description: Seconds a clean stop may take before the container is killed.
     type: int
     default: 30
-  lxcpath:
-    description: The container directory (C(-P)); Berth's configured lxcpath when not given.
-    type: path
-  bin_dir:
-    description: Directory of the berth-* tools, when they are not on PATH.
-    type: path
+extends_documentation_fragment:
+  - berth.berth.berth
 '''
 
 EXAMPLES = r'''
@@ -121,7 +117,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.berth.berth.plugins.module_utils.berth import BerthTools, apply_config
+from ansible_collections.berth.berth.plugins.module_utils.berth import BERTH_COMMON_ARGS, BerthTools, apply_config
 
 
 def set_config(module, tools, name, settings, actions, diff):
@@ -168,8 +164,7 @@ def main():
             backing_store=dict(type="str", choices=["dir", "overlay", "btrfs"]),
             destroy_snapshots=dict(type="bool", default=False),
             timeout=dict(type="int", default=30),
-            lxcpath=dict(type="path"),
-            bin_dir=dict(type="path"),
+            **BERTH_COMMON_ARGS
         ),
         mutually_exclusive=[["template", "clone_from"]],
         supports_check_mode=True,

@@ -43,12 +43,8 @@ options:
   keep:
     description: Keep only the newest this many snapshots.
     type: int
-  lxcpath:
-    description: The container directory (C(-P)); Berth's configured lxcpath when not given.
-    type: path
-  bin_dir:
-    description: Directory of the berth-* tools, when they are not on PATH.
-    type: path
+extends_documentation_fragment:
+  - berth.berth.berth
 '''
 
 EXAMPLES = r'''
@@ -84,7 +80,7 @@ import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.berth.berth.plugins.module_utils.berth import BerthTools
+from ansible_collections.berth.berth.plugins.module_utils.berth import BERTH_COMMON_ARGS, BerthTools
 
 
 def public(snapshots):
@@ -100,8 +96,7 @@ def main():
             comment=dict(type="str"),
             new_name=dict(type="str"),
             keep=dict(type="int"),
-            lxcpath=dict(type="path"),
-            bin_dir=dict(type="path"),
+            **BERTH_COMMON_ARGS
         ),
         supports_check_mode=True,
     )
