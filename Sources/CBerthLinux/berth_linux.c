@@ -420,10 +420,14 @@ int berth_listen_path(const char *path) {
 }
 
 int berth_connect_path(const char *path) {
+    return berth_connect_path_of_type(path, SOCK_STREAM);
+}
+
+int berth_connect_path_of_type(const char *path, int type) {
     struct sockaddr_un addr;
     if (path_address(&addr, path) < 0)
         return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     int result;

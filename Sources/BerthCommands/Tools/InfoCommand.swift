@@ -144,7 +144,7 @@ public struct InfoCommand: BerthTool {
     /// The resource use of a running container; nil when it is not running.
     func runningStats(_ summary: ContainerSummary, lxcpath: String) -> ContainerStats? {
         guard summary.state != .stopped, let pid = summary.pid else { return nil }
-        return ContainerStats(cgroup: PayloadCgroup(name: summary.name, lxcpath: lxcpath), initPID: pid)
+        return ContainerStats(cgroup: PayloadCgroup.of(running: summary.name, lxcpath: lxcpath, status: summary.status), initPID: pid)
     }
 
     /// `1.20 MiB`, as lxc-info prints sizes.

@@ -122,7 +122,7 @@ public struct ListCommand: BerthTool {
         case "RAM", "SWAP":
             // Read only when asked for, and only of a running container, as lxc-ls does.
             guard row.state.isActive, let pid = row.pid else { return "-" }
-            let stats = ContainerStats(cgroup: PayloadCgroup(name: row.name, lxcpath: lxcpath), initPID: pid)
+            let stats = ContainerStats(cgroup: PayloadCgroup.of(running: row.name, lxcpath: lxcpath, status: row.status), initPID: pid)
             return (column == "RAM" ? stats.memoryBytes : stats.swapBytes).map(Self.mebibytes) ?? "-"
         default: return "-"
         }

@@ -71,7 +71,10 @@ public struct StopCommand: BerthTool {
             wasRunning = try stopper.shutdown(timeout: wait, noKill: nokill)
         }
         guard wasRunning else {
-            PayloadCgroup.sweepLeftovers(name: name.value, lxcpath: context.lxcpath)
+            let placement = (try? target.loadConfig()).flatMap { config in
+                try? CgroupPlacement(config: config, name: name.value, lxcpath: context.lxcpath) { $0 }
+            }
+            PayloadCgroup.sweepLeftovers(name: name.value, lxcpath: context.lxcpath, placement: placement)
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ToolExit(2)
         }

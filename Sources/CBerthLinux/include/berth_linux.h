@@ -213,6 +213,9 @@ int berth_listen_path(const char *path);
 /// Connects to the socket at `path`. ECONNREFUSED (a stale socket file) or ENOENT means nobody
 /// listens.
 int berth_connect_path(const char *path);
+/// The same for a socket of `type` (SOCK_DGRAM for a syslog socket such as /dev/log), so that
+/// later sends need no address.
+int berth_connect_path_of_type(const char *path, int type);
 /// The pid and uid of the process at the other end of a connected Unix socket (SO_PEERCRED),
 /// as seen from the caller's pid namespace. Why C: struct ucred is declared only under
 /// _GNU_SOURCE. Returns 0, or -1 with errno set.

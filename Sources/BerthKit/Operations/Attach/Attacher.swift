@@ -74,7 +74,9 @@ public struct Attacher {
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
         let noNewPrivs = config.boolean("lxc.no_new_privs")
         // A user's own container has no cgroup (see StartPlan.cgroupless).
-        let cgroup = CurrentProcess.isRoot ? PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath) : .none()
+        let cgroup = CurrentProcess.isRoot
+            ? PayloadCgroup.of(running: container.name.value, lxcpath: container.paths.lxcpath, status: MonitorStatus(state: .running, words: reply.words[...]))
+            : .none()
         let helper = ProcessControl.fork()
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {

@@ -30,7 +30,10 @@ public struct ContainerDestroyer {
             try ContainerStopper(container: container).kill()
         }
         // A monitor killed with SIGKILL cannot remove its cgroup; do it now.
-        PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath)
+        let placement = (try? container.loadConfig()).flatMap { config in
+            try? CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath) { $0 }
+        }
+        PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath, placement: placement)
         // And its socket and lock files in the runtime directory.
         CommandSocket(paths: paths).removeIfStale()
         let clones = try container.dependents()

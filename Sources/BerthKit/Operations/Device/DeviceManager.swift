@@ -21,13 +21,14 @@ public struct DeviceManager {
             throw BerthError(.notRunning, "\(container.name) is not running")
         }
         if device.hasPrefix("/") {
-            try node(action, device, target: target ?? device, container: container, pid: pid)
+            let cgroup = PayloadCgroup.of(running: container.name.value, lxcpath: container.paths.lxcpath, status: status)
+            try node(action, device, target: target ?? device, container: container, pid: pid, cgroup: cgroup)
         } else {
             try interface(action, device, target: target, container: container, pid: pid)
         }
     }
 
-    private func node(_ action: Action, _ device: String, target: String, container: Container, pid: Int32) throws(BerthError) {
+    private func node(_ action: Action, _ device: String, target: String, container: Container, pid: Int32, cgroup: PayloadCgroup) throws(BerthError) {
         guard target.hasPrefix("/dev/"), !target.split(separator: "/").contains("..") else {
             throw BerthError(.invalidArgument, "'\(target)': a device goes under /dev in the container")
         }
@@ -38,7 +39,6 @@ public struct DeviceManager {
         guard let st = FileSystem.status(device) else { throw BerthError(.notFound, "\(device) does not exist on the host") }
         let type = st.st_mode & S_IFMT
         guard type == S_IFCHR || type == S_IFBLK else { throw BerthError(.invalidArgument, "\(device) is not a device node") }
-        let cgroup = PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath)
         guard let devices = cgroup.directory(for: "devices"), cgroup.layout.v1.contains(where: { $0.controllers.contains("devices") }) else {
             throw BerthError(.unsupported, "the devices controller is on cgroup v2 here: berth-device cannot change a running container's device rules there yet (add lxc.cgroup2.devices.allow and restart)")
         }

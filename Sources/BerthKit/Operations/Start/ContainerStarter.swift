@@ -61,6 +61,9 @@ public struct ContainerStarter {
         let plan = try StartPlan(container: container, config: config, initArguments: initArguments, tinyInit: isExecute,
                                  inputs: .host(managedBridge: managedBridge))
         for note in plan.securityNotes { warn(note) }
+        if let facility = plan.logSyslog, case let socket = SyslogSocket(facility: facility), !socket.isListening {
+            warn("lxc.log.syslog = \(facility): nothing listens on \(socket.path) now; the container's log lines reach syslog only once a syslog daemon does")
+        }
         try checkMACs(plan)
         // The managed bridge's services are up before the monitor starts, from this process:
         // a DHCP server started by the monitor would be left in its cgroup, removed at stop.

@@ -13,10 +13,11 @@ public struct CgroupAccess {
 
     /// The container's cgroup, after checking that it runs.
     private func runningCgroup() throws(BerthError) -> PayloadCgroup {
-        guard MonitorClient(paths: container.paths).status().state != .stopped else {
+        let status = MonitorClient(paths: container.paths).status()
+        guard status.state != .stopped else {
             throw BerthError(.notRunning, "\(container.name) is not running")
         }
-        return PayloadCgroup(name: container.name.value, lxcpath: container.paths.lxcpath, layout: layout)
+        return PayloadCgroup.of(running: container.name.value, lxcpath: container.paths.lxcpath, status: status, layout: layout)
     }
 
     /// The contents of `file` (`memory.usage_in_bytes`, `pids.current`, ...).

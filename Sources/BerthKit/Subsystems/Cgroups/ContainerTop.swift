@@ -22,7 +22,7 @@ public struct ContainerTop {
         let running = ContainerInventory.list(lxcpath: lxcpath).compactMap { container -> (String, PayloadCgroup, pid_t)? in
             let status = container.queryStatus()
             guard status.state != .stopped, let pid = status.pid else { return nil }
-            return (container.name.value, PayloadCgroup(name: container.name.value, lxcpath: lxcpath), pid)
+            return (container.name.value, PayloadCgroup.of(running: container.name.value, lxcpath: lxcpath, status: status), pid)
         }
         let before = running.map { ContainerStats(cgroup: $0.1, initPID: $0.2).cpuNanoseconds }
         let start = monotonicSeconds()

@@ -11,12 +11,16 @@ import SystemPackage
 /// next start (`sweep`).
 public struct PayloadCgroup: Sendable {
     /// The cgroup's directories, one per hierarchy: the v1 ones in mount order, then the v2 one.
+    /// The limits are written here.
     public let directories: [String]
     /// The layout the directories were derived from.
     public let layout: CgroupLayout
     /// The directory in each v1 hierarchy (parallel to `layout.v1`), and in the v2 tree.
     let v1Directories: [String]
     let v2Directory: String?
+    /// lxc.cgroup.dir.container.inner: the processes live in this child of each directory, so
+    /// that the limits above them are out of the container's reach.
+    public let inner: String?
 
     /// The directories for `name` on this host (nothing is created).
     /// `prefix` names the kind: `berth.payload.` for the container, `berth.monitor.` for its
@@ -26,33 +30,64 @@ public struct PayloadCgroup: Sendable {
     /// lxcpath the leaf gets `.<8 hex digits>` of a hash of the lxcpath (`berth.payload.web.1a2b3c4d`).
     public init(name: String, lxcpath: String?, layout: CgroupLayout = .current(), initCgroups: String? = nil,
                 prefix: String = "berth.payload.") {
-        let leaf = PayloadCgroup.leaf(prefix: prefix, name: name, lxcpath: lxcpath)
-        let memberships = PayloadCgroup.parse(initCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
+        self.init(path: PayloadCgroup.leaf(prefix: prefix, name: name, lxcpath: lxcpath), inner: nil, layout: layout,
+                  baseCgroups: initCgroups)
+    }
+
+    /// The directories of the cgroup at `path` below the base in every hierarchy: the cgroups of
+    /// `baseCgroups` (`/proc/PID/cgroup` text; the host init's when nil).
+    public init(path: String, inner: String?, layout: CgroupLayout = .current(), baseCgroups: String? = nil) {
+        let memberships = PayloadCgroup.parse(baseCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
         var v1: [String] = []
         for hierarchy in layout.v1 {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
             let key = hierarchy.controllers.joined(separator: ",")
             let base = memberships[key] ?? "/"
-            v1.append(PayloadCgroup.join(hierarchy.mountPoint, base, leaf))
+            v1.append(PayloadCgroup.join(hierarchy.mountPoint, base, path))
         }
-        v2Directory = layout.v2MountPoint.map { PayloadCgroup.join($0, memberships[""] ?? "/", leaf) }
-        v1Directories = v1
-        self.layout = layout
-        directories = v1 + (v2Directory.map { [$0] } ?? [])
+        let v2 = layout.v2MountPoint.map { PayloadCgroup.join($0, memberships[""] ?? "/", path) }
+        self.init(directories: v1 + (v2.map { [$0] } ?? []), layout: layout, v1Directories: v1, v2Directory: v2, inner: inner)
+    }
+
+    /// The cgroup a running container's monitor reported (`directories` as `directories` lists
+    /// them); nil when they do not fit this host's layout.
+    public init?(reported directories: [String], inner: String?, layout: CgroupLayout = .current()) {
+        let v1Count = layout.v1.count
+        guard directories.count == v1Count + (layout.v2MountPoint == nil ? 0 : 1),
+              directories.allSatisfy({ $0.hasPrefix("/") }) else { return nil }
+        self.init(directories: directories, layout: layout, v1Directories: Array(directories.prefix(v1Count)),
+                  v2Directory: layout.v2MountPoint == nil ? nil : directories.last, inner: inner)
+    }
+
+    /// The payload cgroup of a running container, from what its monitor said (`status`), or
+    /// Berth's own place for the name when the monitor said nothing (the standard placement).
+    public static func of(running name: String, lxcpath: String, status: MonitorStatus, layout: CgroupLayout = .current()) -> PayloadCgroup {
+        if let reported = status.cgroupDirectories,
+           let cgroup = PayloadCgroup(reported: reported, inner: status.cgroupInner, layout: layout) {
+            return cgroup
+        }
+        return PayloadCgroup(name: name, lxcpath: lxcpath, layout: layout)
     }
 
     /// No cgroup at all: a container of a user other than root, who has no delegated cgroup to
     /// make one in. Every operation over its (no) directories does nothing.
     public static func none(layout: CgroupLayout = .current()) -> PayloadCgroup {
-        PayloadCgroup(directories: [], layout: layout, v1Directories: [], v2Directory: nil)
+        PayloadCgroup(directories: [], layout: layout, v1Directories: [], v2Directory: nil, inner: nil)
     }
 
-    private init(directories: [String], layout: CgroupLayout, v1Directories: [String], v2Directory: String?) {
+    private init(directories: [String], layout: CgroupLayout, v1Directories: [String], v2Directory: String?, inner: String?) {
         self.directories = directories
         self.layout = layout
         self.v1Directories = v1Directories
         self.v2Directory = v2Directory
+        self.inner = inner
     }
+
+    /// Where the container's processes live: the directories, or their inner child.
+    public var processDirectories: [String] { inner.map { inner in directories.map { Path.join($0, inner) } } ?? directories }
+
+    /// The v2 directory the processes live in (for CLONE_INTO_CGROUP).
+    var processV2Directory: String? { v2Directory.map { directory in inner.map { Path.join(directory, $0) } ?? directory } }
 
     /// The directory holding `controller`'s files, or nil when the host does not have it.
     public func directory(for controller: String) -> String? {
@@ -105,12 +140,24 @@ public struct PayloadCgroup: Sendable {
         }
     }
 
+    /// Enables `controller` for `directory`: in its parent's `cgroup.subtree_control`, and in
+    /// those above it that lack it too (lxc.cgroup.dir puts the cgroup deeper), top first.
     private func enableV2(_ controller: String, above directory: String, origin: String) throws(BerthError) {
-        let control = Path.join(Path.parent(directory), "cgroup.subtree_control")
-        let enabled = ((try? FileSystem.readText(control)) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
-        if enabled.contains(where: { $0 == controller }) { return }
-        do throws(BerthError) { try PayloadCgroup.write(control, "+\(controller)") } catch {
-            throw BerthError(error.code, "\(origin): enabling the \(controller) controller in \(control): \(error.message)", errno: error.errno)
+        let top = layout.v2MountPoint ?? "/"
+        var pending: [String] = []
+        var parent = Path.parent(directory)
+        while parent.hasPrefix(top) {
+            let control = Path.join(parent, "cgroup.subtree_control")
+            let enabled = ((try? FileSystem.readText(control)) ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" })
+            if enabled.contains(where: { $0 == controller }) { break }
+            pending.insert(control, at: 0)
+            if parent.count <= top.count { break }
+            parent = Path.parent(parent)
+        }
+        for control in pending {
+            do throws(BerthError) { try PayloadCgroup.write(control, "+\(controller)") } catch {
+                throw BerthError(error.code, "\(origin): enabling the \(controller) controller in \(control): \(error.message)", errno: error.errno)
+            }
         }
     }
 
@@ -145,45 +192,77 @@ public struct PayloadCgroup: Sendable {
         return result
     }
 
-    /// Makes the directories. A leftover of a crashed monitor (no processes in it) is reused;
-    /// one with processes means the container still runs somewhere, which is an error.
-    public func create() throws(BerthError) {
-        for directory in directories {
+    /// Makes the directories (and their inner child), with the cgroups above them that do not
+    /// exist yet (lxc.cgroup.dir); returns those, top first, for `removeMadeParents`. A leftover
+    /// of a crashed monitor (no processes in it) is reused; one with processes means the
+    /// container still runs somewhere, which is an error — unless `shared` (a cgroup several
+    /// monitors use, as lxc.cgroup.dir.monitor.pivot).
+    @discardableResult
+    public func create(shared: Bool = false) throws(BerthError) -> [String] {
+        var madeParents: [String] = []
+        for (index, directory) in directories.enumerated() {
+            let processes = inner.map { Path.join(directory, $0) } ?? directory
             if FileSystem.isDirectory(directory) {
-                if !PayloadCgroup.processes(in: directory).isEmpty {
-                    throw BerthError(.busy, "cgroup \(directory) still has processes: a previous run of the container was not cleaned up")
+                for busy in [directory, processes] where !shared && !PayloadCgroup.processes(in: busy).isEmpty {
+                    throw BerthError(.busy, "cgroup \(busy) still has processes: a previous run of the container was not cleaned up")
                 }
-                continue
+            } else {
+                // The cgroups above, top first: each needs its parent's cpuset before a child
+                // can have one.
+                let top = index < layout.v1.count ? layout.v1[index].mountPoint : (layout.v2MountPoint ?? "/")
+                var missing: [String] = []
+                var above = Path.parent(directory)
+                while above.count > top.count, above.hasPrefix(top + "/"), !FileSystem.isDirectory(above) {
+                    missing.insert(above, at: 0)
+                    above = Path.parent(above)
+                }
+                for parent in missing {
+                    try PayloadCgroup.makeCgroup(parent)
+                    madeParents.append(parent)
+                }
+                try PayloadCgroup.makeCgroup(directory)
             }
-            try FileSystem.makeDirectory(directory)
-            // v1 cpuset starts with no cpus and no memory nodes, and a task cannot join such a
-            // cgroup; copy the parent's, as clone_children would.
-            for file in ["cpuset.cpus", "cpuset.mems"] {
-                let own = Path.join(directory, file)
-                guard FileSystem.exists(own), let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
-                try PayloadCgroup.write(own, parent)
-            }
+            if inner != nil, !FileSystem.isDirectory(processes) { try PayloadCgroup.makeCgroup(processes) }
+        }
+        return madeParents
+    }
+
+    /// One new cgroup directory. v1 cpuset starts with no cpus and no memory nodes, and a task
+    /// cannot join such a cgroup: the parent's are copied, as clone_children would.
+    private static func makeCgroup(_ directory: String) throws(BerthError) {
+        try FileSystem.makeDirectory(directory)
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            let own = Path.join(directory, file)
+            guard FileSystem.exists(own), let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
+            try PayloadCgroup.write(own, parent)
         }
     }
 
-    /// Moves the calling process into every directory ("0" names the writer).
+    /// Removes the cgroups `create` made above the directories, deepest first, as far as they
+    /// are empty (another container may have made its own below one meanwhile).
+    public static func removeMadeParents(_ made: [String]) {
+        for directory in made.reversed() { _ = FileSystem.removeEmptyDirectory(directory) }
+    }
+
+    /// Moves the calling process into every process directory ("0" names the writer).
     /// Runs in the container's first process, before it unshares its cgroup namespace.
     public func joinSelf(skippingV2: Bool = false) throws(BerthError) {
-        for directory in directories where !(skippingV2 && directory == v2Directory) {
+        for directory in processDirectories where !(skippingV2 && directory == processV2Directory) {
             try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "0")
         }
     }
 
-    /// Moves `pid` into every directory (berth-attach).
+    /// Moves `pid` into every process directory (berth-attach).
     public func join(pid: pid_t) throws(BerthError) {
-        for directory in directories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "\(pid)") }
+        for directory in processDirectories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "\(pid)") }
     }
 
-    /// Gives the container's root the cgroup (for a user namespace): the directories and the
-    /// files that make and fill child cgroups become its own, so an init such as systemd can
-    /// manage its subtree, as LXC delegates it. The limits stay the host's.
+    /// Gives the container's root the cgroup its processes live in (for a user namespace): the
+    /// directories and the files that make and fill child cgroups become its own, so an init
+    /// such as systemd can manage its subtree, as LXC delegates it. The limits stay the host's
+    /// (with an inner cgroup, the whole payload cgroup does).
     public func delegate(uid: UInt32, gid: UInt32) throws(BerthError) {
-        for directory in directories {
+        for directory in processDirectories {
             try FileSystem.setOwner(directory, uid: uid, gid: gid)
             for file in ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control", "cgroup.clone_children", "notify_on_release"] {
                 let path = Path.join(directory, file)
@@ -214,11 +293,14 @@ public struct PayloadCgroup: Sendable {
         }
     }
 
-    /// Removes what a killed monitor left of container `name`: its payload and monitor cgroups.
-    public static func sweepLeftovers(name: String, lxcpath: String) {
-        let payload = PayloadCgroup(name: name, lxcpath: lxcpath)
+    /// Removes what a killed monitor left of container `name`: its payload and monitor cgroups,
+    /// where `placement` (its config's; Berth's own when nil) put them.
+    public static func sweepLeftovers(name: String, lxcpath: String, placement: CgroupPlacement? = nil) {
+        let placement = placement ?? .standard(name: name, lxcpath: lxcpath)
+        let base = placement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
+        let payload = PayloadCgroup(path: placement.payload, inner: placement.inner, baseCgroups: base)
         payload.sweep()
-        MonitorCgroup(name: name, lxcpath: lxcpath, layout: payload.layout).cgroup.sweep()
+        PayloadCgroup(path: placement.monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
     }
 
     /// Removes directories a killed monitor left, when they hold no processes.
@@ -230,11 +312,16 @@ public struct PayloadCgroup: Sendable {
         if freezer.isFrozen {
             try? freezer.set(frozen: false, timeout: 1)
             let deadline = monotonicSeconds() + 1
-            while directories.contains(where: { !PayloadCgroup.processes(in: $0).isEmpty }) && monotonicSeconds() < deadline {
+            while !isEmpty && monotonicSeconds() < deadline {
                 CurrentProcess.pause(microseconds: 2_000)
             }
         }
-        if directories.allSatisfy({ PayloadCgroup.processes(in: $0).isEmpty }) { try? remove() }
+        if isEmpty { try? remove() }
+    }
+
+    /// No process in the directories or below them (an inner cgroup, the container's own).
+    var isEmpty: Bool {
+        directories.flatMap(PayloadCgroup.subtree).allSatisfy { PayloadCgroup.processes(in: $0).isEmpty }
     }
 
     /// `directory` and the cgroups below it, deepest first (the order rmdir needs).

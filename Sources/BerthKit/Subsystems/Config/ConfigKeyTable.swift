@@ -13,7 +13,7 @@ public enum ConfigKeyTable {
 
     static let rootfs: [ConfigKey] = [
         ConfigKey("lxc.rootfs.path", .path, "Root filesystem", "The root filesystem: a directory (dir:PATH or PATH), overlay:LOWER:UPPER, or btrfs:PATH."),
-        ConfigKey("lxc.rootfs.mount", .path, "Root filesystem", "Where the root filesystem is mounted on the host before pivot_root.", refused: "Berth mounts the rootfs on its own directory in the container's mount namespace; a separate host mount point is not supported"),
+        ConfigKey("lxc.rootfs.mount", .path, "Root filesystem", "A host directory (absolute, existing) the rootfs is mounted on in the container's mount namespace before pivot_root, as LXC's staging mount point; the mount hooks see it as LXC_ROOTFS_MOUNT. Unset: the rootfs is mounted on its own directory. The host's directory itself stays untouched."),
         ConfigKey("lxc.rootfs.options", .text, "Root filesystem", "Mount options for the root filesystem, e.g. ro."),
         ConfigKey("lxc.rootfs.managed", .boolean, "Root filesystem", "0 when the root filesystem is not Berth's to destroy.", default: "1"),
     ]
@@ -77,12 +77,12 @@ public enum ConfigKeyTable {
     ]
 
     static let cgroups: [ConfigKey] = [
-        ConfigKey("lxc.cgroup.dir", .path, "Cgroups", "Cgroup directory of the container, relative to the cgroup root.", refused: "Berth places cgroups at berth.payload.NAME and berth.monitor.NAME; other cgroup directories are not supported yet"),
-        ConfigKey("lxc.cgroup.dir.container", .path, "Cgroups", "Cgroup of the container's processes (with lxc.cgroup.dir.monitor).", refused: "Berth places cgroups at berth.payload.NAME; other cgroup directories are not supported yet"),
-        ConfigKey("lxc.cgroup.dir.container.inner", .path, "Cgroups", "Cgroup inside the container's cgroup namespace.", refused: "an inner cgroup directory is not supported yet"),
-        ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "Cgroup of the monitor.", refused: "Berth places the monitor at berth.monitor.NAME; other cgroup directories are not supported yet"),
-        ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "Cgroup the monitor moves to while cleaning up.", refused: "a monitor pivot cgroup is not supported yet"),
-        ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the caller's cgroup.", default: "0", refused: "cgroups below the caller's cgroup are not supported yet"),
+        ConfigKey("lxc.cgroup.dir", .path, "Cgroups", "A cgroup path, relative to where Berth places containers (the host init's cgroup, or the caller's with lxc.cgroup.relative): the container's cgroup becomes DIR/berth.payload.NAME and its monitor's DIR/berth.monitor.NAME in every hierarchy. Cgroups above them that Berth made are removed at stop when empty. Not with lxc.cgroup.dir.container/monitor. A path is refused when absolute or with '..', a space or ':'."),
+        ConfigKey("lxc.cgroup.dir.container", .path, "Cgroups", "The container's cgroup path exactly (relative, as lxc.cgroup.dir); needs lxc.cgroup.dir.monitor, apart from it."),
+        ConfigKey("lxc.cgroup.dir.container.inner", .path, "Cgroups", "A child of the container's cgroup that holds its processes and is the root of its cgroup namespace: the limits stay on the cgroup above, out of the container's reach (for an unprivileged container only the inner cgroup is delegated). LXC honours it only with lxc.cgroup.dir.container; Berth with any placement."),
+        ConfigKey("lxc.cgroup.dir.monitor", .path, "Cgroups", "The monitor's cgroup path exactly (relative); needs lxc.cgroup.dir.container."),
+        ConfigKey("lxc.cgroup.dir.monitor.pivot", .path, "Cgroups", "A cgroup (relative) the monitor moves to before it removes its own at the end, made when missing and left in place, as LXC's lxc.pivot. Unset: the monitor goes back to the cgroups it was started in."),
+        ConfigKey("lxc.cgroup.relative", .boolean, "Cgroups", "1 places the cgroups below the cgroups of the process that starts the container (berth-start run in a systemd unit: below the unit) instead of below the host init's.", default: "0"),
         ConfigKey("lxc.cgroup.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v1 controller file written before init runs, e.g. lxc.cgroup.memory.limit_in_bytes = 256M; on a host where the controller runs on v2 it is translated when the meaning is the same (memory limit, cpu shares and quota, cpuset, pids, blkio weight and throttles), else the start fails naming the key.", list: true, prefix: "lxc.cgroup."),
         ConfigKey("lxc.cgroup2.CONTROLLER.FILE", .text, "Cgroups", "A cgroup v2 file written before init runs, e.g. lxc.cgroup2.memory.max = 256M; on a host where the controller runs on v1 it is translated when the meaning is the same, else the start fails naming the key.", list: true, prefix: "lxc.cgroup2."),
     ]
@@ -120,7 +120,7 @@ public enum ConfigKeyTable {
     static let logging: [ConfigKey] = [
         ConfigKey("lxc.log.file", .path, "Logging", "The container's log: its monitor's lines (the start, init's pid, state changes, how init ended, every later problem), appended; berth-start -o overrides it."),
         ConfigKey("lxc.log.level", .logLevel, "Logging", "The least level lxc.log.file records (trace ... fatal, or 0-8); berth-start -l overrides it.", default: "error"),
-        ConfigKey("lxc.log.syslog", .text, "Logging", "Syslog facility to log to.", refused: "logging to syslog is not supported yet"),
+        ConfigKey("lxc.log.syslog", .text, "Logging", "Also send the container's log (the lines of lxc.log.file, at lxc.log.level) to syslog (/dev/log) with this facility: daemon or local0 ... local7, as LXC. Each line is 'berth[MONITOR PID]: NAME LEVEL message' at the matching severity. A start warns when nothing listens on /dev/log; a line the daemon cannot take is dropped, never waited for."),
     ]
 
     static let network: [ConfigKey] = [
@@ -139,8 +139,8 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router leaves it on no bridge, routes each of the container's addresses to it (/32, /128) and answers ARP/NDP there for its gateways.", default: "bridge"),
         ConfigKey("lxc.net.N.veth.ipv4.route", .text, "Network", "Route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
-        ConfigKey("lxc.net.N.veth.vlan.id", .unsigned, "Network", "VLAN of the host end on a VLAN-filtering bridge.", refused: "VLANs on the host end are not supported yet"),
-        ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "Tagged VLANs of the host end.", list: true, refused: "VLANs on the host end are not supported yet"),
+        ConfigKey("lxc.net.N.veth.vlan.id", .text, "Network", "The host end's untagged VLAN (PVID, 1-4094) on its bridge, replacing the default VLAN 1; none removes VLAN 1 only. As LXC: the link must be a Linux bridge with vlan_filtering on (the start fails naming the bridge otherwise, and on a kernel without bridge VLAN filtering)."),
+        ConfigKey("lxc.net.N.veth.vlan.tagged.id", .unsigned, "Network", "A VLAN (1-4094) the host end carries tagged on its VLAN-filtering bridge; one per line, several allowed.", list: true),
         ConfigKey("lxc.net.N.veth.n_rxqueues", .unsigned, "Network", "Receive queues of both ends of the veth (1-4096), fixed when it is made."),
         ConfigKey("lxc.net.N.veth.n_txqueues", .unsigned, "Network", "Transmit queues of both ends of the veth (1-4096), fixed when it is made."),
         ConfigKey("lxc.net.N.macvlan.mode", .choice(["private", "vepa", "bridge", "passthru"]), "Network", "macvlan mode.", default: "private"),

@@ -45,12 +45,11 @@ public struct MonitorClient: Sendable {
         return Reply(fd: fd, words: Array(words.dropFirst()), passedFD: passed)
     }
 
-    /// The container's state and init pid. A container without a monitor is STOPPED.
-    public func status() -> (state: ContainerState, pid: Int32?) {
-        guard let reply = try? send(.state) else { return (.stopped, nil) }
+    /// The container's state and init pid (and where its cgroup is, when not at Berth's own
+    /// place for its name). A container without a monitor is STOPPED.
+    public func status() -> MonitorStatus {
+        guard let reply = try? send(.state) else { return MonitorStatus(state: .stopped, pid: nil) }
         reply.fd.closeQuietly()
-        let state = reply.words.first.flatMap(ContainerState.init(rawValue:)) ?? .stopped
-        let pid = reply.words.count > 1 ? pid_t(reply.words[1]) : nil
-        return (state, pid.flatMap { $0 > 0 ? $0 : nil })
+        return MonitorStatus(words: reply.words)
     }
 }

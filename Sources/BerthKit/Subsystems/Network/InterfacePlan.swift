@@ -46,6 +46,12 @@ public struct InterfacePlan: Sendable, Equatable {
     public let router: Bool
     /// `l2proxy = 1`: the host answers ARP/NDP for the container's addresses on `link`.
     public let l2proxy: Bool
+    /// `veth.vlan.id`: the host end's untagged VLAN (PVID) on a VLAN-filtering bridge, or
+    /// `none`: only VLAN 1, the bridge's default, taken away (LXC's `none`).
+    public enum NativeVLAN: Sendable, Equatable { case id(UInt16), none }
+    public let vethVLAN: NativeVLAN?
+    /// `veth.vlan.tagged.id`: VLANs the host end carries tagged.
+    public let vethTaggedVLANs: [UInt16]
     /// `veth.n_rxqueues` and `veth.n_txqueues`.
     public let vethRxQueues: UInt32?
     public let vethTxQueues: UInt32?
@@ -176,6 +182,31 @@ public struct InterfacePlan: Sendable, Equatable {
         if l2proxy && link == nil { throw BerthError(.invalidConfig, "\(key("l2proxy")): the proxy entries go on lxc.net.\(n).link, which is not set") }
         if router, ipv4Gateway == .auto || ipv6Gateway == .auto {
             throw BerthError(.invalidConfig, "\(key("veth.mode")): a router-mode veth has no bridge, so its gateway cannot be auto (give an address or dev)")
+        }
+        if let text = network.value("veth.vlan.id") {
+            if text == "none" {
+                vethVLAN = NativeVLAN.none
+            } else if let id = UInt16(text), (1...4094).contains(id) {
+                vethVLAN = .id(id)
+            } else {
+                throw BerthError(.invalidConfig, "\(key("veth.vlan.id")): '\(text)' is not a VLAN id (1-4094) or none")
+            }
+        } else {
+            vethVLAN = nil
+        }
+        var tagged: [UInt16] = []
+        for text in network.values["veth.vlan.tagged.id"] ?? [] {
+            guard let id = UInt16(text), (1...4094).contains(id) else {
+                throw BerthError(.invalidConfig, "\(key("veth.vlan.tagged.id")): '\(text)' is not a VLAN id (1-4094)")
+            }
+            tagged.append(id)
+        }
+        vethTaggedVLANs = tagged
+        if vethVLAN != nil || !tagged.isEmpty {
+            let which = vethVLAN != nil ? "veth.vlan.id" : "veth.vlan.tagged.id"
+            guard kind == .veth, link != nil, !router else {
+                throw BerthError(.invalidConfig, "\(key(which)): VLANs are set on a veth's host end on its bridge (lxc.net.\(n).link), and this interface has none")
+            }
         }
         vethRxQueues = try queues("veth.n_rxqueues")
         vethTxQueues = try queues("veth.n_txqueues")

@@ -5,7 +5,7 @@ struct NetlinkMessage {
     static let headerSize = 16
 
     // Message types and flags (linux/rtnetlink.h, linux/netlink.h).
-    static let newLink: UInt16 = 16, deleteLink: UInt16 = 17, getLink: UInt16 = 18
+    static let newLink: UInt16 = 16, deleteLink: UInt16 = 17, getLink: UInt16 = 18, setLink: UInt16 = 19
     static let newAddress: UInt16 = 20, getAddress: UInt16 = 22
     static let newRoute: UInt16 = 24
     static let newNeighbour: UInt16 = 28, deleteNeighbour: UInt16 = 29
@@ -21,9 +21,9 @@ struct NetlinkMessage {
         bytes.replace(at: 6, with: flags | Self.request)
     }
 
-    /// `struct ifinfomsg`: family, type, index, flags, change.
-    mutating func appendLinkHeader(index: Int32 = 0, flags: UInt32 = 0, change: UInt32 = 0) {
-        bytes += [0, 0, 0, 0]
+    /// `struct ifinfomsg`: family (AF_BRIDGE for a bridge port's VLANs), type, index, flags, change.
+    mutating func appendLinkHeader(family: UInt8 = 0, index: Int32 = 0, flags: UInt32 = 0, change: UInt32 = 0) {
+        bytes += [family, 0, 0, 0]
         bytes.appendValue(index)
         bytes.appendValue(flags)
         bytes.appendValue(change)

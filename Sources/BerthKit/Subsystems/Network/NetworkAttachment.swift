@@ -67,6 +67,9 @@ final class NetworkAttachment {
                 let hostName = try createVeth(interface, host: host, bridge: bridgeIndex)
                 hostNames[n] = hostName
                 let hostEnd = hostEnds[hostEnds.count - 1].index
+                if interface.vethVLAN != nil || !interface.vethTaggedVLANs.isEmpty {
+                    try setBridgeVLANs(interface, host: host, port: hostEnd, links: hostLinks)
+                }
                 for route in interface.hostRoutes {
                     try host.addRoute(family: route.bytes.count == 4 ? 2 : 10, destination: route.bytes, prefix: UInt8(route.prefix),
                                       gateway: nil, index: hostEnd, "lxc.net.\(n).veth route on \(hostName)")
@@ -106,6 +109,30 @@ final class NetworkAttachment {
             scriptsRun.append((interface, hostNames[n] ?? ""))
         }
         try configureInside(host: host)
+    }
+
+    /// veth.vlan.id and veth.vlan.tagged.id on the host end, as LXC sets them: only on a Linux
+    /// bridge with VLAN filtering on; a native VLAN replaces the default VLAN 1.
+    private func setBridgeVLANs(_ interface: InterfacePlan, host: NetworkControl, port: Int32, links: [NetworkControl.Link]) throws(BerthError) {
+        let n = interface.index
+        let key = "lxc.net.\(n).veth.vlan\(interface.vethVLAN != nil ? ".id" : ".tagged.id")"
+        let bridge = interface.link ?? ""
+        if links.first(where: { $0.name == bridge })?.kind == "openvswitch" {
+            throw BerthError(.unsupported, "\(key): \(bridge) is an Open vSwitch bridge; Berth sets VLANs on Linux bridges only")
+        }
+        guard let filtering = try? FileSystem.readText("/sys/class/net/\(bridge)/bridge/vlan_filtering") else {
+            throw BerthError(.unsupported, "\(key): this kernel's bridges have no VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING), so \(bridge) cannot carry VLANs")
+        }
+        guard filtering.hasPrefix("1") else {
+            throw BerthError(.invalidConfig, "\(key): the bridge \(bridge) has VLAN filtering off; turn it on first (ip link set \(bridge) type bridge vlan_filtering 1), as LXC requires")
+        }
+        if let native = interface.vethVLAN {
+            try host.bridgeVLAN(false, port: port, id: 1, native: false, "\(key): removing the default VLAN 1 from the host end")
+            if case .id(let id) = native { try host.bridgeVLAN(true, port: port, id: id, native: true, "\(key): VLAN \(id) untagged on the host end") }
+        }
+        for id in interface.vethTaggedVLANs {
+            try host.bridgeVLAN(true, port: port, id: id, native: false, "lxc.net.\(n).veth.vlan.tagged.id: VLAN \(id) tagged on the host end")
+        }
     }
 
     /// A device kind the kernel does not know (built without it, its module not loaded) is

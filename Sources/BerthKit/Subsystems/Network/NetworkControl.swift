@@ -148,6 +148,19 @@ struct NetworkControl {
         try socket.perform(message, what)
     }
 
+    /// Adds (or with `add` false removes) VLAN `id` on bridge port `port`, as `bridge vlan add
+    /// dev PORT vid ID [pvid untagged]`: a setlink/dellink of family AF_BRIDGE carrying
+    /// IFLA_AF_SPEC { IFLA_BRIDGE_VLAN_INFO { flags, vid } }.
+    func bridgeVLAN(_ add: Bool, port: Int32, id: UInt16, native: Bool, _ what: String) throws(BerthError) {
+        var message = NetlinkMessage(type: add ? NetlinkMessage.setLink : NetlinkMessage.deleteLink, flags: NetlinkMessage.acknowledge)
+        message.appendLinkHeader(family: 7, index: port)  // AF_BRIDGE
+        message.beginNest(26)  // IFLA_AF_SPEC
+        let flags: UInt16 = native ? 0x2 | 0x4 : 0  // BRIDGE_VLAN_INFO_PVID | _UNTAGGED
+        message.append(2, bytes: flags.nativeBytes + id.nativeBytes)  // IFLA_BRIDGE_VLAN_INFO
+        message.endNest()
+        try socket.perform(message, what)
+    }
+
     // MARK: neighbours
 
     /// A proxy neighbour entry (`ip neigh add proxy ADDRESS dev INDEX`): the host answers ARP or

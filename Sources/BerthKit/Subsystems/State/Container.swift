@@ -19,7 +19,7 @@ public struct Container: Sendable {
     /// The container's state and init's pid, asked from its monitor over its socket (one
     /// connection each call): a container without a running monitor is STOPPED, however its
     /// monitor ended.
-    public func queryStatus() -> (state: ContainerState, pid: Int32?) { MonitorClient(paths: paths).status() }
+    public func queryStatus() -> MonitorStatus { MonitorClient(paths: paths).status() }
 
     /// The container's state, asked from its monitor.
     public func queryState() -> ContainerState { queryStatus().state }

@@ -3,6 +3,8 @@ public struct ContainerSummary: Sendable {
     public let name: String
     public let state: ContainerState
     public let pid: Int32?
+    /// What the monitor said, with where the container's cgroup is.
+    public let status: MonitorStatus
     public let autostart: Bool
     public let groups: [String]
     public let ipv4: [String]
@@ -12,11 +14,28 @@ public struct ContainerSummary: Sendable {
     /// The config problem, when the container's config does not load.
     public let configError: String?
 
+    /// A summary made elsewhere (a nested container's, read inside its parent).
+    public init(name: String, state: ContainerState, pid: Int32?, autostart: Bool, groups: [String], ipv4: [String], ipv6: [String],
+                unprivileged: Bool, interfaces: [String]) {
+        self.name = name
+        self.state = state
+        self.pid = pid
+        status = MonitorStatus(state: state, pid: pid)
+        self.autostart = autostart
+        self.groups = groups
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.unprivileged = unprivileged
+        self.interfaces = interfaces
+        configError = nil
+    }
+
     /// Reads the container's config and state. A broken config does not hide the container;
     /// the problem is reported in `configError`.
     public init(_ container: Container) {
         name = container.name.value
         let status = container.queryStatus()
+        self.status = status
         state = status.state
         pid = status.pid
         var config: ContainerConfig?

@@ -16,6 +16,13 @@ enum UnixSocket {
         return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
     }
 
+    /// Connects a datagram socket to `path` (a syslog socket): the descriptor, or nil with
+    /// errno set.
+    static func connectDatagram(to path: String) -> FileDescriptor? {
+        let fd = berth_connect_path_of_type(path, Int32(SOCK_DGRAM.rawValue))
+        return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
+    }
+
     /// A connected pair of stream sockets, both close-on-exec.
     static func pair(display: String) throws(BerthError) -> (FileDescriptor, FileDescriptor) {
         var fds: [Int32] = [-1, -1]

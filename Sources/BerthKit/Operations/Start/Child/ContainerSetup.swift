@@ -93,7 +93,10 @@ struct ContainerSetup {
         }
         let hooks = HookRunner(plan: plan)
         try hooks.run(.preMount)
-        try step("mounting the rootfs \(plan.rootfs)") { () throws(BerthError) in
+        // lxc.rootfs.mount: the rootfs goes on that directory instead of on its own (in this
+        // namespace only: the host's directory stays empty).
+        let mountPoint = plan.rootfsMount ?? plan.rootfs
+        try step("mounting the rootfs \(plan.rootfs)" + (plan.rootfsMount.map { " on \($0)" } ?? "")) { () throws(BerthError) in
             if let overlay = plan.overlay {
                 // The work directory is made on demand: a clone of a clone copies no work dir.
                 try FileSystem.makeDirectories(overlay.work, mode: 0o700)
@@ -112,16 +115,16 @@ struct ContainerSetup {
                 // In a user namespace overlayfs keeps its own marks in user.* xattrs (trusted.*
                 // is the host's).
                 if !plan.idmap.isEmpty { options += ",userxattr" }
-                try MountCalls.mount("overlay", on: plan.rootfs, type: "overlay", flags: 0, data: options, display: plan.rootfs)
+                try MountCalls.mount("overlay", on: mountPoint, type: "overlay", flags: 0, data: options, display: mountPoint)
                 for fd in idmapped { fd.closeQuietly() }
             } else if let root = idmapped.first {
-                try MountCalls.attach(root, onto: plan.rootfs, what: "idmapped rootfs")
+                try MountCalls.attach(root, onto: mountPoint, what: "idmapped rootfs")
                 root.closeQuietly()
             } else {
-                try MountCalls.mount(plan.rootfs, on: plan.rootfs, type: nil, flags: UInt(MS_BIND | MS_REC), data: nil, display: plan.rootfs)
+                try MountCalls.mount(plan.rootfs, on: mountPoint, type: nil, flags: UInt(MS_BIND | MS_REC), data: nil, display: mountPoint)
             }
         }
-        let root = try RootfsMounter(rootfs: plan.rootfs)
+        let root = try RootfsMounter(rootfs: mountPoint)
         if plan.autodev { try mountDev(root) }
         try mountProcAndSys(root)
         for entry in plan.mounts {

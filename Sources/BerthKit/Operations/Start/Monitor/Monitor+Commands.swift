@@ -24,10 +24,10 @@ extension Monitor {
     func handle(_ request: MonitorRequest, _ fd: FileDescriptor) {
         switch request {
         case .state:
-            fd.writeFully("ok \(state.rawValue) \(initPID)\n")
+            fd.writeFully("ok \(MonitorStatus.words(state: state, pid: initPID, cgroupDirectories: reportedCgroup?.directories, cgroupInner: reportedCgroup?.inner))\n")
             fd.closeQuietly()
         case .initPidfd:
-            _ = UnixSocket.send(fd, Array("ok \(initPID)\n".utf8)[...], passing: initPidfd)
+            _ = UnixSocket.send(fd, Array("ok \(MonitorStatus.words(state: nil, pid: initPID, cgroupDirectories: reportedCgroup?.directories, cgroupInner: reportedCgroup?.inner))\n".utf8)[...], passing: initPidfd)
             fd.closeQuietly()
         case .freeze, .thaw:
             let frozen = request == .freeze

@@ -51,7 +51,7 @@ extension Monitor {
         }
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
-        let directory = cgroup.v2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
+        let directory = cgroup.processV2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
         let (pid, pidfd, bornInV2) = ProcessControl.clone(flags, intoCgroup: directory)
         directory?.closeQuietly()
         if pid == 0 {

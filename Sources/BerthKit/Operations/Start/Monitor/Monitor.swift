@@ -56,6 +56,10 @@ public final class Monitor {
     var unsharedMounts = false
     var cgroup: PayloadCgroup
     var monitorCgroup: MonitorCgroup
+    /// The payload cgroup as `state` reports it: nil at Berth's own place for the name.
+    let reportedCgroup: PayloadCgroup?
+    /// The cgroups this boot made above the payload's (lxc.cgroup.dir), removed at teardown.
+    var madeCgroupParents: [String] = []
     /// The compiled seccomp filter, made once and loaded by every boot's first process.
     var seccomp: SeccompFilter?
     /// This boot's interfaces; the previous boot's until its host ends are released.
@@ -72,8 +76,14 @@ public final class Monitor {
         self.options = options
         self.listener = listener
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
-        cgroup = plan.cgroupless ? .none() : PayloadCgroup(name: plan.name, lxcpath: plan.lxcpath)
-        monitorCgroup = MonitorCgroup(name: plan.name, lxcpath: plan.lxcpath, layout: cgroup.layout)
+        // lxc.cgroup.relative: below the cgroups of the start (this process has not moved yet).
+        let base = plan.cgroupPlacement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
+        let layout = CgroupLayout.current()
+        cgroup = plan.cgroupless ? .none(layout: layout)
+            : PayloadCgroup(path: plan.cgroupPlacement.payload, inner: plan.cgroupPlacement.inner, layout: layout, baseCgroups: base)
+        monitorCgroup = MonitorCgroup(placement: plan.cgroupPlacement, layout: layout, baseCgroups: base)
+        // Other commands find a standard placement from the name; any other is told.
+        reportedCgroup = plan.cgroupless || plan.cgroupPlacement.isStandard(name: plan.name, lxcpath: plan.lxcpath) ? nil : cgroup
     }
 
     /// Boots the container and runs it until it stops. Returns the status for the tool: 0, 1 when
@@ -100,9 +110,10 @@ public final class Monitor {
         }
 
         do throws(BerthError) {
-            if let file = options.logFile ?? plan.logFile {
+            let file = options.logFile ?? plan.logFile
+            if file != nil || plan.logSyslog != nil {
                 do throws(BerthError) {
-                    containerLog = try ContainerLog(path: file, level: options.logLevel ?? plan.logLevel, name: plan.name)
+                    containerLog = try ContainerLog(path: file, syslog: plan.logSyslog, level: options.logLevel ?? plan.logLevel, name: plan.name)
                 } catch {
                     throw BerthError(error.code, "\(options.logFile == nil ? "lxc.log.file" : "-o"): \(error.message)", errno: error.errno)
                 }
@@ -191,7 +202,7 @@ public final class Monitor {
         }
         try hooks.run(.preStart)
         cgroup.sweep()
-        try cgroup.create()
+        madeCgroupParents = try cgroup.create()
         // Limits before init exists: nothing of the container ever runs unlimited. Device rules
         // wait until the child has populated /dev (mknod is itself a device access), see spawn.
         do throws(BerthError) {
@@ -199,6 +210,7 @@ public final class Monitor {
             if !plan.idmap.isEmpty { try cgroup.delegate(uid: plan.rootUID, gid: plan.rootGID) }
         } catch {
             try? cgroup.remove()
+            PayloadCgroup.removeMadeParents(madeCgroupParents)
             throw error
         }
         do throws(BerthError) {
@@ -339,6 +351,8 @@ public final class Monitor {
         // Phys devices go back to the host while the namespace is still held open.
         for problem in network?.detach() ?? [] { logProblem(problem) }
         do throws(BerthError) { try cgroup.remove() } catch { logProblem(error.message) }
+        PayloadCgroup.removeMadeParents(madeCgroupParents)
+        madeCgroupParents = []
     }
 
     /// The end: STOPPED for the watchers, the socket name released, then the stop waiters

@@ -58,7 +58,7 @@ public struct HookRunner {
     }
 
     private func baseEnvironment(rootfsMount: String?) -> [String] {
-        Self.lxcEnvironment(name: plan.name, configPath: plan.configPath, rootfsMount: rootfsMount ?? plan.rootfs,
+        Self.lxcEnvironment(name: plan.name, configPath: plan.configPath, rootfsMount: rootfsMount ?? plan.rootfsMount ?? plan.rootfs,
                             rootfs: plan.rootfs, version: plan.hookVersion)
             + ["LXC_CONSOLE_LOGPATH=\(plan.consoleLogfile ?? "")"] + plan.hookEnvironment
     }

@@ -8,6 +8,9 @@ public struct StartPlan: Sendable {
     public let configPath: String
     /// The directory that becomes the container's `/`.
     public let rootfs: String
+    /// lxc.rootfs.mount: the host directory the rootfs is mounted on in the container's mount
+    /// namespace before pivot_root (else on its own directory). The host's stays as it is.
+    public let rootfsMount: String?
     /// For an overlay rootfs: the layers mounted on `rootfs` (in the container's mount namespace).
     public let overlay: OverlayLayers?
     public let hostname: String
@@ -17,6 +20,8 @@ public struct StartPlan: Sendable {
     public let shares: [NamespaceShare]
     /// The controller files to write in the container's cgroup before init runs.
     public let cgroupWrites: [CgroupWrite]
+    /// Where the payload and monitor cgroups go (lxc.cgroup.dir and the like).
+    public let cgroupPlacement: CgroupPlacement
     public let initArgv: [String]
     public let initUID: UInt32
     public let initGID: UInt32
@@ -75,6 +80,8 @@ public struct StartPlan: Sendable {
     /// monitor's log of this container; nil for none.
     public let logFile: String?
     public let logLevel: LogLevel
+    /// lxc.log.syslog: the facility the container's log also goes to.
+    public let logSyslog: SyslogSocket.Facility?
     /// Limits, /proc and sysctl writes, groups, keyring, personality and rootfs flags of init.
     public let process: ProcessSettings
     /// `lxc.idmap`: the user namespace's mappings (empty: no user namespace), and the host ids
@@ -127,6 +134,17 @@ public struct StartPlan: Sendable {
             overlay = layers
         default:
             throw BerthError(.unsupported, "\(origin("lxc.rootfs.path")): the '\(spec.backend)' backing store is not supported (dir, overlay, btrfs)")
+        }
+        if let mount = config.value("lxc.rootfs.mount"), !mount.isEmpty {
+            guard mount.hasPrefix("/") else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.rootfs.mount")): '\(mount)' is not an absolute path")
+            }
+            guard inputs.isDirectory(mount) else {
+                throw BerthError(.notFound, "\(origin("lxc.rootfs.mount")): \(mount) is not a directory (the rootfs is mounted there, as LXC does; make it or remove the key)")
+            }
+            rootfsMount = Path.stripTrailingSlashes(mount)
+        } else {
+            rootfsMount = nil
         }
         // What the container writes (its rootfs, an overlay's upper layer) must be out of other
         // host users' reach: files its root makes are root's on disk, setuid ones included.
@@ -192,6 +210,14 @@ public struct StartPlan: Sendable {
             throw BerthError(.invalidConfig, "\(origin("lxc.log.level")): unknown log level '\(levelText)'")
         }
         logLevel = level
+        if let facility = config.value("lxc.log.syslog"), !facility.isEmpty {
+            guard let known = SyslogSocket.Facility(name: facility) else {
+                throw BerthError(.invalidConfig, "\(origin("lxc.log.syslog")): unknown syslog facility '\(facility)' (LXC takes \(SyslogSocket.Facility.names))")
+            }
+            logSyslog = known
+        } else {
+            logSyslog = nil
+        }
         if let logFile, !logFile.hasPrefix("/") {
             throw BerthError(.invalidConfig, "\(origin("lxc.log.file")): '\(logFile)' is not an absolute path")
         }
@@ -286,8 +312,12 @@ public struct StartPlan: Sendable {
         // honour fails the start before anything is made.
         cgroupWrites = try CgroupTranslator(layout: inputs.cgroupLayout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
         // A user other than root: a user namespace, no cgroup, no host interfaces.
+        cgroupPlacement = try CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath, origin: origin)
         cgroupless = !asRoot
         if !asRoot {
+            if let key = CgroupPlacement.keys.first(where: { $0 == "lxc.cgroup.relative" ? config.boolean($0) : config.value($0)?.isEmpty == false }) {
+                throw BerthError(.unsupported, "\(origin(key)): a user other than root has no cgroup delegated here, so there is nothing to place; only root can set it")
+            }
             guard namespaces.contains(.user) else {
                 throw BerthError(.unsupported, "\(container.paths.config): a user other than root starts only containers with lxc.idmap (berth-create run by that user writes it from /etc/subuid)")
             }
