@@ -15,6 +15,8 @@ struct CreateListInfoDestroyTests {
         var busybox = stat(), initStat = stat()
         #expect(stat(rootfs + "/bin/busybox", &busybox) == 0 && stat(rootfs + "/sbin/init", &initStat) == 0)
         #expect(busybox.st_ino == initStat.st_ino, "/sbin/init is a hard link to busybox")
+        // passwd (a link to busybox) is setuid and setgid, as LXC's template makes it.
+        #expect(busybox.st_mode & 0o7777 == 0o6755, "\(String(busybox.st_mode, radix: 8))")
         let chroot = Process()
         chroot.executableURL = URL(fileURLWithPath: "/usr/sbin/chroot")
         chroot.arguments = [rootfs, "/bin/sh", "-c", "echo hello from $(hostname -F /etc/hostname; hostname) && ls /usr/bin/awk /sbin/ifconfig"]

@@ -74,8 +74,8 @@ enum ArgumentScanner {
                     throw BerthError(.invalidArgument, "unknown option '--\(name)' (\(spec.name) --help lists them)")
                 }
                 if option.valueName == nil {
-                    if inline != nil { throw BerthError(.invalidArgument, "--\(name) takes no value") }
-                    parsed.given[option.key, default: []].append("")
+                    if inline != nil && option.optionalValueName == nil { throw BerthError(.invalidArgument, "--\(name) takes no value") }
+                    parsed.given[option.key, default: []].append(inline ?? "")
                 } else {
                     let value: String
                     if let inline { value = inline } else { value = try valueFor(option, shown: "--\(name)") }

@@ -13,7 +13,7 @@ enum ToolHelp {
         }
         out += "OPTIONS:\n"
         for option in (spec.options + ToolSpec.builtIn) where !option.hidden {
-            out += row(option.display + (option.valueName.map { " <\($0)>" } ?? ""), option.help)
+            out += row(option.display + option.optionalSuffix + (option.valueName.map { " <\($0)>" } ?? ""), option.help)
         }
         return out
     }
@@ -22,7 +22,7 @@ enum ToolHelp {
     static func usage(_ spec: ToolSpec) -> String {
         var parts = spec.options.filter { !$0.hidden }.map { option -> String in
             let name = option.short.map { "-\($0)" } ?? "--\(option.long ?? "")"
-            return "[\(name)\(option.valueName.map { " \($0)" } ?? "")]"
+            return "[\(name)\(option.optionalSuffix)\(option.valueName.map { " \($0)" } ?? "")]"
         }
         for argument in spec.positionals where !argument.hidden {
             switch argument.kind {
@@ -64,7 +64,7 @@ enum ToolHelp {
         page += ".Sh SYNOPSIS\n.Nm\n"
         for option in spec.options where !option.hidden {
             let flag = option.short.map { "Fl \($0)" } ?? "Fl -\(option.long ?? "")"
-            page += ".Op \(flag)\(option.valueName.map { " Ar \($0)" } ?? "")\n"
+            page += ".Op \(flag)\(option.optionalValueName.map { " Ns Oo = Ns Ar \($0) Oc" } ?? "")\(option.valueName.map { " Ar \($0)" } ?? "")\n"
         }
         for argument in spec.positionals where !argument.hidden {
             switch argument.kind {
@@ -76,7 +76,7 @@ enum ToolHelp {
         page += ".Sh DESCRIPTION\n\(escape(spec.discussion))\n.Bl -tag -width 6n\n"
         for option in (spec.options + ToolSpec.builtIn) where !option.hidden {
             let names = [option.short.map { "Fl \($0)" }, option.long.map { "Fl -\($0)" }].compactMap { $0 }.joined(separator: " , ")
-            page += ".It \(names)\(option.valueName.map { " Ar \($0)" } ?? "")\n\(escape(option.help))\n"
+            page += ".It \(names)\(option.optionalValueName.map { " Ns Oo = Ns Ar \($0) Oc" } ?? "")\(option.valueName.map { " Ar \($0)" } ?? "")\n\(escape(option.help))\n"
         }
         for argument in spec.positionals where !argument.hidden {
             page += ".It Ar \(argument.name)\n\(escape(argument.help))\n"

@@ -10,11 +10,24 @@ public struct OptionSpec: Sendable {
     public let help: String
     /// Kept out of help and man page (accepted for compatibility).
     public let hidden: Bool
+    /// For a flag that may carry a value joined by `=` (getopt's optional argument,
+    /// `--nesting[=NUM]`): the value's name; the flag alone reads as an empty value.
+    public var optionalValueName: String? = nil
 
     /// A flag: `-k`, `--kill`.
     public static func flag(_ short: Character?, _ long: String?, _ help: String, hidden: Bool = false) -> OptionSpec {
         OptionSpec(short: short, long: long, valueName: nil, help: help, hidden: hidden)
     }
+
+    /// A long flag that may take a value after `=`: `--nesting`, `--nesting=3`.
+    public static func flag(_ long: String, optionalValue valueName: String, _ help: String) -> OptionSpec {
+        var option = OptionSpec(short: nil, long: long, valueName: nil, help: help, hidden: false)
+        option.optionalValueName = valueName
+        return option
+    }
+
+    /// `[=NUM]` after a flag with an optional value, for help and man pages.
+    var optionalSuffix: String { optionalValueName.map { "[=\($0)]" } ?? "" }
 
     /// An option with a value: `-t SECS`, `--timeout SECS`; given again, the last value counts
     /// unless the tool reads them all (repeatable options such as `-s KEY=VALUE`).

@@ -10,7 +10,9 @@ public struct ListCommand: BerthTool {
                 a terminal and one per line otherwise. -f shows a table with the columns NAME STATE \
                 AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F picks columns (also PID, INTERFACE, RAM, SWAP); \
                 --format json prints every field as a JSON array. A FILTER regular expression keeps \
-                the names it matches.
+                the names it matches. --nesting adds the containers defined inside running \
+                containers (their own lxcpath), named PARENT/NAME, read from inside each container; \
+                one that does not answer within 3 seconds is left out.
                 """,
         options: [
             .flag("1", "line", "One name per line."),
@@ -24,6 +26,7 @@ public struct ListCommand: BerthTool {
             .value("g", "groups", "GROUP,...", "Only containers in all these groups."),
             .value(nil, "filter", "REGEX", "Only names matching this regular expression."),
             .value(nil, "format", "FORMAT", "Output format: table or json."),
+            .flag("nesting", optionalValue: "NUM", "Also list the containers inside running containers, as PARENT/NAME, NUM levels down (5 when no NUM is given), read from inside each one."),
         ] + CommonOptions.specs,
         positionals: [PositionalSpec("FILTER", "Only names matching this regular expression.")]
     )
@@ -41,6 +44,8 @@ public struct ListCommand: BerthTool {
     var groups: String?
     var filterOption: String?
     var format: String
+    /// --nesting: how many levels of containers inside containers (0: none).
+    var nesting: Int
     let common: CommonOptions
     var filter: String?
 
@@ -56,6 +61,14 @@ public struct ListCommand: BerthTool {
         groups = arguments.value("groups")
         filterOption = arguments.value("filter")
         format = arguments.value("format") ?? "table"
+        if let levels = arguments.value("nesting") {
+            guard levels.isEmpty || (Int(levels).map { $0 >= 0 } ?? false) else {
+                throw BerthError(.invalidArgument, "--nesting: '\(levels)' is not a number of levels")
+            }
+            nesting = levels.isEmpty ? 5 : Int(levels) ?? 5
+        } else {
+            nesting = 0
+        }
         common = try CommonOptions(arguments)
         filter = arguments.positionals.first
         try validate()
@@ -91,6 +104,22 @@ public struct ListCommand: BerthTool {
                 rows.append(summary)
             }
             names.append(container.name.value)
+        }
+        // The containers inside running ones, after them, filtered as they are (the regular
+        // expression on their own names).
+        if nesting > 0 {
+            let lister = NestedLister(depth: nesting)
+            for container in ContainerInventory.list(lxcpath: context.lxcpath) where container.queryState().isActive {
+                let (inside, problem) = lister.list(inside: container)
+                if let problem { Terminal.writeError("berth-ls: \(container.name): cannot list the containers inside it: \(problem)\n") }
+                for nested in inside {
+                    let own = String(nested.name.split(separator: "/").last ?? "")
+                    if let regex, !own.contains(regex) { continue }
+                    if !stateMatches(nested.state) || !wantedGroups.allSatisfy(nested.groups.contains) { continue }
+                    rows.append(nested)
+                    names.append(nested.name)
+                }
+            }
         }
         if format == "json" {
             print(JSONValue.array(rows.map(\.json)).render())

@@ -80,6 +80,10 @@ public struct BusyboxTemplate {
             }
         }
         try writeFiles(rootfs: rootfs, name: name)
+        // passwd must be setuid for a user to change a password, and it is a link to busybox,
+        // so busybox is (as LXC's template makes it with chmod +s): busybox drops the ids again
+        // for every applet but the few that need them (its FEATURE_SUID).
+        try FileSystem.setMode(rootfsBusybox, 0o6755)
         var config: [(String, String)] = [
             // busybox init halts on SIGUSR1 and reboots on SIGTERM.
             ("lxc.signal.halt", "SIGUSR1"),
