@@ -317,7 +317,8 @@ struct KeyParityTests {
         for (line, key) in [("lxc.seccomp.notify.proxy = unix:/x", "lxc.seccomp.notify.proxy"),
                             ("lxc.apparmor.allow_nesting = 1", "lxc.apparmor.allow_nesting"),
                             ("lxc.sysctl.vm.swappiness = 10", "lxc.sysctl.vm.swappiness"), ("lxc.arch = arm64", "lxc.arch"),
-                            ("lxc.rootfs.options = idmap=container", "lxc.rootfs.options")] {
+                            ("lxc.rootfs.options = idmap=container", "lxc.rootfs.options"),
+                            ("lxc.mount.auto = proc:mixed shmounts:/tmp/berth-shmounts", "'shmounts:/tmp/berth-shmounts' is not honoured")] {
             try (kept + line + "\n").write(toFile: config, atomically: true, encoding: .utf8)
             let start = try box.run("start", ["-n", "r"])
             #expect(start.status != 0 && start.stderr.contains(key), "\(line): \(start.stderr)")

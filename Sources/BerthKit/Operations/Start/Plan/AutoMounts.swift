@@ -16,7 +16,8 @@ public struct AutoMounts: Sendable, Equatable {
 
     /// Parses the (possibly several) `lxc.mount.auto` values: `proc:mixed sys:ro cgroup`.
     /// `proc` alone means `proc:mixed`, `sys` means `sys:rw`, `cgroup` means `cgroup:mixed`
-    /// (LXC's meanings); `cgroup-full:*` is read as `cgroup:*`.
+    /// (LXC's meanings); `cgroup-full:*` is read as `cgroup:*`: under the container's cgroup
+    /// namespace the full tree is its own subtree, as with LXC.
     public init(parsing values: [String], where origin: String) throws(BerthError) {
         self.init()
         for word in values.flatMap({ $0.split(separator: " ").map(String.init) }) {
@@ -36,7 +37,10 @@ public struct AutoMounts: Sendable, Equatable {
                 guard let value = Cgroup(rawValue: text == "force" ? "mixed" : text) else { throw bad }
                 cgroup = value
             case "shmounts":
-                continue  // LXD's shared mount helper; not used by Berth
+                // LXD's helper: a host tmpfs whose later mounts propagate into the container.
+                // Berth makes every mount of the container private, so nothing could propagate:
+                // refused rather than mounted half-working.
+                throw BerthError(.unsupported, "\(origin): lxc.mount.auto: '\(word)' is not honoured: Berth keeps the container's mounts private, so a host mount tree cannot be shared into it (bind the directory with lxc.mount.entry; later host mounts then do not appear inside)")
             default:
                 throw bad
             }
