@@ -38,7 +38,7 @@ public enum ConfigKeyTable {
     ]
 
     static let mounts: [ConfigKey] = [
-        ConfigKey("lxc.mount.auto", .mountAuto, "Mounts", "Standard filesystems: proc[:mixed|:rw], sys[:ro|:mixed|:rw], cgroup[:mixed|:ro|:rw][:force], cgroup-full[…] (the same as cgroup: under the container's cgroup namespace the full tree is its own subtree, as with LXC), cgroup2[:ro][:force]. shmounts (LXD's shared host mount tree) is refused: the container's mounts are private.", list: true),
+        ConfigKey("lxc.mount.auto", .mountAuto, "Mounts", "Standard filesystems: proc[:mixed|:rw], sys[:ro|:mixed|:rw], cgroup[:mixed|:ro|:rw][:force], cgroup-full[…] (the same as cgroup: under the container's cgroup namespace the full tree is its own subtree, as with LXC), cgroup2[:ro][:force]. shmounts:HOST[:CONTAINER] (LXD's): a shared tmpfs at HOST on the host (made unless something is mounted there; left after the stop, as LXC leaves it), bound into the container at CONTAINER (default /dev/.lxc-mounts) as a slave: what the host mounts below HOST later appears inside, nothing mounted inside comes out.", list: true),
         ConfigKey("lxc.mount.entry", .mountEntry, "Mounts", "An fstab line; the target is relative to the root filesystem. Options create=dir, create=file and optional are understood.", list: true),
         ConfigKey("lxc.mount.fstab", .path, "Mounts", "An fstab file of such lines."),
     ]

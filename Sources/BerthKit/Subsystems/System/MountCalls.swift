@@ -36,6 +36,17 @@ extension MountCalls {
         }
     }
 
+    /// A shared mount at `path`, as LXC makes shmounts' host end: a small tmpfs (unless
+    /// something is mounted there already) made shared, so that slave copies of it (in a
+    /// container) receive what is mounted below it later.
+    static func sharedTree(at path: String, display: String) throws(BerthError) {
+        try FileSystem.makeDirectories(path, mode: 0o711)
+        if !MountTable.current().contains(path) {
+            try mount("tmpfs", on: path, type: "tmpfs", flags: 0, data: "size=100k,mode=0711", display: display)
+        }
+        try mount(nil, on: path, type: nil, flags: UInt(MS_SHARED), data: nil, display: display + " (shared)")
+    }
+
     /// Makes every mount of this mount namespace a slave of the one it was copied from: nothing
     /// mounted here from now on propagates back (to the host).
     static func stopPropagation() throws(BerthError) {

@@ -136,6 +136,13 @@ struct ContainerSetup {
                 throw BerthError(error.code, "mount entry '\(entry.source) \(entry.target)': \(error.message)")
             }
         }
+        // shmounts: the host's shared tree bound in; this namespace's copy of it is a slave
+        // (stopPropagation), and so is the bind: host mounts below it come in, none go out.
+        if let shared = plan.autoMounts.sharedMounts {
+            try step("binding the shared mounts \(shared.host)") { () throws(BerthError) in
+                try root.mount(shared.host, on: String(shared.container.drop { $0 == "/" }), type: nil, flags: UInt(MS_BIND | MS_REC), data: nil, create: .dir)
+            }
+        }
         if plan.autoMounts.cgroup != nil && !plan.cgroupless { try step("mounting cgroups") { () throws(BerthError) in try mountCgroups(root) } }
         try hooks.run(.mount)
         if plan.autodev {

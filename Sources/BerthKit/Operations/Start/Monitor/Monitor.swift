@@ -193,6 +193,9 @@ public final class Monitor {
         // A reboot's new veth may take the old one's fixed name: the old host ends go first.
         network?.releaseHostEnds()
         network = nil
+        // lxc.mount.auto shmounts: the host's end, made on the host before the monitor may
+        // leave the host's mount namespace (and before the clone copies it for the container).
+        if let shared = plan.autoMounts.sharedMounts { try MountCalls.sharedTree(at: shared.host, display: "lxc.mount.auto shmounts \(shared.host)") }
         // lxc.monitor.unshare: the monitor's own mount namespace, made before the pre-start
         // hooks, so what they mount stays out of the host's (once: a reboot finds it made).
         if plan.monitorUnshare && !unsharedMounts {

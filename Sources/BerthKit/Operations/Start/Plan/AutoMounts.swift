@@ -7,6 +7,15 @@ public struct AutoMounts: Sendable, Equatable {
     public var proc: Proc?
     public var sys: Sys?
     public var cgroup: Cgroup?
+    /// `shmounts:HOST[:CONTAINER]`: a shared tmpfs on the host at HOST, bound into the container
+    /// at CONTAINER (`/dev/.lxc-mounts` by default) as a slave, so what the host mounts below
+    /// HOST later appears inside and nothing mounted inside comes out (LXD's helper, as LXC).
+    public var sharedMounts: (host: String, container: String)?
+
+    public static func == (a: AutoMounts, b: AutoMounts) -> Bool {
+        a.proc == b.proc && a.sys == b.sys && a.cgroup == b.cgroup
+            && a.sharedMounts?.host == b.sharedMounts?.host && a.sharedMounts?.container == b.sharedMounts?.container
+    }
 
     public init(proc: Proc? = nil, sys: Sys? = nil, cgroup: Cgroup? = nil) {
         self.proc = proc
@@ -37,10 +46,12 @@ public struct AutoMounts: Sendable, Equatable {
                 guard let value = Cgroup(rawValue: text == "force" ? "mixed" : text) else { throw bad }
                 cgroup = value
             case "shmounts":
-                // LXD's helper: a host tmpfs whose later mounts propagate into the container.
-                // Berth makes every mount of the container private, so nothing could propagate:
-                // refused rather than mounted half-working.
-                throw BerthError(.unsupported, "\(origin): lxc.mount.auto: '\(word)' is not honoured: Berth keeps the container's mounts private, so a host mount tree cannot be shared into it (bind the directory with lxc.mount.entry; later host mounts then do not appear inside)")
+                let paths = (mode ?? "").split(separator: ":", maxSplits: 1).map(String.init)
+                guard let host = paths.first, host.hasPrefix("/"), paths.count == 1 || paths[1].hasPrefix("/"),
+                      !(host + "/" + (paths.count > 1 ? paths[1] : "")).split(separator: "/").contains("..") else {
+                    throw BerthError(.invalidConfig, "\(origin): lxc.mount.auto: '\(word)' should be shmounts:HOST_PATH[:CONTAINER_PATH] with absolute paths and no '..'")
+                }
+                sharedMounts = (Path.stripTrailingSlashes(host), paths.count > 1 ? Path.stripTrailingSlashes(paths[1]) : "/dev/.lxc-mounts")
             default:
                 throw bad
             }
