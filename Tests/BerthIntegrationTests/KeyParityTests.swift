@@ -51,7 +51,8 @@ struct KeyParityTests {
         try box.ok("start", ["-n", "e", "--", "/bin/sh", "-c", "trap 'echo term > /pdeath; exit 0' TERM; while :; do sleep 0.1; done"])
         let monitor = try #require(box.monitorPID("e"))
         kill(monitor, SIGKILL)
-        try waitFor { FileManager.default.fileExists(atPath: box.lxcpath + "/e/rootfs/pdeath") }
+        // The file is created before its line is written: wait for the line.
+        try waitFor { box.text(box.lxcpath + "/e/rootfs/pdeath") == "term\n" }
         #expect(box.text(box.lxcpath + "/e/rootfs/pdeath") == "term\n")
         try waitFor { box.payloadCgroups("e").isEmpty || (try? box.run("info", ["-n", "e", "-sH"]).stdout) == "STOPPED\n" }
         try box.ok("start", ["-n", "e", "--", "/bin/sleep", "1"])
