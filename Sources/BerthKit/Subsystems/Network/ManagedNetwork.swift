@@ -89,13 +89,14 @@ public struct ManagedNetwork {
         let entries = mine.map { interface in
             (interface.mac, interface.ipv4.first { bridge.contains($0.bytes) }?.bytes)
         }
-        let host = try NetworkControl.host()
         // Most starts find everything in place: then nothing is changed, and parallel starts
-        // do not queue on the lock.
-        if try host.link(named: bridge.name) != nil,
+        // do not queue on the lock. (The bridge is looked up in sysfs: a netlink dump of every
+        // link grows with the host's veths, one per running container.)
+        if FileSystem.isDirectory("/sys/class/net/\(bridge.name)/bridge"),
            !bridge.dhcp || (server.runningPID() != nil && server.isRegistered(name: name, entries: entries)) {
             return
         }
+        let host = try NetworkControl.host()
         let held = try lock()
         defer { held.release() }
         let existed = try host.link(named: bridge.name) != nil

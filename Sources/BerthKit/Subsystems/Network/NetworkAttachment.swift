@@ -199,9 +199,18 @@ final class NetworkAttachment {
                 CurrentProcess.pause(microseconds: 5_000)
             }
         }
-        guard let made = try host.link(named: name) else { throw BerthError(.system, "veth \(name) vanished right after it was made") }
-        hostEnds.append((made.index, name))
-        try host.change(made.index, up: true, "bringing \(name) up")
+        // Its index from sysfs, one small read, rather than a netlink dump of every link (which
+        // grows with the host's veths); the dump where sysfs does not show this namespace's.
+        let index: Int32
+        if let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex"), let number = text.split(separator: "\n").first.flatMap({ Int32($0) }) {
+            index = number
+        } else if let made = try host.link(named: name) {
+            index = made.index
+        } else {
+            throw BerthError(.system, "veth \(name) vanished right after it was made")
+        }
+        hostEnds.append((index, name))
+        try host.change(index, up: true, "bringing \(name) up")
         return name
     }
 

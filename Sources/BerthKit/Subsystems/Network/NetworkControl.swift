@@ -40,6 +40,9 @@ struct NetworkControl {
     func links() throws(BerthError) -> [Link] {
         var message = NetlinkMessage(type: NetlinkMessage.getLink, flags: NetlinkMessage.dump)
         message.appendLinkHeader()
+        // IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: no counters, which are most of each link's
+        // message and are never read here.
+        message.append(29, UInt32(8))
         return try socket.dump(message, familySize: 16, "listing interfaces").compactMap { family, attributes in
             let base = family.startIndex
             guard let name = attributes.string(Self.ifname) else { return nil }
