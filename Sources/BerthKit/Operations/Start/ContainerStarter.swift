@@ -102,6 +102,9 @@ public struct ContainerStarter {
         let paths = container.paths
         // Close-on-exec: the monitor's hooks and the container never inherit the report pipe.
         let report = try FileDescriptor.closeOnExecPipe(display: "the monitor's report pipe")
+        // Tells the monitor when this process has ended (see Monitor.enterOwnCgroup).
+        let caller = ProcessControl.pidfd(of: CurrentProcess.id)
+        defer { caller?.closeQuietly() }
         let first = ProcessControl.fork()
         guard first >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
         if first == 0 {
@@ -114,12 +117,13 @@ public struct ContainerStarter {
             (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
             // Nothing the caller had open may live on in the monitor and the container: a
             // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
-            FileDescriptor.closeAll(except: [report.write])
+            FileDescriptor.closeAll(except: [report.write] + [caller].compactMap { $0 })
             try? CurrentProcess.changeDirectory("/")
             var options = Monitor.Options()
             options.logFile = logFile
             options.logLevel = logLevel
             options.report = report.write
+            options.caller = caller
             do throws(BerthError) {
                 let lock = try ContainerLock.acquire(paths, timeout: 30)
                 guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {

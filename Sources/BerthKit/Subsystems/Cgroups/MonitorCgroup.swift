@@ -29,7 +29,6 @@ public struct MonitorCgroup {
         let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
         let here = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
         origins = here.directories.map { Path.join($0, "cgroup.procs") }
-        cgroup.sweep()
         madeParents = try cgroup.create()
         try cgroup.joinSelf()
     }

@@ -200,15 +200,32 @@ public struct PayloadCgroup: Sendable {
     @discardableResult
     public func create(shared: Bool = false) throws(BerthError) -> [String] {
         var madeParents: [String] = []
-        for (index, directory) in directories.enumerated() {
+        var swept = shared
+        var index = 0
+        // mkdir first, looking only when it fails: a lookup in cgroupfs costs about what the
+        // mkdir does, and a start makes one cgroup in every hierarchy.
+        while index < directories.count {
+            let directory = directories[index]
             let processes = inner.map { Path.join(directory, $0) } ?? directory
-            if FileSystem.isDirectory(directory) {
+            let cpuset = index < layout.v1.count && layout.v1[index].controllers.contains("cpuset")
+            switch PayloadCgroup.makeCgroup(directory, copyingCpuset: cpuset) {
+            case nil:
+                break
+            case .fileExists?:
+                // A leftover of a killed monitor: swept once (thawed, emptied, removed), then
+                // made again from the first hierarchy; one that keeps processes is an error.
+                if !swept {
+                    swept = true
+                    sweep()
+                    index = 0
+                    continue
+                }
                 for busy in [directory, processes] where !shared && !PayloadCgroup.processes(in: busy).isEmpty {
                     throw BerthError(.busy, "cgroup \(busy) still has processes: a previous run of the container was not cleaned up")
                 }
-            } else {
-                // The cgroups above, top first: each needs its parent's cpuset before a child
-                // can have one.
+            case .noSuchFileOrDirectory?:
+                // The cgroups above (lxc.cgroup.dir), top first: each needs its parent's
+                // cpuset before a child can have one.
                 let top = index < layout.v1.count ? layout.v1[index].mountPoint : (layout.v2MountPoint ?? "/")
                 var missing: [String] = []
                 var above = Path.parent(directory)
@@ -217,25 +234,32 @@ public struct PayloadCgroup: Sendable {
                     above = Path.parent(above)
                 }
                 for parent in missing {
-                    try PayloadCgroup.makeCgroup(parent)
+                    if let error = PayloadCgroup.makeCgroup(parent, copyingCpuset: cpuset) { throw BerthError.system("mkdir", parent, error) }
                     madeParents.append(parent)
                 }
-                try PayloadCgroup.makeCgroup(directory)
+                if let error = PayloadCgroup.makeCgroup(directory, copyingCpuset: cpuset) { throw BerthError.system("mkdir", directory, error) }
+            case let error?:
+                throw BerthError.system("mkdir", directory, error)
             }
-            if inner != nil, !FileSystem.isDirectory(processes) { try PayloadCgroup.makeCgroup(processes) }
+            if inner != nil, let error = PayloadCgroup.makeCgroup(processes, copyingCpuset: cpuset), error != .fileExists {
+                throw BerthError.system("mkdir", processes, error)
+            }
+            index += 1
         }
         return madeParents
     }
 
-    /// One new cgroup directory. v1 cpuset starts with no cpus and no memory nodes, and a task
-    /// cannot join such a cgroup: the parent's are copied, as clone_children would.
-    private static func makeCgroup(_ directory: String) throws(BerthError) {
-        try FileSystem.makeDirectory(directory)
+    /// One new cgroup directory: nil, or why mkdir failed. v1 cpuset starts with no cpus and no
+    /// memory nodes, and a task cannot join such a cgroup: the parent's are copied, as
+    /// clone_children would.
+    private static func makeCgroup(_ directory: String, copyingCpuset: Bool) -> Errno? {
+        do throws(BerthError) { try FileSystem.makeDirectory(directory) } catch { return error.errno ?? .ioError }
+        guard copyingCpuset else { return nil }
         for file in ["cpuset.cpus", "cpuset.mems"] {
-            let own = Path.join(directory, file)
-            guard FileSystem.exists(own), let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
-            try PayloadCgroup.write(own, parent)
+            guard let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
+            do throws(BerthError) { try PayloadCgroup.write(Path.join(directory, file), parent) } catch { return error.errno ?? .ioError }
         }
+        return nil
     }
 
     /// Removes the cgroups `create` made above the directories, deepest first, as far as they
@@ -263,10 +287,15 @@ public struct PayloadCgroup: Sendable {
     /// (with an inner cgroup, the whole payload cgroup does).
     public func delegate(uid: UInt32, gid: UInt32) throws(BerthError) {
         for directory in processDirectories {
-            try FileSystem.setOwner(directory, uid: uid, gid: gid)
+            // Through the directory's descriptor: one path walk per directory, not per file,
+            // and a file this hierarchy does not have is simply not there (ENOENT).
+            let fd = try FileSystem.open(directory, O_RDONLY | O_DIRECTORY)
+            defer { fd.closeQuietly() }
+            if let error = FileSystem.setOwner(of: fd, uid: uid, gid: gid) { throw BerthError.system("chown", directory, error) }
             for file in ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control", "cgroup.clone_children", "notify_on_release"] {
-                let path = Path.join(directory, file)
-                if FileSystem.exists(path) { try FileSystem.setOwner(path, uid: uid, gid: gid) }
+                if let error = FileSystem.setOwner(file, in: fd, uid: uid, gid: gid), error != .noSuchFileOrDirectory {
+                    throw BerthError.system("chown", Path.join(directory, file), error)
+                }
             }
         }
     }

@@ -62,8 +62,16 @@ enum ProcessControl {
         _ = berth_set_process_title(title)
     }
 
+    /// A pidfd for `pid` (close-on-exec), nil when it does not exist. It turns readable when
+    /// the process ends.
+    static func pidfd(of pid: pid_t) -> FileDescriptor? {
+        let fd = berth_pidfd_open(pid)
+        return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
+    }
+
     /// pidfd_send_signal: `signal` to the process `pidfd` names, never to a recycled pid.
     @discardableResult
+
     static func signal(pidfd: FileDescriptor, _ signal: Int32) -> Bool { berth_pidfd_send_signal(pidfd.rawValue, signal) == 0 }
 
     /// A non-blocking signalfd for `signals` (which the caller has blocked), or nil.

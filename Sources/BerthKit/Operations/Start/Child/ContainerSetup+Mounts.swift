@@ -133,7 +133,8 @@ extension ContainerSetup {
     /// cgroup filesystems under /sys/fs/cgroup, seen through the container's cgroup namespace
     /// (so its own cgroup is the root it sees).
     func mountCgroups(_ root: RootfsMounter) throws(BerthError) {
-        let layout = CgroupLayout.current()
+        // The layout the plan read (the host's; this namespace is a copy of its mounts).
+        let layout = plan.cgroupLayout
         let readOnly: UInt = plan.autoMounts.cgroup == .ro ? UInt(MS_RDONLY) : 0
         let flags = UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC) | readOnly
         if layout.kind == .v2, let unified = layout.v2MountPoint, unified == "/sys/fs/cgroup" {

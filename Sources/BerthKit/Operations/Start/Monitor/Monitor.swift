@@ -22,6 +22,9 @@ public final class Monitor {
         /// berth-start -o and -l: the container's log here, over lxc.log.file and lxc.log.level.
         public var logFile: String?
         public var logLevel: LogLevel?
+        /// A pidfd of the daemonized berth-start waiting for `report`: the monitor moves into
+        /// its own cgroup once that process has ended (see `enterOwnCgroup`).
+        public var caller: FileDescriptor?
 
         public init() {}
     }
@@ -58,6 +61,8 @@ public final class Monitor {
     var monitorCgroup: MonitorCgroup
     /// The payload cgroup as `state` reports it: nil at Berth's own place for the name.
     let reportedCgroup: PayloadCgroup?
+    /// The berth-start waiting for the report, until it has ended (see enterOwnCgroup).
+    var waitingCaller: FileDescriptor?
     /// The cgroups this boot made above the payload's (lxc.cgroup.dir), removed at teardown.
     var madeCgroupParents: [String] = []
     /// The compiled seccomp filter, made once and loaded by every boot's first process.
@@ -78,7 +83,7 @@ public final class Monitor {
         ring = ConsoleRing(capacity: plan.consoleBufferSize)
         // lxc.cgroup.relative: below the cgroups of the start (this process has not moved yet).
         let base = plan.cgroupPlacement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
-        let layout = CgroupLayout.current()
+        let layout = plan.cgroupLayout
         cgroup = plan.cgroupless ? .none(layout: layout)
             : PayloadCgroup(path: plan.cgroupPlacement.payload, inner: plan.cgroupPlacement.inner, layout: layout, baseCgroups: base)
         monitorCgroup = MonitorCgroup(placement: plan.cgroupPlacement, layout: layout, baseCgroups: base)
@@ -99,7 +104,7 @@ public final class Monitor {
         // Nothing the caller had open lives on in the monitor, and so in the container it
         // starts, its hooks or its tiny init (berth-start -F and berth-execute run the monitor
         // in the caller's process): only stdio, the socket, its lock and the report pipe stay.
-        FileDescriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report].compactMap { $0 })
+        FileDescriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report, options.caller].compactMap { $0 })
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
         signalFD = ProcessControl.signalFD(watched)
 
@@ -136,11 +141,6 @@ public final class Monitor {
                 }
             }
             if let policy = plan.seccomp { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) }
-            // The monitor's own cgroup before booting: what it does for the container is
-            // accounted apart. Not fatal: the monitor can work from the caller's cgroup.
-            do throws(BerthError) { if !plan.cgroupless { try monitorCgroup.enter() } } catch {
-                logProblem("berth monitor: running in the caller's cgroup: \(error.message)")
-            }
             try boot()
         } catch {
             failure = error.message
@@ -151,6 +151,9 @@ public final class Monitor {
         }
         containerLog?.write(.info, "running: init is pid \(initPID)")
         report("RUNNING \(initPID)")
+        // The monitor's own cgroup, once the caller has its answer and has gone (see
+        // enterOwnCgroup); at once when the caller is this process.
+        if let caller = options.caller { waitingCaller = caller } else { enterOwnCgroup() }
         // The boot's allocations (config, plan, netlink buffers) are freed by now: their pages
         // go back to the host rather than staying with the monitor for the container's life.
         CurrentProcess.returnFreeMemory()
@@ -161,6 +164,19 @@ public final class Monitor {
     }
 
     /// A problem after the first boot: in the container's log and for the caller.
+    /// Moves the monitor into its own cgroup. Off the start's path on purpose: moving a process
+    /// between v1 cgroups takes a lock that also holds up every fork and exit on the host (the
+    /// caller's own exit included) for a while, so the monitor waits until the berth-start
+    /// that waits for it has ended. The boot's hooks ran in the caller's cgroup, as short-lived
+    /// as the boot. Not fatal: the monitor can work from the caller's cgroup.
+    func enterOwnCgroup() {
+        waitingCaller?.closeQuietly()
+        waitingCaller = nil
+        do throws(BerthError) { if !plan.cgroupless { try monitorCgroup.enter() } } catch {
+            logProblem("berth monitor: running in the caller's cgroup: \(error.message)")
+        }
+    }
+
     func logProblem(_ message: String) {
         containerLog?.write(.warn, message)
         options.log(message)
@@ -204,8 +220,8 @@ public final class Monitor {
             unsharedMounts = true
         }
         try hooks.run(.preStart)
-        cgroup.sweep()
-        madeCgroupParents = try cgroup.create()
+        // (A leftover of a killed monitor is swept by create.)
+        madeCgroupParents += try cgroup.create()
         // Limits before init exists: nothing of the container ever runs unlimited. Device rules
         // wait until the child has populated /dev (mknod is itself a device access), see spawn.
         do throws(BerthError) {
@@ -249,9 +265,11 @@ public final class Monitor {
             let inputIndex = input.map { fds.add($0) }
             let polledWatchers = watchers.map { ($0, fds.add($0)) }
             let polledHolders = holders.map { ($0, fds.add($0)) }
+            let callerIndex = waitingCaller.map { fds.add($0) }
 
             guard let ready = fds.wait() else { return }
             if ready == 0 { continue }
+            if let callerIndex, fds.isReady(callerIndex) { enterOwnCgroup() }
 
             for entry in ports where fds.isReady(entry.index) {
                 guard entry.isClient else {
@@ -339,52 +357,5 @@ public final class Monitor {
             logProblem("reboot of \(plan.name) failed: \(error.message)")
             return true
         }
-    }
-
-    /// Releases what one boot set up: the terminals and the cgroup. The console ring and log
-    /// survive a reboot.
-    func teardown() {
-        console?.close()
-        console = nil
-        for tty in ttys { tty.close() }
-        ttys = []
-        initPidfd?.closeQuietly()
-        initPidfd = nil
-        initPID = 0
-        // Phys devices go back to the host while the namespace is still held open.
-        for problem in network?.detach() ?? [] { logProblem(problem) }
-        do throws(BerthError) { try cgroup.remove() } catch { logProblem(error.message) }
-        PayloadCgroup.removeMadeParents(madeCgroupParents)
-        madeCgroupParents = []
-    }
-
-    /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
-    /// answered, so that a berth-stop that returns sees a container that can start again.
-    func finish() {
-        setState(.stopped)
-        for watcher in watchers { watcher.closeQuietly() }
-        watchers = []
-        // Before the socket closes: once it is gone a new start may begin, and it must find
-        // nothing of this run.
-        if !plan.cgroupless { monitorCgroup.leave() }
-        for fd in holders { fd.closeQuietly() }
-        holders = []
-        listener.close()
-        // An ephemeral container is gone before its stop is answered (the socket is closed, so
-        // the destroy sees it STOPPED).
-        if plan.ephemeral, let name = try? ContainerName(plan.name) {
-            do throws(BerthError) {
-                try ContainerDestroyer().destroy(Container(lxcpath: plan.lxcpath, name: name), force: false, withSnapshots: true)
-            } catch {
-                logProblem("destroying the ephemeral container \(plan.name): \(error.message)")
-            }
-        }
-        for waiter in stopWaiters { waiter.closeQuietly() }
-        stopWaiters = []
-        consoleLog?.close()
-        rawTerminal?.restore()
-        // The host ends of the veths are not deleted here: they go with the container's network
-        // namespace, which the kernel tears down in the background once its last user is gone,
-        // so neither the caller nor this exit waits for it.
     }
 }

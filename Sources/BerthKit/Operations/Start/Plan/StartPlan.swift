@@ -20,6 +20,8 @@ public struct StartPlan: Sendable {
     public let shares: [NamespaceShare]
     /// The controller files to write in the container's cgroup before init runs.
     public let cgroupWrites: [CgroupWrite]
+    /// The host's cgroup layout the writes were made for (the monitor uses it as it is).
+    public let cgroupLayout: CgroupLayout
     /// Where the payload and monitor cgroups go (lxc.cgroup.dir and the like).
     public let cgroupPlacement: CgroupPlacement
     public let initArgv: [String]
@@ -310,6 +312,7 @@ public struct StartPlan: Sendable {
 
         // Cgroup limits, translated for this host's layout now, so that a key the host cannot
         // honour fails the start before anything is made.
+        cgroupLayout = inputs.cgroupLayout
         cgroupWrites = try CgroupTranslator(layout: inputs.cgroupLayout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
         // A user other than root: a user namespace, no cgroup, no host interfaces.
         cgroupPlacement = try CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath, origin: origin)

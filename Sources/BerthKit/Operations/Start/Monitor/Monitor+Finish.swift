@@ -1,0 +1,56 @@
+import SystemPackage
+
+/// The monitor's endings: what one boot leaves to release (a reboot starts the next one), and
+/// the end of the monitor itself, in the order a stopping container needs.
+extension Monitor {
+    /// Releases what one boot set up: the terminals and the cgroup. The console ring and log
+    /// survive a reboot.
+    func teardown() {
+        console?.close()
+        console = nil
+        for tty in ttys { tty.close() }
+        ttys = []
+        initPidfd?.closeQuietly()
+        initPidfd = nil
+        initPID = 0
+        // Phys devices go back to the host while the namespace is still held open.
+        for problem in network?.detach() ?? [] { logProblem(problem) }
+        do throws(BerthError) { try cgroup.remove() } catch { logProblem(error.message) }
+        PayloadCgroup.removeMadeParents(madeCgroupParents)
+        // One the monitor's own cgroup is still inside goes once the monitor has left it.
+        madeCgroupParents = madeCgroupParents.filter(FileSystem.isDirectory)
+    }
+
+    /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
+    /// answered, so that a berth-stop that returns sees a container that can start again.
+    func finish() {
+        setState(.stopped)
+        for watcher in watchers { watcher.closeQuietly() }
+        watchers = []
+        // Before the socket closes: once it is gone a new start may begin, and it must find
+        // nothing of this run.
+        waitingCaller?.closeQuietly()
+        waitingCaller = nil
+        if !plan.cgroupless { monitorCgroup.leave() }
+        PayloadCgroup.removeMadeParents(madeCgroupParents)
+        for fd in holders { fd.closeQuietly() }
+        holders = []
+        listener.close()
+        // An ephemeral container is gone before its stop is answered (the socket is closed, so
+        // the destroy sees it STOPPED).
+        if plan.ephemeral, let name = try? ContainerName(plan.name) {
+            do throws(BerthError) {
+                try ContainerDestroyer().destroy(Container(lxcpath: plan.lxcpath, name: name), force: false, withSnapshots: true)
+            } catch {
+                logProblem("destroying the ephemeral container \(plan.name): \(error.message)")
+            }
+        }
+        for waiter in stopWaiters { waiter.closeQuietly() }
+        stopWaiters = []
+        consoleLog?.close()
+        rawTerminal?.restore()
+        // The host ends of the veths are not deleted here: they go with the container's network
+        // namespace, which the kernel tears down in the background once its last user is gone,
+        // so neither the caller nor this exit waits for it.
+    }
+}
