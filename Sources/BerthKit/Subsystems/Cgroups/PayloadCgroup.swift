@@ -198,7 +198,7 @@ public struct PayloadCgroup: Sendable {
     /// container still runs somewhere, which is an error — unless `shared` (a cgroup several
     /// monitors use, as lxc.cgroup.dir.monitor.pivot).
     @discardableResult
-    public func create(shared: Bool = false) throws(BerthError) -> [String] {
+    public func create(shared: Bool = false, includingInner: Bool = true) throws(BerthError) -> [String] {
         var madeParents: [String] = []
         var swept = shared
         var index = 0
@@ -241,12 +241,22 @@ public struct PayloadCgroup: Sendable {
             case let error?:
                 throw BerthError.system("mkdir", directory, error)
             }
-            if inner != nil, let error = PayloadCgroup.makeCgroup(processes, copyingCpuset: cpuset), error != .fileExists {
+            if includingInner, inner != nil, let error = PayloadCgroup.makeCgroup(processes, copyingCpuset: cpuset), error != .fileExists {
                 throw BerthError.system("mkdir", processes, error)
             }
             index += 1
         }
         return madeParents
+    }
+
+    /// Makes the inner cgroups (lxc.cgroup.dir.container.inner) of a cgroup made without them.
+    public func createInner() throws(BerthError) {
+        guard let inner else { return }
+        for (index, directory) in directories.enumerated() {
+            let cpuset = index < layout.v1.count && layout.v1[index].controllers.contains("cpuset")
+            let path = Path.join(directory, inner)
+            if let error = PayloadCgroup.makeCgroup(path, copyingCpuset: cpuset), error != .fileExists { throw BerthError.system("mkdir", path, error) }
+        }
     }
 
     /// One new cgroup directory: nil, or why mkdir failed. v1 cpuset starts with no cpus and no

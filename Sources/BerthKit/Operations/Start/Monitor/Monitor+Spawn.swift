@@ -100,7 +100,7 @@ extension Monitor {
 
         if ownTerminals { try receiveTerminals(channel) }
         _ = try channel.receive("ready", ended: "the container's first process died while it was being set up")
-        try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" })
+        if cgroup.inner == nil { try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" }) }
         try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
         try channel.send(.go)
         // The socket is close-on-exec: end of file means init was exec'd.

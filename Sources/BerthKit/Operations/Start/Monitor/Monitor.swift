@@ -221,11 +221,18 @@ public final class Monitor {
         }
         try hooks.run(.preStart)
         // (A leftover of a killed monitor is swept by create.)
-        madeCgroupParents += try cgroup.create()
+        madeCgroupParents += try cgroup.create(includingInner: false)
         // Limits before init exists: nothing of the container ever runs unlimited. Device rules
         // wait until the child has populated /dev (mknod is itself a device access), see spawn.
         do throws(BerthError) {
             try cgroup.apply(plan.cgroupWrites.filter { $0.controller != "devices" })
+            // With an inner cgroup the device rules go on now, before it exists: the kernel
+            // takes "a" (all devices) only on a cgroup without children. (So /dev is populated
+            // under them: making nodes is allowed by Berth's default list.)
+            if cgroup.inner != nil {
+                try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" })
+                try cgroup.createInner()
+            }
             if !plan.idmap.isEmpty { try cgroup.delegate(uid: plan.rootUID, gid: plan.rootGID) }
         } catch {
             try? cgroup.remove()

@@ -313,7 +313,11 @@ public struct StartPlan: Sendable {
         // Cgroup limits, translated for this host's layout now, so that a key the host cannot
         // honour fails the start before anything is made.
         cgroupLayout = inputs.cgroupLayout
-        cgroupWrites = try CgroupTranslator(layout: inputs.cgroupLayout).writes(for: CgroupTranslator.settings(of: config, origin: origin))
+        var settings = CgroupTranslator.settings(of: config, origin: origin)
+        // A privileged container's root is the host's: without device rules of its own it gets
+        // a list that keeps the host's disks out of its reach (see DefaultDevices).
+        if idmap.isEmpty && asRoot { settings += DefaultDevices.settings(adding: settings) }
+        cgroupWrites = try CgroupTranslator(layout: inputs.cgroupLayout).writes(for: settings)
         // A user other than root: a user namespace, no cgroup, no host interfaces.
         cgroupPlacement = try CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath, origin: origin)
         cgroupless = !asRoot
