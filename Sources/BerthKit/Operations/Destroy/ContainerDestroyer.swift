@@ -29,8 +29,10 @@ public struct ContainerDestroyer {
             guard force else { throw BerthError(.busy, "\(container.name) is running; stop it first or use -f") }
             try ContainerStopper(container: container).kill()
         }
-        // A monitor killed with SIGKILL cannot remove its cgroup; do it now.
-        let placement = (try? container.loadConfig()).flatMap { config in
+        // The config, read once: the cgroup placement, the rootfs, the destroy hooks, the bridge.
+        let config = try? container.loadConfig()
+        // A monitor killed with SIGKILL cannot remove its cgroup; do it now, where it was.
+        let placement = config.flatMap { config in
             try? CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath) { $0 }
         }
         PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath, placement: placement)
@@ -44,7 +46,6 @@ public struct ContainerDestroyer {
         guard snapshots.isEmpty || withSnapshots else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has snapshots (\(snapshots.joined(separator: ", "))); use -s to destroy them too")
         }
-        let config = try? container.loadConfig()
         let rootfs = config?.rootfs
         let managed = config?.value("lxc.rootfs.managed") != "0"
         // The rootfs may live outside the container directory (create --dir).
