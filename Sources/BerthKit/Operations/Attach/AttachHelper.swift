@@ -72,15 +72,9 @@ struct AttachHelper {
             }
         }
         if namespaces.contains(.user) {
-            // Entering the user namespace keeps the host's ids, which it does not map: take its
-            // root's first (groups before the uid, which would forbid them after).
-            // setgroups may be refused (a namespace whose setgroups file says deny): then
-            // there are no groups of the host's to drop.
-            try? CurrentProcess.setGroups([])
-            do throws(BerthError) {
-                try CurrentProcess.setGroup(0)
-                try CurrentProcess.setUser(0)
-            } catch { fail("becoming root of the container's user namespace: \(error.message)") }
+            do throws(BerthError) { try CurrentProcess.becomeUserNamespaceRoot() } catch {
+                fail("becoming root of the container's user namespace: \(error.message)")
+            }
         }
         let home = options.uid == 0 ? "/root" : "/"
         if (try? CurrentProcess.changeDirectory(home)) == nil { try? CurrentProcess.changeDirectory("/") }

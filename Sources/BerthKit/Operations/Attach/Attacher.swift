@@ -27,12 +27,7 @@ public struct Attacher {
         }
 
         // Only namespaces that differ from ours: setns into one's own user namespace fails.
-        var flags: NamespaceSet = []
-        for entry in NamespaceSet.names where options.namespaces?.contains(entry.set) ?? true {
-            guard let theirs = try? FileSystem.readLink("/proc/\(initPID)/ns/\(entry.proc)"),
-                  let ours = try? FileSystem.readLink("/proc/self/ns/\(entry.proc)") else { continue }
-            if theirs != ours { flags.insert(entry.set) }
-        }
+        let flags = Namespaces.differing(of: initPID, among: options.namespaces)
         let bounding = options.elevated ? nil : Attacher.boundingSet(of: initPID)
         let useTerminal = options.terminal ?? (Terminal.isTerminal(.standardInput) || Terminal.isTerminal(.standardOutput))
         if options.ptyLog != nil && !useTerminal {

@@ -28,12 +28,7 @@ public struct NestedLister {
         if let monitor = ExecutableGuard.parent(of: initPID) {
             do throws(BerthError) { try ExecutableGuard.protect(sharingImageWith: monitor) } catch { return ([], error.message) }
         }
-        var namespaces: NamespaceSet = []
-        for entry in NamespaceSet.names where [NamespaceSet.user, .pid, .mount, .net].contains(entry.set) {
-            guard let theirs = try? FileSystem.readLink("/proc/\(initPID)/ns/\(entry.proc)"),
-                  let ours = try? FileSystem.readLink("/proc/self/ns/\(entry.proc)") else { continue }
-            if theirs != ours { namespaces.insert(entry.set) }
-        }
+        let namespaces = Namespaces.differing(of: initPID, among: [.user, .pid, .mount, .net])
         // Without a mount namespace of its own the container's lxcpath is the host's.
         guard namespaces.contains(.mount) else { return ([], nil) }
         let readEnd: FileDescriptor, writeEnd: FileDescriptor
@@ -81,20 +76,17 @@ public struct NestedLister {
     private func runHelper(pidfd: FileDescriptor, namespaces: NamespaceSet, output: FileDescriptor) -> Never {
         ProcessControl.dieWithParent()
         ProcessControl.setDumpable(false)
-        FileDescriptor.closeAll(except: [pidfd, output, .standardError])
+        // Nothing of the caller's enters the container, its terminal included: stdio is
+        // /dev/null, and only the pidfd and the answer's pipe stay open.
+        (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
+        FileDescriptor.closeAll(except: [pidfd, output])
         do throws(BerthError) { try Namespaces.join(pidfd, namespaces, what: "the container's namespaces") } catch {
             _ = output.writeFully("!\(error.message)\n")
             CurrentProcess.exitNow(1)
         }
         pidfd.closeQuietly()
         if namespaces.contains(.user) {
-            // Entering the user namespace keeps the host's ids, which it does not map: take its
-            // root's (groups first; setgroups may be denied there, then there are none to drop).
-            try? CurrentProcess.setGroups([])
-            do throws(BerthError) {
-                try CurrentProcess.setGroup(0)
-                try CurrentProcess.setUser(0)
-            } catch {
+            do throws(BerthError) { try CurrentProcess.becomeUserNamespaceRoot() } catch {
                 _ = output.writeFully("!becoming root of its user namespace: \(error.message)\n")
                 CurrentProcess.exitNow(1)
             }
@@ -141,7 +133,8 @@ public struct NestedLister {
         text.split(separator: "\n").compactMap { line -> ContainerSummary? in
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 9, !fields[0].isEmpty, let state = ContainerState(rawValue: fields[1]) else { return nil }
-            func list(_ text: String) -> [String] { text.split(separator: ",").map(String.init) }
+            // Every field is the container's word: escaped before a terminal shows it.
+            func list(_ text: String) -> [String] { text.split(separator: ",").map { PrintableText.escaped(String($0)) } }
             return ContainerSummary(name: parent + "/" + PrintableText.escaped(fields[0]), state: state, pid: nil,
                                     autostart: fields[3] == "1", groups: list(fields[4]), ipv4: list(fields[5]), ipv6: list(fields[6]),
                                     unprivileged: fields[7] == "1", interfaces: list(fields[8]))
