@@ -71,10 +71,7 @@ public struct StopCommand: BerthTool {
             wasRunning = try stopper.shutdown(timeout: wait, noKill: nokill)
         }
         guard wasRunning else {
-            let placement = (try? target.loadConfig()).flatMap { config in
-                try? CgroupPlacement(config: config, name: name.value, lxcpath: context.lxcpath) { $0 }
-            }
-            PayloadCgroup.sweepLeftovers(name: name.value, lxcpath: context.lxcpath, placement: placement)
+            PayloadCgroup.sweepLeftovers(of: target, config: try? target.loadConfig())
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ToolExit(2)
         }

@@ -32,10 +32,7 @@ public struct ContainerDestroyer {
         // The config, read once: the cgroup placement, the rootfs, the destroy hooks, the bridge.
         let config = try? container.loadConfig()
         // A monitor killed with SIGKILL cannot remove its cgroup; do it now, where it was.
-        let placement = config.flatMap { config in
-            try? CgroupPlacement(config: config, name: container.name.value, lxcpath: container.paths.lxcpath) { $0 }
-        }
-        PayloadCgroup.sweepLeftovers(name: container.name.value, lxcpath: container.paths.lxcpath, placement: placement)
+        PayloadCgroup.sweepLeftovers(of: container, config: config)
         // And its socket and lock files in the runtime directory.
         CommandSocket(paths: paths).removeIfStale()
         let clones = try container.dependents()

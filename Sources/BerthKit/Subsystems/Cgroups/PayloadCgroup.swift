@@ -192,13 +192,14 @@ public struct PayloadCgroup: Sendable {
         return result
     }
 
-    /// Makes the directories (and their inner child), with the cgroups above them that do not
-    /// exist yet (lxc.cgroup.dir); returns those, top first, for `removeMadeParents`. A leftover
+    /// Makes the directories (not their inner child: see `createInner`), with the cgroups above
+    /// them that do not exist yet (lxc.cgroup.dir); returns those, top first, for
+    /// `removeMadeParents`. A leftover
     /// of a crashed monitor (no processes in it) is reused; one with processes means the
     /// container still runs somewhere, which is an error — unless `shared` (a cgroup several
     /// monitors use, as lxc.cgroup.dir.monitor.pivot).
     @discardableResult
-    public func create(shared: Bool = false, includingInner: Bool = true) throws(BerthError) -> [String] {
+    public func create(shared: Bool = false) throws(BerthError) -> [String] {
         var madeParents: [String] = []
         var swept = shared
         var index = 0
@@ -207,7 +208,7 @@ public struct PayloadCgroup: Sendable {
         while index < directories.count {
             let directory = directories[index]
             let processes = inner.map { Path.join(directory, $0) } ?? directory
-            let cpuset = index < layout.v1.count && layout.v1[index].controllers.contains("cpuset")
+            let cpuset = hasCpuset(index)
             switch PayloadCgroup.makeCgroup(directory, copyingCpuset: cpuset) {
             case nil:
                 break
@@ -241,23 +242,25 @@ public struct PayloadCgroup: Sendable {
             case let error?:
                 throw BerthError.system("mkdir", directory, error)
             }
-            if includingInner, inner != nil, let error = PayloadCgroup.makeCgroup(processes, copyingCpuset: cpuset), error != .fileExists {
-                throw BerthError.system("mkdir", processes, error)
-            }
             index += 1
         }
         return madeParents
     }
 
-    /// Makes the inner cgroups (lxc.cgroup.dir.container.inner) of a cgroup made without them.
+    /// Makes the inner cgroups (lxc.cgroup.dir.container.inner) once `create` made the
+    /// directories and the device rules are on them (the kernel takes "a" only on a cgroup
+    /// without children).
     public func createInner() throws(BerthError) {
         guard let inner else { return }
         for (index, directory) in directories.enumerated() {
-            let cpuset = index < layout.v1.count && layout.v1[index].controllers.contains("cpuset")
             let path = Path.join(directory, inner)
-            if let error = PayloadCgroup.makeCgroup(path, copyingCpuset: cpuset), error != .fileExists { throw BerthError.system("mkdir", path, error) }
+            if let error = PayloadCgroup.makeCgroup(path, copyingCpuset: hasCpuset(index)), error != .fileExists { throw BerthError.system("mkdir", path, error) }
         }
     }
+
+    /// Whether the directory at `index` is in the v1 hierarchy of cpuset (which a new cgroup
+    /// must copy from its parent).
+    private func hasCpuset(_ index: Int) -> Bool { index < layout.v1.count && layout.v1[index].controllers.contains("cpuset") }
 
     /// One new cgroup directory: nil, or why mkdir failed. v1 cpuset starts with no cpus and no
     /// memory nodes, and a task cannot join such a cgroup: the parent's are copied, as
@@ -332,10 +335,13 @@ public struct PayloadCgroup: Sendable {
         }
     }
 
-    /// Removes what a killed monitor left of container `name`: its payload and monitor cgroups,
-    /// where `placement` (its config's; Berth's own when nil) put them.
-    public static func sweepLeftovers(name: String, lxcpath: String, placement: CgroupPlacement? = nil) {
-        let placement = placement ?? .standard(name: name, lxcpath: lxcpath)
+    /// Removes what a killed monitor left of `container`: its payload and monitor cgroups, where
+    /// `config` placed them (Berth's own place when there is no config, or its placement is bad:
+    /// then no start made them anywhere else).
+    public static func sweepLeftovers(of container: Container, config: ContainerConfig?) {
+        let name = container.name.value, lxcpath = container.paths.lxcpath
+        let placement = config.flatMap { try? CgroupPlacement(config: $0, name: name, lxcpath: lxcpath) { $0 } }
+            ?? .standard(name: name, lxcpath: lxcpath)
         let base = placement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
         let payload = PayloadCgroup(path: placement.payload, inner: placement.inner, baseCgroups: base)
         payload.sweep()

@@ -221,7 +221,7 @@ public final class Monitor {
         }
         try hooks.run(.preStart)
         // (A leftover of a killed monitor is swept by create.)
-        madeCgroupParents += try cgroup.create(includingInner: false)
+        madeCgroupParents += try cgroup.create()
         // Limits before init exists: nothing of the container ever runs unlimited. Device rules
         // wait until the child has populated /dev (mknod is itself a device access), see spawn.
         do throws(BerthError) {
