@@ -94,12 +94,16 @@ public struct ListCommand: BerthTool {
         let needsConfig = fancy || fancyFormat != nil || format == "json" || !wantedGroups.isEmpty
         var rows: [ContainerSummary] = []
         var names: [String] = []
+        // With --nesting every active container is looked into, also one the filters leave out.
+        var active: [Container] = []
         for container in ContainerInventory.list(lxcpath: context.lxcpath) {
-            if let regex, !container.name.value.contains(regex) { continue }
-            let state = container.queryState()
-            if !stateMatches(state) { continue }
+            let matches = regex.map { container.name.value.contains($0) } ?? true
+            guard matches || nesting > 0 else { continue }
+            let status = container.queryStatus()
+            if nesting > 0 && status.state.isActive { active.append(container) }
+            if !matches || !stateMatches(status.state) { continue }
             if needsConfig {
-                let summary = ContainerSummary(container)
+                let summary = ContainerSummary(container, status: status)
                 if !wantedGroups.allSatisfy(summary.groups.contains) { continue }
                 rows.append(summary)
             }
@@ -109,7 +113,7 @@ public struct ListCommand: BerthTool {
         // expression on their own names).
         if nesting > 0 {
             let lister = NestedLister(depth: nesting)
-            for container in ContainerInventory.list(lxcpath: context.lxcpath) where container.queryState().isActive {
+            for container in active {
                 let (inside, problem) = lister.list(inside: container)
                 if let problem { Terminal.writeError("berth-ls: \(container.name): cannot list the containers inside it: \(problem)\n") }
                 for nested in inside {

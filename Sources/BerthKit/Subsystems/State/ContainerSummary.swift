@@ -1,10 +1,10 @@
 /// What `berth-ls -f` and `berth-info` show about one container, gathered once.
 public struct ContainerSummary: Sendable {
     public let name: String
-    public let state: ContainerState
-    public let pid: Int32?
-    /// What the monitor said, with where the container's cgroup is.
+    /// What the monitor said: the state, init's pid and where the container's cgroup is.
     public let status: MonitorStatus
+    public var state: ContainerState { status.state }
+    public var pid: Int32? { status.pid }
     public let autostart: Bool
     public let groups: [String]
     public let ipv4: [String]
@@ -18,8 +18,6 @@ public struct ContainerSummary: Sendable {
     public init(name: String, state: ContainerState, pid: Int32?, autostart: Bool, groups: [String], ipv4: [String], ipv6: [String],
                 unprivileged: Bool, interfaces: [String]) {
         self.name = name
-        self.state = state
-        self.pid = pid
         status = MonitorStatus(state: state, pid: pid)
         self.autostart = autostart
         self.groups = groups
@@ -30,14 +28,12 @@ public struct ContainerSummary: Sendable {
         configError = nil
     }
 
-    /// Reads the container's config and state. A broken config does not hide the container;
-    /// the problem is reported in `configError`.
-    public init(_ container: Container) {
+    /// Reads the container's config and state (`status`, when the caller asked the monitor
+    /// already). A broken config does not hide the container; the problem is reported in
+    /// `configError`.
+    public init(_ container: Container, status: MonitorStatus? = nil) {
         name = container.name.value
-        let status = container.queryStatus()
-        self.status = status
-        state = status.state
-        pid = status.pid
+        self.status = status ?? container.queryStatus()
         var config: ContainerConfig?
         var problem: String?
         do throws(BerthError) { config = try container.loadConfig() } catch { problem = error.message }
@@ -47,7 +43,7 @@ public struct ContainerSummary: Sendable {
         unprivileged = config?.isUnprivileged ?? false
         interfaces = config?.networks.compactMap { nic in nic.type == "veth" ? nic.value("veth.pair") ?? nic.link : nic.link } ?? []
         // Addresses are those the running container has; a stopped one has none.
-        if let pid, state == .running || state == .frozen {
+        if let pid = self.status.pid, self.status.state == .running || self.status.state == .frozen {
             (ipv4, ipv6) = ContainerAddresses.read(pid: pid)
         } else {
             ipv4 = []
