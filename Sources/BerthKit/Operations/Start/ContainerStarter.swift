@@ -105,15 +105,16 @@ public struct ContainerStarter {
         // Tells the monitor when this process has ended (see Monitor.enterOwnCgroup).
         let caller = ProcessControl.pidfd(of: CurrentProcess.id)
         defer { caller?.closeQuietly() }
-        let first = ProcessControl.fork()
-        guard first >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
-        if first == 0 {
+        // One fork: the child starts a session of its own (no terminal, no job control of the
+        // caller's shell) and is the monitor. It is this process's child only until this
+        // process returns, which it does once the monitor reports; the host's init (or the
+        // nearest subreaper) adopts it then. Every terminal the monitor opens is opened with
+        // O_NOCTTY, so a session leader without a controlling terminal stays without one.
+        let monitorPID = ProcessControl.fork()
+        guard monitorPID >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
+        if monitorPID == 0 {
             report.read.closeQuietly()
             CurrentProcess.startSession()
-            // A second fork: the monitor is then no child of the caller's shell and is adopted by
-            // the host's init (or the nearest subreaper) when this intermediate process exits.
-            let monitorPID = ProcessControl.fork()
-            if monitorPID != 0 { CurrentProcess.exitNow(monitorPID > 0 ? 0 : 1) }
             (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
             // Nothing the caller had open may live on in the monitor and the container: a
             // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
@@ -141,10 +142,12 @@ public struct ContainerStarter {
             }
         }
         report.write.closeQuietly()
-        _ = ProcessControl.waitFor(first)
         let line = report.read.readLine() ?? ""
         report.read.closeQuietly()
         if line.hasPrefix("RUNNING") { return 0 }
+        // A monitor that failed ends right after its report: reaped here rather than left to
+        // whoever adopts it.
+        _ = ProcessControl.waitFor(monitorPID)
         if line.hasPrefix("ABORTING ") {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
         }

@@ -8,6 +8,9 @@ enum ProcessControl {
     /// ptrace it or open its /proc/PID/fd, exe or mem.
     static func setDumpable(_ on: Bool) { _ = berth_set_dumpable(on ? 1 : 0) }
 
+    /// PR_SET_TIMERSLACK: how late the kernel may end this thread's sleeps (50 us unless set).
+    static func setTimerSlack(nanoseconds: UInt) { _ = berth_set_timer_slack(nanoseconds) }
+
     /// PR_SET_PDEATHSIG: this process gets `signal` (SIGKILL unless said) when its parent dies.
     /// A change of credentials clears it, so it is armed again after each.
     static func dieWithParent(signal: Int32 = SIGKILL) { _ = berth_set_pdeathsig(signal) }

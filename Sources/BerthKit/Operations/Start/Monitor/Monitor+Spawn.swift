@@ -167,7 +167,11 @@ extension Monitor {
     /// not a RUNNING container that is gone a moment later. Init counts as up once it sleeps
     /// (waits for something) for the first time, which every real init does within
     /// milliseconds; one that keeps running for two seconds counts as up as well.
+    /// Looked at every 50 us (with the timer slack that short, a sleep is as long as asked):
+    /// the start returns about when init first waits, not up to a poll later.
     func waitUntilSettled() throws(BerthError) {
+        ProcessControl.setTimerSlack(nanoseconds: 1000)
+        defer { ProcessControl.setTimerSlack(nanoseconds: 50_000) }
         let deadline = monotonicSeconds() + 2
         let statPath = "/proc/\(initPID)/stat"
         while monotonicSeconds() < deadline {
@@ -180,7 +184,7 @@ extension Monitor {
                 let stateChar = text[text.index(close, offsetBy: 2)]
                 if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
             }
-            CurrentProcess.pause(microseconds: 200)
+            CurrentProcess.pause(microseconds: 50)
         }
     }
 }
