@@ -155,17 +155,38 @@ public struct ContainerStarter {
     }
 
     /// A fixed MAC address that another running container of the lxcpath has would make two
-    /// machines answer for one address on the bridge: refused, naming both.
+    /// machines answer for one address on the bridge: refused, naming both. Every other
+    /// container's config is looked through for the address's text first, as bytes (this runs
+    /// on every start and reads every config of the lxcpath); only one that has it is parsed
+    /// and asked whether it runs.
     private func checkMACs(_ plan: StartPlan) throws(BerthError) {
         let fixed = plan.interfaces.compactMap { interface in interface.mac.map { (interface.index, MACAddress.format($0)) } }
         guard !fixed.isEmpty else { return }
+        let patterns = fixed.map { Array($0.1.lowercased().utf8) }
         for other in ContainerInventory.list(lxcpath: container.paths.lxcpath) where other.name != container.name {
-            guard let text = try? FileSystem.readText(other.paths.config).lowercased(),
-                  fixed.contains(where: { text.contains($0.1) }),
+            guard let bytes = try? FileSystem.readBytes(other.paths.config),
+                  patterns.contains(where: { Self.contains(bytes, lowercasedASCII: $0) }),
                   let config = try? other.loadConfig(), other.queryState() != .stopped else { continue }
             for (index, mac) in fixed where config.networks.contains(where: { $0.hwaddr?.lowercased() == mac }) {
                 throw BerthError(.busy, "\(container.paths.config): lxc.net.\(index).hwaddr: MAC address \(mac) is already used by the running container \(other.name)")
             }
         }
+    }
+
+    /// Whether `text` holds `pattern` (lower-case ASCII) in any case.
+    static func contains(_ text: [UInt8], lowercasedASCII pattern: [UInt8]) -> Bool {
+        guard let first = pattern.first, text.count >= pattern.count else { return false }
+        let last = text.count - pattern.count
+        var start = 0
+        while start <= last {
+            // ASCII letters differ from their capitals by 0x20 only.
+            if text[start] | 0x20 == first {
+                var offset = 1
+                while offset < pattern.count && (text[start + offset] | 0x20) == pattern[offset] { offset += 1 }
+                if offset == pattern.count { return true }
+            }
+            start += 1
+        }
+        return false
     }
 }
