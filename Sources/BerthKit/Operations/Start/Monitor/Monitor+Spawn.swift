@@ -166,7 +166,9 @@ extension Monitor {
     /// An init that exits at once (a wrong lxc.init.cmd, a missing library) is a failed start,
     /// not a RUNNING container that is gone a moment later. Init counts as up once it sleeps
     /// (waits for something) for the first time, which every real init does within
-    /// milliseconds; one that keeps running for two seconds counts as up as well.
+    /// milliseconds, or once it waits in the kernel with a child of its own (it has started a
+    /// process, so it got past its own start); one that keeps running for two seconds counts
+    /// as up as well.
     /// Looked at every 50 us (with the timer slack that short, a sleep is as long as asked):
     /// the start returns about when init first waits, not up to a poll later.
     func waitUntilSettled() throws(BerthError) {
@@ -174,6 +176,7 @@ extension Monitor {
         defer { ProcessControl.setTimerSlack(nanoseconds: 50_000) }
         let deadline = monotonicSeconds() + 2
         let statPath = "/proc/\(initPID)/stat"
+        let childrenPath = "/proc/\(initPID)/task/\(initPID)/children"
         while monotonicSeconds() < deadline {
             if let ended = ProcessControl.reapIfEnded(initPID) {
                 initPID = 0
@@ -183,6 +186,10 @@ extension Monitor {
             if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {
                 let stateChar = text[text.index(close, offsetBy: 2)]
                 if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
+                // Blocked in the kernel with a child of its own: an init that has started a
+                // process (busybox's and glibc's vfork, which keeps the parent waiting until
+                // the child has exec'd) is past its own start and running its logic.
+                if stateChar == "D", let children = try? FileSystem.readText(childrenPath), children.contains(where: \.isNumber) { return }
             }
             CurrentProcess.pause(microseconds: 50)
         }
