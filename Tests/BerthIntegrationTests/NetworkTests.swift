@@ -444,10 +444,19 @@ struct NetworkTests {
         #expect(try box.run("start", ["-n", "b4"]).status == 0)
         let twice = try box.run("start", ["-n", "b5"])
         #expect(twice.status != 0 && twice.stderr.contains("10:66:6a:01:02:03") && twice.stderr.contains("b4"), "\(twice.stderr)")
+        // One of the bridge's ports has it (b4's host end): checked through the bridge's ports.
+        // (The bridge gets an address of its own first: one without takes its lowest port's.)
+        _ = try links.sh("ip link set \(bridge) address 02:00:00:0b:0b:06")
+        let port = try #require(try links.ports(of: bridge).first)
+        let portMAC = try links.sh("cat /sys/class/net/\(port)/address").trimmingCharacters(in: .whitespacesAndNewlines)
+        try create(box, "b6", ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.hwaddr = \(portMAC)", "lxc.net.0.veth.pair = \(hostEnd("b6"))"])
+        let onPort = try box.run("start", ["-n", "b6"])
+        #expect(onPort.status != 0 && onPort.stderr.contains(portMAC) && onPort.stderr.contains(port), "\(onPort.stderr)")
+        box.expectClean("b6")
         #expect(try box.run("stop", ["-n", "b4", "-k"]).status == 0)
         let settled = try links.eventually { try leftovers().isEmpty }
         let left = try leftovers()
         #expect(settled, "interfaces left: \(left)")
-        for name in ["b1", "b3", "b4", "b5"] { box.expectClean(name) }
+        for name in ["b1", "b3", "b4", "b5", "b6"] { box.expectClean(name) }
     }
 }

@@ -38,10 +38,24 @@ final class NetworkAttachment {
         self.netns = netns
         hostNetns = try FileSystem.open("/proc/self/ns/net", O_RDONLY)
         let host = try NetworkControl.host()
-        let hostLinks = try host.links()
-        for interface in interfaces {
-            guard let mac = interface.mac, let clash = hostLinks.first(where: { $0.mac == mac }) else { continue }
-            throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+        // The host's links, dumped once when something needs them: a netlink dump of every
+        // link grows with the host's veths (one per running container), and the usual start
+        // (veths on Linux bridges) does without it.
+        var dumped: [NetworkControl.Link]?
+        func hostLinks() throws(BerthError) -> [NetworkControl.Link] {
+            if let dumped { return dumped }
+            let links = try host.links()
+            dumped = links
+            return links
+        }
+        if interfaces.allSatisfy(Self.staysOnLinuxBridge) {
+            try checkMACsOnBridges(host)
+        } else {
+            let links = try hostLinks()
+            for interface in interfaces {
+                guard let mac = interface.mac, let clash = links.first(where: { $0.mac == mac }) else { continue }
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+            }
         }
 
         var hostNames: [Int: String] = [:]
@@ -53,7 +67,9 @@ final class NetworkAttachment {
             case .veth:
                 var bridgeIndex: Int32?
                 if let link = interface.link, !interface.router {
-                    if let found = hostLinks.first(where: { $0.name == link }) {
+                    if let index = Self.linuxBridgeIndex(link) {
+                        bridgeIndex = index
+                    } else if let found = try hostLinks().first(where: { $0.name == link }) {
                         guard found.kind == "bridge" || found.kind == "openvswitch" else {
                             throw BerthError(.invalidConfig, "lxc.net.\(n).link: host interface '\(link)' is not a bridge (it is \(found.kind ?? "a plain device")); a veth is attached to a bridge")
                         }
@@ -68,7 +84,7 @@ final class NetworkAttachment {
                 hostNames[n] = hostName
                 let hostEnd = hostEnds[hostEnds.count - 1].index
                 if interface.vethVLAN != nil || !interface.vethTaggedVLANs.isEmpty {
-                    try setBridgeVLANs(interface, host: host, port: hostEnd, links: hostLinks)
+                    try setBridgeVLANs(interface, host: host, port: hostEnd, links: try hostLinks())
                 }
                 for route in interface.hostRoutes {
                     try host.addRoute(family: route.bytes.count == 4 ? 2 : 10, destination: route.bytes, prefix: UInt8(route.prefix),
@@ -76,12 +92,12 @@ final class NetworkAttachment {
                 }
                 if interface.router { try routeToContainer(interface, host: host, hostEnd: hostEnd, hostName: hostName) }
             case .macvlan:
-                let parent = try hostLink(interface, hostLinks)
+                let parent = try hostLink(interface, try hostLinks())
                 try host.createMacvlan(name: interface.name, parent: parent.index, mode: interface.macvlanMode, mac: interface.mac,
                                        mtu: interface.mtu, namespace: try namespace())
                 hostNames[n] = parent.name
             case .vlan:
-                let parent = try hostLink(interface, hostLinks)
+                let parent = try hostLink(interface, try hostLinks())
                 do throws(BerthError) {
                     try host.createVLAN(name: interface.name, parent: parent.index, id: interface.vlanID ?? 0, mac: interface.mac,
                                         mtu: interface.mtu, namespace: try namespace())
@@ -90,7 +106,7 @@ final class NetworkAttachment {
                 }
                 hostNames[n] = parent.name
             case .ipvlan:
-                let parent = try hostLink(interface, hostLinks)
+                let parent = try hostLink(interface, try hostLinks())
                 do throws(BerthError) {
                     try host.createIPVLAN(name: interface.name, parent: parent.index, mode: interface.ipvlanMode, isolation: interface.ipvlanIsolation,
                                           mtu: interface.mtu, namespace: try namespace())
@@ -99,12 +115,12 @@ final class NetworkAttachment {
                 }
                 hostNames[n] = parent.name
             case .phys:
-                let device = try hostLink(interface, hostLinks)
+                let device = try hostLink(interface, try hostLinks())
                 try host.change(device.index, name: interface.name, namespace: try namespace(), "lxc.net.\(n): moving \(device.name) into the container")
                 returns.append((interface.name, device.name))
                 hostNames[n] = device.name
             }
-            if interface.l2proxy { try addL2Proxies(interface, host: host, links: hostLinks) }
+            if interface.l2proxy { try addL2Proxies(interface, host: host, links: try hostLinks()) }
             try scripts(interface, "up", hostNames[n] ?? "")
             scriptsRun.append((interface, hostNames[n] ?? ""))
         }
@@ -169,6 +185,45 @@ final class NetworkAttachment {
     }
 
     /// The host's interface `lxc.net.N.link` names, or an error naming the key.
+    /// Whether a MAC address of this interface can meet others only on a Linux bridge (or on
+    /// no segment but its own veth pair): a plain veth, on a bridge sysfs shows, or routed, or
+    /// on no bridge at all. Anything else (macvlan, vlan, ipvlan, phys, l2proxy, VLANs on the
+    /// bridge, Open vSwitch, a bridge still to be made) is checked against every host link.
+    private static func staysOnLinuxBridge(_ interface: InterfacePlan) -> Bool {
+        switch interface.kind {
+        case .empty: return true
+        case .veth:
+            guard !interface.l2proxy, interface.vethVLAN == nil, interface.vethTaggedVLANs.isEmpty else { return false }
+            guard let link = interface.link, !interface.router else { return true }
+            return linuxBridgeIndex(link) != nil
+        default: return false
+        }
+    }
+
+    /// The interface index of the Linux bridge `name` from sysfs (one small read), nil when
+    /// no Linux bridge has that name.
+    private static func linuxBridgeIndex(_ name: String) -> Int32? {
+        guard !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
+              let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") else { return nil }
+        return text.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+
+    /// A fixed MAC address may not be the bridge's own or one of its ports' (a host NIC on the
+    /// bridge, another host end): the segment the container joins. Only that bridge's ports are
+    /// dumped.
+    private func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
+        for interface in interfaces where interface.kind == .veth && !interface.router {
+            guard let mac = interface.mac, let bridge = interface.link, let index = Self.linuxBridgeIndex(bridge) else { continue }
+            let bridgeMAC = (try? FileSystem.readText("/sys/class/net/\(bridge)/address")).flatMap { MACAddress.parse(String($0.split(separator: "\n").first ?? "")) }
+            if bridgeMAC == mac {
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(bridge)")
+            }
+            if let clash = try host.links(master: index).first(where: { $0.mac == mac }) {
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+            }
+        }
+    }
+
     private func hostLink(_ interface: InterfacePlan, _ links: [NetworkControl.Link]) throws(BerthError) -> NetworkControl.Link {
         let link = interface.link ?? ""
         guard let found = links.first(where: { $0.name == link }) else {

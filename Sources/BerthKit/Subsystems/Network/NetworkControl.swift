@@ -37,12 +37,15 @@ struct NetworkControl {
 
     // MARK: links
 
-    func links() throws(BerthError) -> [Link] {
+    /// Every link, or with `master` only the ports of that bridge (the kernel filters the dump
+    /// by IFLA_MASTER, so it does not grow with the host's other interfaces).
+    func links(master: Int32? = nil) throws(BerthError) -> [Link] {
         var message = NetlinkMessage(type: NetlinkMessage.getLink, flags: NetlinkMessage.dump)
         message.appendLinkHeader()
         // IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: no counters, which are most of each link's
         // message and are never read here.
         message.append(29, UInt32(8))
+        if let master { message.append(Self.master, UInt32(bitPattern: master)) }
         return try socket.dump(message, familySize: 16, "listing interfaces").compactMap { family, attributes in
             let base = family.startIndex
             guard let name = attributes.string(Self.ifname) else { return nil }
