@@ -1,0 +1,42 @@
+/// The Linux bridges a container's veths join, seen through sysfs, and the MAC clash check on
+/// them: the usual start (veths on Linux bridges) never dumps every host link.
+extension NetworkAttachment {
+    /// Whether a MAC address of this interface can meet others only on a Linux bridge (or on
+    /// no segment but its own veth pair): a plain veth, on a bridge sysfs shows, or routed, or
+    /// on no bridge at all. Anything else (macvlan, vlan, ipvlan, phys, l2proxy, VLANs on the
+    /// bridge, Open vSwitch, a bridge still to be made) is checked against every host link.
+    static func staysOnLinuxBridge(_ interface: InterfacePlan) -> Bool {
+        switch interface.kind {
+        case .empty: return true
+        case .veth:
+            guard !interface.l2proxy, interface.vethVLAN == nil, interface.vethTaggedVLANs.isEmpty else { return false }
+            guard let link = interface.link, !interface.router else { return true }
+            return linuxBridgeIndex(link) != nil
+        default: return false
+        }
+    }
+
+    /// The interface index of the Linux bridge `name` from sysfs (one small read), nil when
+    /// no Linux bridge has that name.
+    static func linuxBridgeIndex(_ name: String) -> Int32? {
+        guard !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
+              let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") else { return nil }
+        return text.split(separator: "\n").first.flatMap { Int32($0) }
+    }
+
+    /// A fixed MAC address may not be the bridge's own or one of its ports' (a host NIC on the
+    /// bridge, another host end): the segment the container joins. Only that bridge's ports are
+    /// dumped.
+    func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
+        for interface in interfaces where interface.kind == .veth && !interface.router {
+            guard let mac = interface.mac, let bridge = interface.link, let index = Self.linuxBridgeIndex(bridge) else { continue }
+            let bridgeMAC = (try? FileSystem.readText("/sys/class/net/\(bridge)/address")).flatMap { MACAddress.parse(String($0.split(separator: "\n").first ?? "")) }
+            if bridgeMAC == mac {
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(bridge)")
+            }
+            if let clash = try host.links(master: index).first(where: { $0.mac == mac }) {
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+            }
+        }
+    }
+}
