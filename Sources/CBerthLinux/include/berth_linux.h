@@ -157,6 +157,7 @@ int berth_pidfd_send_signal(int pidfd, int sig);
 int berth_set_pdeathsig(int sig);
 int berth_set_child_subreaper(void);
 int berth_set_dumpable(int on);
+int berth_seccomp_mode(void);
 int berth_set_timer_slack(unsigned long nanoseconds);
 int berth_capbset_drop(int cap);
 int berth_set_no_new_privs(void);

@@ -28,10 +28,13 @@ public enum ConfigParser {
         guard !text.isEmpty else { return [] }
         var lines: [ConfigLine] = []
         var number = 0
-        // "\r\n" is a single Character in Swift, so it is named as a separator of its own.
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+        // Split on the newline byte (every config read does this: bytes, not Characters); a
+        // line of a CRLF file loses its carriage return.
+        for piece in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             number += 1
-            let raw = String(rawLine)
+            var line = Substring(piece)
+            if line.utf8.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            let raw = String(line)
             lines.append(ConfigLine(number: number, raw: raw, content: classify(raw)))
         }
         // A final newline produces one empty trailing piece that is not a line of the file.
@@ -72,7 +75,7 @@ public enum ConfigParser {
     }
 
     static func unquote(_ s: Substring) -> String {
-        if s.count >= 2, let first = s.first, first == "\"" || first == "'", s.last == first {
+        if let first = s.utf8.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), s.utf8.count >= 2, s.utf8.last == first {
             return String(s.dropFirst().dropLast())
         }
         return String(s)

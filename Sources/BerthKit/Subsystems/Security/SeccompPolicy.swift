@@ -198,11 +198,10 @@ public struct SeccompPolicy: Sendable, Equatable {
 extension String {
     /// The string without leading and trailing spaces and tabs.
     func trimmingSpaces() -> String {
-        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
-        var end = scalars.endIndex
-        while end > scalars.startIndex, [" ", "\t", "\r"].contains(scalars[scalars.index(before: end)]) {
-            end = scalars.index(before: end)
-        }
-        return String(String.UnicodeScalarView(scalars[scalars.startIndex..<end]))
+        // On the UTF-8 bytes: the spaces are ASCII, so the first byte kept starts a character
+        // and the one after the last byte kept is a space or the end.
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+        guard let first = utf8.firstIndex(where: { !isSpace($0) }), let last = utf8.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[first..<utf8.index(after: last)])
     }
 }

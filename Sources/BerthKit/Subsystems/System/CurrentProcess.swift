@@ -18,12 +18,8 @@ public enum CurrentProcess {
     /// True when running as root (effective uid 0).
     public static var isRoot: Bool { geteuid() == 0 }
 
-    /// This process's seccomp mode from /proc/self/status (0 none, 1 strict, 2 filter).
-    static var seccompMode: Int {
-        guard let text = try? FileSystem.readText("/proc/self/status"),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Seccomp:") }) else { return 0 }
-        return Int(String(line.dropFirst("Seccomp:".count).filter { !$0.isWhitespace })) ?? 0
-    }
+    /// This process's seccomp mode (0 none, 2 filter; a process in strict mode 1 could not ask).
+    static var seccompMode: Int { Int(max(berth_seccomp_mode(), 0)) }
 
     /// _exit(2): ends a forked child at once, without running anything the parent registered
     /// (atexit handlers, buffered output the parent would flush too).

@@ -1,6 +1,9 @@
 /// The process environment as a dictionary (without Foundation).
 public enum ProcessEnvironment {
-    public static var current: [String: String] {
+    /// Read once per process: Berth never changes its own environment (no setenv), and a start
+    /// asks for it several times (berth.conf's place, the managed network's directories, the
+    /// caller's variables for lxc.environment).
+    public static let current: [String: String] = {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
@@ -11,5 +14,5 @@ public enum ProcessEnvironment {
             pointer += 1
         }
         return result
-    }
+    }()
 }
