@@ -26,6 +26,10 @@ SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/sw
 # packed with DT_RELR, cost it about a third more start-up time). --disable-local-rpath: a
 # static PIE must have no RUNPATH (glibc refuses one while relocating itself).
 RELEASE_FLAGS = -c release --disable-local-rpath -Xswiftc -static-executable -Xswiftc -use-ld=lld
+# Generic types' metadata through direct accessor calls instead of mangled names the runtime
+# demangles at first use: a start spent about a fifth of its time before the fork demangling;
+# with accessors a command that reads configs takes about 0.94 of the time (12 KB more code).
+RELEASE_FLAGS += -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors
 ifeq ($(STATIC_PIE),1)
 RELEASE_FLAGS += -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
 endif
