@@ -19,7 +19,7 @@ extension NetworkAttachment {
     /// The interface index of the Linux bridge `name` from sysfs (one small read), nil when
     /// no Linux bridge has that name.
     static func linuxBridgeIndex(_ name: String) -> Int32? {
-        guard !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
+        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
               let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") else { return nil }
         return text.split(separator: "\n").first.flatMap { Int32($0) }
     }

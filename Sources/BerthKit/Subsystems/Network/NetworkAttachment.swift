@@ -279,10 +279,13 @@ final class NetworkAttachment {
             via = bytes
         case .auto:
             let own = family == 2 ? interface.ipv4 : interface.ipv6
-            guard let link = interface.link, let bridge = try host.link(named: link) else {
+            // The bridge's index from sysfs for a Linux bridge (a dump of every link otherwise).
+            var found = interface.link.flatMap(Self.linuxBridgeIndex)
+            if found == nil, let link = interface.link { found = try host.link(named: link)?.index }
+            guard let link = interface.link, let bridgeIndex = found else {
                 throw BerthError(.invalidConfig, "\(key): auto needs the bridge's address, but there is no bridge")
             }
-            let candidates = try host.addresses(family: family).filter { $0.index == bridge.index }
+            let candidates = try host.addresses(family: family).filter { $0.index == bridgeIndex }
             // The bridge address in the container's own subnet, else its first one.
             let pick = candidates.first { address in own.contains { IPAddress.contains(network: $0.bytes, prefix: $0.prefix, address.bytes) } }
                 ?? candidates.first { family == 2 || $0.bytes[0] != 0xfe }
