@@ -8,7 +8,7 @@ struct NetlinkMessage {
     static let newLink: UInt16 = 16, deleteLink: UInt16 = 17, getLink: UInt16 = 18, setLink: UInt16 = 19
     static let newAddress: UInt16 = 20, getAddress: UInt16 = 22
     static let newRoute: UInt16 = 24
-    static let newNeighbour: UInt16 = 28, deleteNeighbour: UInt16 = 29
+    static let newNeighbour: UInt16 = 28, deleteNeighbour: UInt16 = 29, getNeighbour: UInt16 = 30
     static let request: UInt16 = 0x1, acknowledge: UInt16 = 0x4
     static let replace: UInt16 = 0x100, exclusive: UInt16 = 0x200, create: UInt16 = 0x400, dump: UInt16 = 0x300
 
@@ -42,11 +42,12 @@ struct NetlinkMessage {
         bytes.appendValue(UInt32(0))
     }
 
-    /// `struct ndmsg`: family, index, state, flags (NTF_PROXY for a proxy entry), type.
-    mutating func appendNeighbourHeader(family: UInt8, index: Int32, flags: UInt8) {
+    /// `struct ndmsg`: family, index, state (NUD_PERMANENT unless said), flags (NTF_PROXY for a
+    /// proxy entry), type.
+    mutating func appendNeighbourHeader(family: UInt8, index: Int32, flags: UInt8, state: UInt16 = 0x80) {
         bytes += [family, 0, 0, 0]
         bytes.appendValue(index)
-        bytes.appendValue(UInt16(0x80))  // NUD_PERMANENT
+        bytes.appendValue(state)
         bytes += [flags, 0]
     }
 

@@ -33,6 +33,24 @@ final class NetlinkSocket {
         }
     }
 
+    /// Sends a request for one object and returns the kernel's answer (its family header of
+    /// `familySize` bytes and its attributes); nil when the kernel has no such object (ENOENT).
+    func fetch(_ message: NetlinkMessage, familySize: Int, _ what: String) throws(BerthError) -> (family: ArraySlice<UInt8>, attributes: NetlinkAttributes)? {
+        let seq = nextSequence()
+        try send(message.finished(sequence: seq), what)
+        while true {
+            for reply in try receive(what) where reply.sequence == seq {
+                if reply.type == 2 {  // NLMSG_ERROR: a refusal, or an acknowledgement without an object
+                    if let failure = error(in: reply, what), failure.errno != .noSuchFileOrDirectory { throw failure }
+                    return nil
+                }
+                guard reply.payload.count >= familySize else { continue }
+                let start = reply.payload.startIndex + ((familySize + 3) & ~3)
+                return (reply.payload.prefix(familySize), NetlinkAttributes(reply.payload[min(start, reply.payload.endIndex)...]))
+            }
+        }
+    }
+
     /// Sends a dump request and returns every message of the answer (header and attributes
     /// after the family header of `familySize` bytes).
     func dump(_ message: NetlinkMessage, familySize: Int, _ what: String) throws(BerthError) -> [(family: ArraySlice<UInt8>, attributes: NetlinkAttributes)] {

@@ -24,9 +24,9 @@ extension NetworkAttachment {
         return text.split(separator: "\n").first.flatMap { Int32($0) }
     }
 
-    /// A fixed MAC address may not be the bridge's own or one of its ports' (a host NIC on the
-    /// bridge, another host end): the segment the container joins. Only that bridge's ports are
-    /// dumped.
+    /// A fixed MAC address may not be the bridge's own, one of its ports' (a host NIC on the
+    /// bridge, another host end) or one the bridge has learned behind a port: the segment the
+    /// container joins. The bridge's forwarding database is asked for that one address.
     func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
         for interface in interfaces where interface.kind == .veth && !interface.router {
             guard let mac = interface.mac, let bridge = interface.link, let index = Self.linuxBridgeIndex(bridge) else { continue }
@@ -34,9 +34,19 @@ extension NetworkAttachment {
             if bridgeMAC == mac {
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(bridge)")
             }
-            if let clash = try host.links(master: index).first(where: { $0.mac == mac }) {
-                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
+            // The bridge's forwarding database answers for all its ports at once; a kernel
+            // without single-entry lookups (before 4.20) has the ports' own addresses listed.
+            let port: Int32?
+            do throws(BerthError) { port = try host.bridgePort(holding: mac, bridge: index) } catch {
+                port = try host.links(master: index).first { $0.mac == mac }?.index
             }
+            guard let port else { continue }
+            let ports = try host.links(master: index)
+            let name = ports.first { $0.index == port }?.name ?? bridge
+            if ports.contains(where: { $0.index == port && $0.mac == mac }) || port == index {
+                throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(name)")
+            }
+            throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already in use on the bridge \(bridge), behind its port \(name)")
         }
     }
 }

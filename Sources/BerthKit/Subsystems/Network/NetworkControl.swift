@@ -12,6 +12,7 @@ struct NetworkControl {
     // IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES; IFLA_VLAN_ID; IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS.
     private static let txQueues: UInt16 = 31, rxQueues: UInt16 = 32, vlanID: UInt16 = 1, ipvlanMode: UInt16 = 1, ipvlanFlags: UInt16 = 2
     static let up: UInt32 = 1  // IFF_UP
+    private static let neighbourMaster: UInt16 = 9  // NDA_MASTER
 
     /// One interface as a dump reports it.
     struct Link: Equatable {
@@ -177,6 +178,18 @@ struct NetworkControl {
         message.appendNeighbourHeader(family: family, index: index, flags: 0x08)  // NTF_PROXY
         message.append(1, bytes: address)  // NDA_DST
         try socket.perform(message, what)
+    }
+
+    /// The port of `bridge` whose forwarding database entry holds `mac` (a port's own address,
+    /// or one learned behind a port): one entry asked for (RTM_GETNEIGH, AF_BRIDGE), however
+    /// many ports the bridge has. nil when the bridge does not know the address.
+    func bridgePort(holding mac: [UInt8], bridge: Int32) throws(BerthError) -> Int32? {
+        var message = NetlinkMessage(type: NetlinkMessage.getNeighbour, flags: NetlinkMessage.request)
+        message.appendNeighbourHeader(family: 7, index: 0, flags: 0, state: 0)  // AF_BRIDGE
+        message.append(2, bytes: mac)  // NDA_LLADDR
+        message.append(Self.neighbourMaster, UInt32(bitPattern: bridge))
+        guard let (family, _) = try socket.fetch(message, familySize: 12, "looking up \(MACAddress.format(mac)) on a bridge") else { return nil }
+        return family.readValue(Int32.self, at: family.startIndex + 4)  // ndm_ifindex
     }
 
     // MARK: addresses and routes
