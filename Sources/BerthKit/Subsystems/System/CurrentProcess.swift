@@ -54,7 +54,6 @@ public enum CurrentProcess {
     /// setgid(2).
     static func setGroup(_ gid: gid_t) throws(BerthError) { try syscall("setgid", "\(gid)") { setgid(gid) } }
 
-    /// setuid(2).
     /// Takes the ids of the root of the user namespace just entered (setns keeps the host's,
     /// which it does not map): groups dropped first (setgroups may be denied there; then there
     /// are none of the host's to drop), the gid before the uid, which would forbid it after.
@@ -64,6 +63,7 @@ public enum CurrentProcess {
         try setUser(0)
     }
 
+    /// setuid(2).
     static func setUser(_ uid: uid_t) throws(BerthError) { try syscall("setuid", "\(uid)") { setuid(uid) } }
 
     /// setsid(2): a new session (and process group) led by this process, with no controlling
