@@ -5,7 +5,7 @@ extension NetworkAttachment {
     /// no segment but its own veth pair): a plain veth, on a bridge sysfs shows, or routed, or
     /// on no bridge at all. Anything else (macvlan, vlan, ipvlan, phys, l2proxy, VLANs on the
     /// bridge, Open vSwitch, a bridge still to be made) is checked against every host link.
-    static func staysOnLinuxBridge(_ interface: InterfacePlan) -> Bool {
+    func staysOnLinuxBridge(_ interface: InterfacePlan) -> Bool {
         switch interface.kind {
         case .empty: return true
         case .veth:
@@ -16,12 +16,17 @@ extension NetworkAttachment {
         }
     }
 
-    /// The interface index of the Linux bridge `name` from sysfs (one small read), nil when
-    /// no Linux bridge has that name.
-    static func linuxBridgeIndex(_ name: String) -> Int32? {
-        guard !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
-              let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") else { return nil }
-        return text.split(separator: "\n").first.flatMap { Int32($0) }
+    /// The interface index of the Linux bridge `name` from sysfs (one small read, the first
+    /// time this boot asks), nil when no Linux bridge has that name.
+    func linuxBridgeIndex(_ name: String) -> Int32? {
+        if let known = linuxBridges[name] { return known }
+        var index: Int32?
+        if !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
+           let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") {
+            index = text.split(separator: "\n").first.flatMap { Int32($0) }
+        }
+        linuxBridges[name] = index
+        return index
     }
 
     /// A fixed MAC address may not be the bridge's own, one of its ports' (a host NIC on the
@@ -29,7 +34,7 @@ extension NetworkAttachment {
     /// container joins. The bridge's forwarding database is asked for that one address.
     func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
         for interface in interfaces where interface.kind == .veth && !interface.router {
-            guard let mac = interface.mac, let bridge = interface.link, let index = Self.linuxBridgeIndex(bridge) else { continue }
+            guard let mac = interface.mac, let bridge = interface.link, let index = linuxBridgeIndex(bridge) else { continue }
             let bridgeMAC = (try? FileSystem.readText("/sys/class/net/\(bridge)/address")).flatMap { MACAddress.parse(String($0.split(separator: "\n").first ?? "")) }
             if bridgeMAC == mac {
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(bridge)")

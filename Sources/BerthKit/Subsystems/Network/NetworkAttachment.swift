@@ -21,6 +21,9 @@ final class NetworkAttachment {
     private var proxies: [(family: UInt8, address: [UInt8], index: Int32)] = []
     private var returns: [(inside: String, host: String)] = []
     private var scriptsRun: [(InterfacePlan, String)] = []
+    /// The Linux bridges looked up in sysfs, by name (nil: not one), once per boot: the clash
+    /// check, the veth and `gateway = auto` all need them (see linuxBridgeIndex).
+    var linuxBridges: [String: Int32?] = [:]
 
     /// `scripts(interface, "up"|"down", hostInterface)` runs `lxc.net.N.script.*`.
     init(interfaces: [InterfacePlan], containerName: String, bridge: ManagedBridge?,
@@ -48,7 +51,7 @@ final class NetworkAttachment {
             dumped = links
             return links
         }
-        if interfaces.allSatisfy(Self.staysOnLinuxBridge) {
+        if interfaces.allSatisfy(staysOnLinuxBridge) {
             try checkMACsOnBridges(host)
         } else {
             let links = try hostLinks()
@@ -67,7 +70,7 @@ final class NetworkAttachment {
             case .veth:
                 var bridgeIndex: Int32?
                 if let link = interface.link, !interface.router {
-                    if let index = Self.linuxBridgeIndex(link) {
+                    if let index = linuxBridgeIndex(link) {
                         bridgeIndex = index
                     } else if let found = try hostLinks().first(where: { $0.name == link }) {
                         guard found.kind == "bridge" || found.kind == "openvswitch" else {
@@ -280,7 +283,7 @@ final class NetworkAttachment {
         case .auto:
             let own = family == 2 ? interface.ipv4 : interface.ipv6
             // The bridge's index from sysfs for a Linux bridge (a dump of every link otherwise).
-            var found = interface.link.flatMap(Self.linuxBridgeIndex)
+            var found = interface.link.flatMap(linuxBridgeIndex)
             if found == nil, let link = interface.link { found = try host.link(named: link)?.index }
             guard let link = interface.link, let bridgeIndex = found else {
                 throw BerthError(.invalidConfig, "\(key): auto needs the bridge's address, but there is no bridge")
