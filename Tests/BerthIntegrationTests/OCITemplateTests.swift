@@ -49,10 +49,12 @@ struct OCITemplateTests {
         #expect(config.contains("lxc.init.uid = 1000") && config.contains("lxc.init.cwd = /tmp") && config.contains("lxc.environment = GREETING=hello oci"), "\(config)")
         #expect(box.text(box.lxcpath + "/o1/rootfs/etc/hostname") == "o1\n")
         try box.ok("start", ["-n", "o1"])
+        // The shell opens /tmp/out before it writes the line: wait for the whole line, not for
+        // the file (a read in between finds it empty).
         var out: String?
-        for _ in 0..<100 {
+        for _ in 0..<250 {
             out = box.text(box.lxcpath + "/o1/rootfs/tmp/out")
-            if out != nil { break }
+            if out?.hasSuffix("\n") == true { break }
             usleep(20_000)
         }
         #expect(out == "hello oci 1000 /tmp\n", "\(out ?? "no /tmp/out")")
