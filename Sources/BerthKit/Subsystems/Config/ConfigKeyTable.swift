@@ -129,7 +129,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.link", .interfaceName, "Network", "Host interface: the bridge of a veth, the parent of a macvlan/vlan, the device of phys."),
         ConfigKey("lxc.net.N.name", .interfaceName, "Network", "Interface name inside the container.", default: "eth0, eth1, …"),
         ConfigKey("lxc.net.N.flags", .choice(["up", ""]), "Network", "up brings the interface up."),
-        ConfigKey("lxc.net.N.hwaddr", .hwaddr, "Network", "MAC address; x digits are filled in randomly when the container is created. A start refuses an address that another running container of the lxcpath has, or that is already on the segment the interface joins: the bridge's own, one of its ports' or one it has learned behind a port for a veth on a Linux bridge, any host interface's for the other types."),
+        ConfigKey("lxc.net.N.hwaddr", .hwaddr, "Network", "MAC address; x digits are filled in randomly when the container is created. A start refuses an address that another running container of the lxcpath has, or that is already on the segment the interface joins: the bridge's own, one of its ports' or one its forwarding database holds as static for a veth on a Linux bridge (not one it has only learned from traffic, which may be the container's own from its last boot), any host interface's for the other types."),
         ConfigKey("lxc.net.N.mtu", .unsigned, "Network", "MTU."),
         ConfigKey("lxc.net.N.ipv4.address", .ipv4Address, "Network", "IPv4 address with prefix (and optional broadcast).", list: true),
         ConfigKey("lxc.net.N.ipv4.gateway", .ipv4Gateway, "Network", "IPv4 default gateway, auto (the bridge's address) or dev."),

@@ -30,8 +30,10 @@ extension NetworkAttachment {
     }
 
     /// A fixed MAC address may not be the bridge's own, one of its ports' (a host NIC on the
-    /// bridge, another host end) or one the bridge has learned behind a port: the segment the
-    /// container joins. The bridge's forwarding database is asked for that one address.
+    /// bridge, another host end) or one added to the bridge's forwarding database for a port:
+    /// the segment the container joins. The forwarding database is asked for that one address.
+    /// An address the bridge has only learned from traffic is no clash: such an entry outlives
+    /// its sender by minutes, and is often the container's own, from its previous boot.
     func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
         for interface in interfaces where interface.kind == .veth && !interface.router {
             guard let mac = interface.mac, let bridge = interface.link, let index = linuxBridgeIndex(bridge) else { continue }
@@ -51,7 +53,7 @@ extension NetworkAttachment {
             if ports.contains(where: { $0.index == port && $0.mac == mac }) || port == index {
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(name)")
             }
-            throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already in use on the bridge \(bridge), behind its port \(name)")
+            throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already in use on the bridge \(bridge), behind its port \(name) (a static forwarding entry)")
         }
     }
 }

@@ -180,15 +180,21 @@ struct NetworkControl {
         try socket.perform(message, what)
     }
 
-    /// The port of `bridge` whose forwarding database entry holds `mac` (a port's own address,
-    /// or one learned behind a port): one entry asked for (RTM_GETNEIGH, AF_BRIDGE), however
-    /// many ports the bridge has. nil when the bridge does not know the address.
+    /// The port of `bridge` that holds `mac` for good: a port's own address (or the bridge's),
+    /// or one an administrator added to the forwarding database. One entry asked for
+    /// (RTM_GETNEIGH, AF_BRIDGE), however many ports the bridge has. nil when the bridge does
+    /// not know the address, or only learned it from traffic: a learned entry stays for minutes
+    /// after its sender is gone (the container's own previous boot, whose veth the kernel is
+    /// still taking down, among others), so it says nothing about who has the address now.
     func bridgePort(holding mac: [UInt8], bridge: Int32) throws(BerthError) -> Int32? {
         var message = NetlinkMessage(type: NetlinkMessage.getNeighbour, flags: NetlinkMessage.request)
         message.appendNeighbourHeader(family: 7, index: 0, flags: 0, state: 0)  // AF_BRIDGE
         message.append(2, bytes: mac)  // NDA_LLADDR
         message.append(Self.neighbourMaster, UInt32(bitPattern: bridge))
         guard let (family, _) = try socket.fetch(message, familySize: 12, "looking up \(MACAddress.format(mac)) on a bridge") else { return nil }
+        let state = family.readValue(UInt16.self, at: family.startIndex + 8)  // ndm_state
+        // NUD_PERMANENT (a port's or the bridge's own address) or NUD_NOARP (added as static).
+        guard state & (0x80 | 0x40) != 0 else { return nil }
         return family.readValue(Int32.self, at: family.startIndex + 4)  // ndm_ifindex
     }
 
