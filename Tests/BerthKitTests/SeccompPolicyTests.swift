@@ -43,6 +43,12 @@ import Testing
         #expect(message("2\ndenylist\nioctl errno 1 [9,1,SCMP_CMP_EQ]\n").contains("pol:3: bad argument filter"))
         #expect(message("2\ndenylist\nioctl errno 1 [1,1,SCMP_CMP_MASKED_EQ]\n").contains("needs a mask"))
         #expect(message("1\nread\n").contains("pol:2: version 1 policies list syscall numbers"))
+        #expect(message("2\ndenylist\n\n# x\nkéxec errno 1\n").contains("pol:5: 'kéxec' is not a syscall name"))
+    }
+
+    @Test func lineEndsCommentsAndSpacesAreTheFilesNotTheRules() throws {
+        let policy = try SeccompPolicy(parsing: "2\r\ndenylist\r\n\t kexec_load errno 1 \t# no\r\n#all of it a comment\r\nbpf\r\n", origin: "p")
+        #expect(policy.rules == [.init(syscall: "kexec_load", action: .errno(1), comparisons: []), .init(syscall: "bpf", action: .kill, comparisons: [])])
     }
 
     @Test func defaultPolicyCompiles() throws {

@@ -83,12 +83,7 @@ public struct SeccompPolicy: Sendable, Equatable {
 
     /// Parses `text`; `origin` names the file in errors (with the line number).
     public init(parsing text: String, origin: String, architecture: String = SeccompPolicy.hostArchitecture) throws(BerthError) {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { ($0.offset + 1, String($0.element)) }
-        func strip(_ line: String) -> String {
-            let content = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            return content.trimmingSpaces()
-        }
-        lines = lines.map { ($0.0, strip($0.1)) }.filter { !$0.1.isEmpty }
+        let lines = SeccompPolicy.contentLines(text)
         guard let (versionLine, version) = lines.first else { throw BerthError(.invalidConfig, "\(origin): empty seccomp policy") }
         func bad(_ line: Int, _ why: String) -> BerthError { BerthError(.invalidConfig, "\(origin):\(line): \(why)") }
         switch version {
@@ -107,7 +102,7 @@ public struct SeccompPolicy: Sendable, Equatable {
         }
         guard lines.count >= 2 else { throw bad(versionLine, "a version 2 policy needs a second line: denylist or allowlist") }
         let (kindLine, kindText) = lines[1]
-        let kindWords = kindText.split(separator: " ").map(String.init)
+        let kindWords = SeccompPolicy.words(kindText)
         let isDenylist: Bool
         switch kindWords.first {
         case "denylist"?, "blacklist"?: isDenylist = true
@@ -133,9 +128,9 @@ public struct SeccompPolicy: Sendable, Equatable {
                                   comparisons: [Comparison(argument: 1, op: .maskedEq, value: 1, mask: 1)]))  // MNT_FORCE
                 continue
             }
-            var words = text.split(separator: " ").map(String.init)
+            var words = SeccompPolicy.words(text)
             let name = words.removeFirst()
-            guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else { throw bad(line, "'\(name)' is not a syscall name") }
+            guard name.utf8.allSatisfy({ $0.isASCIIWordByte }) else { throw bad(line, "'\(name)' is not a syscall name") }
             let filters = words.filter { $0.hasPrefix("[") }
             let actionWords = words.filter { !$0.hasPrefix("[") }
             let action = actionWords.isEmpty ? ruleDefault : try SeccompPolicy.action(actionWords, line: line, bad: bad)
@@ -157,6 +152,26 @@ public struct SeccompPolicy: Sendable, Equatable {
             rules.append(Rule(syscall: name, action: action, comparisons: comparisons))
         }
         self.init(defaultAction: defaultAction, rules: rules)
+    }
+
+    /// The lines that say something, numbered from 1: each without its `#` comment and the
+    /// spaces around it. Split on the UTF-8 bytes (a start parses its policy every time; the
+    /// separators are ASCII), so a line ending in CR LF is a line too.
+    static func contentLines(_ text: String) -> [(Int, String)] {
+        var lines: [(Int, String)] = []
+        var number = 0
+        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            let content = raw.split(separator: UInt8(ascii: "#"), maxSplits: 1, omittingEmptySubsequences: false).first ?? raw
+            let kept = String(Substring(content)).trimmingSpaces()
+            if !kept.isEmpty { lines.append((number, kept)) }
+        }
+        return lines
+    }
+
+    /// The words of a line, split at single spaces (as LXC reads a rule).
+    static func words(_ line: String) -> [String] {
+        line.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
     }
 
     private static func action(_ words: [String], line: Int, bad: (Int, String) -> BerthError) throws(BerthError) -> Action {
@@ -193,6 +208,13 @@ public struct SeccompPolicy: Sendable, Equatable {
     #else
     public static let hostArchitecture = "unknown"
     #endif
+}
+
+extension UInt8 {
+    /// An ASCII letter, digit or underscore.
+    var isASCIIWordByte: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x5F
+    }
 }
 
 extension String {
