@@ -75,8 +75,11 @@ public enum ConfigParser {
     }
 
     static func unquote(_ s: Substring) -> String {
-        if let first = s.utf8.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), s.utf8.count >= 2, s.utf8.last == first {
-            return String(s.dropFirst().dropLast())
+        // The quote bytes alone go (a combining mark after the opening quote stays with the
+        // value): the same test ConfigDocument.quoted makes when it writes one.
+        let bytes = s.utf8
+        if let first = bytes.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), bytes.count >= 2, bytes.last == first {
+            return String(s[bytes.index(after: bytes.startIndex)..<bytes.index(before: bytes.endIndex)])
         }
         return String(s)
     }
