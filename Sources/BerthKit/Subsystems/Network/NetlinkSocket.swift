@@ -91,11 +91,10 @@ final class NetlinkSocket {
     }
 
     private func receive(_ what: String) throws(BerthError) -> [Reply] {
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        let count = try NetlinkChannel.receive(fd, into: &buffer, what: what)
+        let bytes = try NetlinkChannel.receive(fd, capacity: 65_536, what: what)[...]
+        let count = bytes.count
         var replies: [Reply] = []
         var offset = 0
-        let bytes = buffer[0..<count]
         while offset + NetlinkMessage.headerSize <= count {
             let length = Int(bytes.readValue(UInt32.self, at: offset))
             guard length >= NetlinkMessage.headerSize, offset + length <= count else { break }

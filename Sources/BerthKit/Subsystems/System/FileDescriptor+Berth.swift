@@ -57,14 +57,36 @@ extension FileDescriptor {
 
     /// One read of up to `max` bytes: nil on end of file or error (EAGAIN gives an empty array).
     public func readAvailable(max: Int = 65_536) -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: max)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(rawValue, $0.baseAddress, max) }
-            if n > 0 { return Array(buffer[0..<n]) }
-            if n == 0 { return nil }
-            if errno == EINTR { continue }
-            if errno == EAGAIN { return [] }
+            let (bytes, error) = readOnce(upTo: max)
+            // A short read is copied into an array of its own size: callers keep some (the
+            // console's pending output), and the read's array holds `max` bytes of storage.
+            if !bytes.isEmpty { return bytes.count * 4 < max ? bytes.withUnsafeBufferPointer { Array($0) } : bytes }
+            if error == 0 { return nil }
+            if error == EINTR { continue }
+            if error == EAGAIN { return [] }
             return nil
+        }
+    }
+
+    /// One read(2) of up to `count` bytes, straight into the new array's uninitialised
+    /// storage (nothing is cleared or copied first): the bytes, and errno when it failed.
+    func readOnce(upTo count: Int) -> ([UInt8], Int32) {
+        var error: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let n = Glibc.read(rawValue, buffer.baseAddress, count)
+            if n < 0 { error = errno }
+            initialized = Swift.max(n, 0)
+        }
+        return (bytes, error)
+    }
+
+    /// One read of up to `count` bytes, retried when interrupted: empty at end of file.
+    func readChunk(upTo count: Int, _ display: String) throws(BerthError) -> [UInt8] {
+        while true {
+            let (bytes, error) = readOnce(upTo: count)
+            if error == 0 { return bytes }
+            if error != EINTR { throw BerthError.system("read", display, Errno(rawValue: error)) }
         }
     }
 

@@ -129,12 +129,16 @@ public enum FileSystem {
     public static func readBytes(_ path: String) throws(BerthError) -> [UInt8] {
         let fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
+        // Read straight into new arrays' uninitialised storage, 4 KB first (most files Berth
+        // reads, in /proc, /sys and configs, are smaller), doubling after: no zeroed scratch
+        // buffer (one of 64 KB was cleared, and its pages faulted in, for every file read).
         var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        var size = 4096
         while true {
-            let n = try syscall("read", path) { read(fd, &chunk, chunk.count) }
-            if n == 0 { break }
-            result.append(contentsOf: chunk[0..<n])
+            let chunk = try FileDescriptor(rawValue: fd).readChunk(upTo: size, path)
+            if chunk.isEmpty { break }
+            if result.isEmpty { result = chunk } else { result += chunk }
+            size = Swift.min(size * 2, 1 << 20)
         }
         return result
     }

@@ -41,13 +41,20 @@ enum NetlinkChannel {
         if sent != bytes.count { throw BerthError.system("netlink", what, currentErrno) }
     }
 
-    /// Receives one datagram into `buffer`: its length (EINTR retried).
-    static func receive(_ fd: FileDescriptor, into buffer: inout [UInt8], what: String) throws(BerthError) -> Int {
+    /// Receives one datagram of up to `capacity` bytes (EINTR retried), read straight into the
+    /// array's uninitialised storage: a start receives a dozen replies, and clearing a 64 KB
+    /// buffer for each cost more than the replies (rarely over a page).
+    static func receive(_ fd: FileDescriptor, capacity: Int, what: String) throws(BerthError) -> [UInt8] {
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fd.rawValue, $0.baseAddress, $0.count, 0) }
-            if count >= 0 { return count }
-            if errno == EINTR { continue }
-            throw BerthError.system("netlink", what, currentErrno)
+            var failure: Int32 = 0
+            let datagram = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
+                let count = recv(fd.rawValue, buffer.baseAddress, capacity, 0)
+                if count < 0 { failure = errno }
+                initialized = max(count, 0)
+            }
+            if failure == 0 { return datagram }
+            if failure == EINTR { continue }
+            throw BerthError.system("netlink", what, Errno(rawValue: failure))
         }
     }
 }
