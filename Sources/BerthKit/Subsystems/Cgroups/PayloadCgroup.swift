@@ -371,9 +371,7 @@ public struct PayloadCgroup: Sendable {
 
     /// `directory` and the cgroups below it, deepest first (the order rmdir needs).
     static func subtree(_ directory: String) -> [String] {
-        let children = ((try? FileSystem.list(directory)) ?? []).map { Path.join(directory, $0) }.filter {
-            FileSystem.kind($0) == .directory
-        }
+        let children = ((try? FileSystem.subdirectories(directory)) ?? []).map { Path.join(directory, $0) }
         return children.flatMap(subtree) + [directory]
     }
 
