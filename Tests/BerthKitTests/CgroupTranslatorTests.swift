@@ -165,6 +165,9 @@ import Testing
         #expect(cgroup.directory(for: "cpuacct") == "\(root)/cpu,cpuacct/system.slice/berth.payload.web")
         #expect(cgroup.directory(for: "pids") == nil)
         #expect(MonitorCgroup(name: "web", lxcpath: "/var/lib/berth", layout: layout).cgroup.directories.allSatisfy { $0.hasSuffix("/berth.monitor.web") })
+        #expect(PayloadCgroup.join("/sys/fs/cgroup/cpu", "/a//b/", "c") == "/sys/fs/cgroup/cpu/a/b/c")
+        #expect(PayloadCgroup.join("/sys/fs/cgroup/", "/", "lxc/x") == "/sys/fs/cgroup/lxc/x")
+        #expect(PayloadCgroup.parse("5:pids:/a/init.scope\n0::/\nbad line\n3:name=systemd:/s:x\n") == ["pids": "/a", "": "/", "name=systemd": "/s:x"])
     }
 
     @Test func leafNamesKeepLxcpathsApart() {

@@ -37,7 +37,7 @@ public struct PayloadCgroup: Sendable {
     /// The directories of the cgroup at `path` below the base in every hierarchy: the cgroups of
     /// `baseCgroups` (`/proc/PID/cgroup` text; the host init's when nil).
     public init(path: String, inner: String?, layout: CgroupLayout = .current(), baseCgroups: String? = nil) {
-        let memberships = PayloadCgroup.parse(baseCgroups ?? ((try? FileSystem.readText("/proc/1/cgroup")) ?? ""))
+        let memberships = baseCgroups.map(PayloadCgroup.parse) ?? PayloadCgroup.hostInitMemberships
         var v1: [String] = []
         for hierarchy in layout.v1 {
             // /proc/1/cgroup names a v1 hierarchy by its controllers, comma-joined as mounted.
@@ -174,20 +174,29 @@ public struct PayloadCgroup: Sendable {
 
     /// mount + cgroup path (`/system.slice`, `/`) + leaf, with no doubled or trailing slashes.
     static func join(_ mount: String, _ base: String, _ leaf: String) -> String {
-        let parts = [mount] + (base + "/" + leaf).split(separator: "/").map(String.init)
-        return parts.reduce("") { $0.isEmpty ? $1 : ($0.hasSuffix("/") ? $0 + $1 : $0 + "/" + $1) }
+        // On the bytes: '/' is ASCII (see Path).
+        var result = mount
+        for component in (base + "/" + leaf).utf8.split(separator: UInt8(ascii: "/")) {
+            let text = String(Substring(component))
+            if result.isEmpty { result = text } else if result.utf8.last == UInt8(ascii: "/") { result += text } else { result += "/" + text }
+        }
+        return result
     }
+
+    /// The host init's cgroups (/proc/1/cgroup), read once per process: every cgroup of a
+    /// container is placed below them, and a start places two (the payload and the monitor).
+    static let hostInitMemberships = parse((try? FileSystem.readText("/proc/1/cgroup")) ?? "")
 
     /// `/proc/PID/cgroup` lines `N:controllers:/path` as controllers → path ("" for cgroup2).
     static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
-            var path = String(fields[2])
+            var path = String(Substring(fields[2]))
             // The host init's own leaf (systemd's init.scope) is not where containers belong.
             if path.hasSuffix("/init.scope") { path = String(path.dropLast("/init.scope".count)) }
-            result[String(fields[1])] = path.isEmpty ? "/" : path
+            result[String(Substring(fields[1]))] = path.isEmpty ? "/" : path
         }
         return result
     }
