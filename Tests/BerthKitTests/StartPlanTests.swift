@@ -58,4 +58,12 @@ import Testing
             #expect(error.message.contains("/nowhere/lxc/planned/config:2: lxc.mount.fstab: cannot read /made/up/fstab"))
         }
     }
+
+    @Test func mountEntriesSplitFlagsFromTheFilesystemsOwnOptions() throws {
+        let entry = try MountEntry(parsing: "tmpfs /tmp tmpfs rw,nosuid,size=10m,create=dir,mode=1777 0 0", where: "c:1")
+        #expect(entry.target == "tmp" && entry.fstype == "tmpfs" && entry.create == .dir)
+        #expect(entry.data == "size=10m,mode=1777", "\(entry.data)")
+        #expect(entry.flags & UInt(MS_NOSUID) != 0 && entry.flags & UInt(MS_RDONLY) == 0)
+        #expect(try MountEntry(parsing: "/src dst none bind,ro", where: "c:2").data.isEmpty)
+    }
 }

@@ -28,7 +28,10 @@ public struct MountEntry: Sendable, Equatable {
         target = rawTarget
         fstype = fields[2]
         var flags: UInt = 0
-        var data: [String] = []
+        // The filesystem's own options, comma-joined as mount(2) takes them. (Built as a String:
+        // `joined(separator:)` here went through the generic, unspecialised path, resolving
+        // its associated types at run time on every start.)
+        var data = ""
         var create: Create?
         var optional = false
         for option in (fields.count > 3 ? fields[3] : "defaults").split(separator: ",").map(String.init) {
@@ -46,11 +49,11 @@ public struct MountEntry: Sendable, Equatable {
                 }
                 create = kind
             } else {
-                data.append(option)
+                data += data.isEmpty ? option : "," + option
             }
         }
         self.flags = flags
-        self.data = data.joined(separator: ",")
+        self.data = data
         self.create = create
         self.optional = optional
     }
