@@ -3,6 +3,13 @@ import Testing
 import BerthKit
 
 @Suite struct CommandParsingTests {
+    /// The names tools are found by are their specs' names, one for one and in order.
+    @Test func multicallNamesAreTheToolsSpecNames() {
+        #expect(Multicall.names == Multicall.tools.map { $0.spec.name })
+        #expect(Multicall.tool(named: "ls")?.spec.name == "berth-ls" && Multicall.tool(named: "berth-net")?.spec.name == "berth-net")
+        #expect(Multicall.tool(named: "berth") == nil && Multicall.tool(named: "berth-nosuch") == nil)
+    }
+
     @Test func createTakesLXCFlagsAndTemplateArguments() throws {
         let command = try CreateCommand.parse(["-n", "web", "-t", "debian", "-B", "dir", "-P", "/tmp/x", "-s", "lxc.start.auto=1", "--", "-r", "bookworm"])
         #expect(command.template == "debian")

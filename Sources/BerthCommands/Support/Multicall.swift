@@ -15,10 +15,22 @@ public enum Multicall {
         SnapshotCommand.self, AutostartCommand.self, UpdateConfigCommand.self, ConfigCommand.self, MonitorCommand.self, UnshareCommand.self, UsernsexecCommand.self, NetCommand.self, ExportCommand.self, DiffCommand.self, DeviceCommand.self,
     ]
 
+    /// Each tool's name, in `tools`' order: finding the tool a process was run as looks here,
+    /// so it does not build every tool's spec (options and help text) on the way; `berth
+    /// --version` built all of them. CommandParsingTests checks the names against the specs.
+    public static let names = [
+        "berth-create", "berth-destroy", "berth-ls", "berth-info", "berth-checkconfig",
+        "berth-start", "berth-stop", "berth-attach", "berth-console", "berth-wait",
+        "berth-execute", "berth-freeze", "berth-unfreeze", "berth-cgroup", "berth-top",
+        "berth-copy", "berth-clone", "berth-snapshot", "berth-autostart", "berth-update-config",
+        "berth-config", "berth-monitor", "berth-unshare", "berth-usernsexec", "berth-net",
+        "berth-export", "berth-diff", "berth-device",
+    ]
+
     /// The tool a name selects: `berth-ls` or `ls`.
     public static func tool(named name: String) -> (any BerthTool.Type)? {
         let full = name.hasPrefix("berth-") ? name : "berth-" + name
-        return tools.first { $0.spec.name == full }
+        return names.firstIndex(of: full).map { tools[$0] }
     }
 
     public static func main() -> Never {
@@ -31,7 +43,7 @@ public enum Multicall {
         let requested = arguments[1]
         switch requested {
         case "--list-tools":
-            for tool in tools { print(tool.spec.name) }
+            for name in names { print(name) }
             exit(0)
         case "-h", "--help", "help":
             usage(to: 0)
