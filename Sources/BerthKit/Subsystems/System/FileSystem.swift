@@ -228,24 +228,13 @@ public enum FileSystem {
     }
 
     /// The names of the directories in a directory (not following symlinks): readdir's d_type
-    /// says which, and only an entry whose type the filesystem leaves unknown is stat'ed. (A
-    /// cgroup directory holds dozens of files; a stat of each had cgroupfs make an inode for
-    /// it, most of the work of removing a container's cgroups.)
+    /// rules the files out, and only an entry that may be a directory is lstat'ed. (A cgroup
+    /// directory holds dozens of files and few directories; a stat of each file had cgroupfs
+    /// make an inode for it, most of the work of removing a container's cgroups.)
     public static func subdirectories(_ path: String) throws(BerthError) -> [String] {
         guard let dir = opendir(path) else { throw BerthError.system("opendir", path, currentErrno) }
         defer { closedir(dir) }
-        var result: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            guard name != "." && name != ".." else { continue }
-            let type = entry.pointee.d_type
-            if type == UInt8(DT_DIR) || (type == UInt8(DT_UNKNOWN) && kind(Path.join(path, name)) == .directory) {
-                result.append(name)
-            }
-        }
-        return result
+        return entries(of: dir).filter { $0.mayBeDirectory && kind(Path.join(path, $0.name)) == .directory }.map(\.name)
     }
 
     /// The names in the directory open at `fd` (which stays open and usable), for tree walks
