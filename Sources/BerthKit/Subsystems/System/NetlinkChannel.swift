@@ -42,16 +42,12 @@ enum NetlinkChannel {
     }
 
     /// Receives one datagram of up to `capacity` bytes (EINTR retried), read straight into the
-    /// array's uninitialised storage: a start receives a dozen replies, and clearing a 64 KB
-    /// buffer for each cost more than the replies (rarely over a page).
+    /// array's uninitialised storage (FileDescriptor.readOnce; a read of a socket is a recv
+    /// without flags): a start receives a dozen replies, and clearing a 64 KB buffer for each
+    /// cost more than the replies (rarely over a page).
     static func receive(_ fd: FileDescriptor, capacity: Int, what: String) throws(BerthError) -> [UInt8] {
         while true {
-            var failure: Int32 = 0
-            let datagram = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
-                let count = recv(fd.rawValue, buffer.baseAddress, capacity, 0)
-                if count < 0 { failure = errno }
-                initialized = max(count, 0)
-            }
+            let (datagram, failure) = fd.readOnce(upTo: capacity)
             if failure == 0 { return datagram }
             if failure == EINTR { continue }
             throw BerthError.system("netlink", what, Errno(rawValue: failure))
