@@ -130,7 +130,7 @@ public struct SeccompPolicy: Sendable, Equatable {
             }
             var words = SeccompPolicy.words(text)
             let name = words.removeFirst()
-            guard name.utf8.allSatisfy({ $0.isASCIIWordByte }) else { throw bad(line, "'\(name)' is not a syscall name") }
+            guard name.unicodeScalars.allSatisfy({ PrintableText.isAlphanumeric($0) || $0 == "_" }) else { throw bad(line, "'\(name)' is not a syscall name") }
             let filters = words.filter { $0.hasPrefix("[") }
             let actionWords = words.filter { !$0.hasPrefix("[") }
             let action = actionWords.isEmpty ? ruleDefault : try SeccompPolicy.action(actionWords, line: line, bad: bad)
@@ -208,13 +208,6 @@ public struct SeccompPolicy: Sendable, Equatable {
     #else
     public static let hostArchitecture = "unknown"
     #endif
-}
-
-extension UInt8 {
-    /// An ASCII letter, digit or underscore.
-    var isASCIIWordByte: Bool {
-        (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) || self == 0x5F
-    }
 }
 
 extension String {
