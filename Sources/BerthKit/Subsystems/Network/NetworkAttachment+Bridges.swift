@@ -43,12 +43,17 @@ extension NetworkAttachment {
             }
             // The bridge's forwarding database answers for all its ports at once; a kernel
             // without single-entry lookups (before 4.20) has the ports' own addresses listed.
+            // The ports are listed once, and only then or to name the one that clashes.
+            var listed: [NetworkControl.Link]?
             let port: Int32?
             do throws(BerthError) { port = try host.bridgePort(holding: mac, bridge: index) } catch {
-                port = try host.links(master: index).first { $0.mac == mac }?.index
+                let found = try host.links(master: index)
+                listed = found
+                port = found.first { $0.mac == mac }?.index
             }
             guard let port else { continue }
-            let ports = try host.links(master: index)
+            let ports: [NetworkControl.Link]
+            if let listed { ports = listed } else { ports = try host.links(master: index) }
             let name = ports.first { $0.index == port }?.name ?? bridge
             if ports.contains(where: { $0.index == port && $0.mac == mac }) || port == index {
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(name)")
