@@ -53,6 +53,34 @@ import Testing
         }
     }
 
+    @Test func aLongReasonArrivesWholeAndTheNextMessageKeepsItsDescriptor() throws {
+        try withPair { monitor, child in
+            let (file, expected) = try probeFile()
+            defer { file.closeQuietly() }
+            // Longer than one peek at the socket (512 bytes): the line is read in several parts.
+            let reason = String(repeating: "mount entry /very/long/path ", count: 80)
+            try child.send(.failed(reason))
+            try child.send(.terminal(file))
+            #expect(try monitor.receive() == .failed(reason))
+            let next = try #require(try monitor.receive())
+            #expect(next.word == "pty")
+            let fd = try #require(next.descriptor)
+            #expect(inode(fd) == expected)
+            fd.closeQuietly()
+        }
+    }
+
+    @Test func bytesAfterALineStayInTheSocket() throws {
+        let pair = try UnixSocket.pair(display: "test")
+        defer { pair.0.closeQuietly(); pair.1.closeQuietly() }
+        // A monitor's reply followed at once by console output, in one write.
+        #expect(pair.1.writeFully("ok RUNNING 42\nconsole bytes"))
+        let line = try #require(pair.0.readLineWithDescriptor())
+        #expect(line.line == "ok RUNNING 42")
+        #expect(line.descriptor == nil)
+        #expect(pair.0.readAvailable().map { String(decoding: $0, as: UTF8.self) } == "console bytes")
+    }
+
     /// The steps in the order the monitor expects them; the child fails or dies at each.
     static let steps = ["mapped", "upper", "pty", "hold", "ready"]
 

@@ -140,22 +140,48 @@ extension FileDescriptor {
         }
     }
 
-    /// One line from a Unix socket, read a byte at a time with recvmsg so that a descriptor
-    /// sent along (SCM_RIGHTS) is received, not dropped. nil at end of file.
+    /// One line from a Unix socket, with a descriptor sent along (SCM_RIGHTS) received, not
+    /// dropped; nil at end of file. Nothing after the newline is consumed (console bytes may
+    /// follow a reply, the next message its own descriptor): the waiting bytes are peeked at
+    /// first, and exactly those up to the newline are then read with recvmsg. Two system calls
+    /// for a line that has arrived whole, not one per byte.
     public func readLineWithDescriptor() -> (line: String, descriptor: FileDescriptor?)? {
         var bytes: [UInt8] = []
         var received: FileDescriptor?
-        var byte: UInt8 = 0
         while true {
-            var fd: Int32 = -1
-            let n = berth_recv_with_fd(rawValue, &byte, 1, &fd)
-            if fd >= 0 { received = FileDescriptor(rawValue: fd) }
-            guard n == 1 else {
+            // MSG_PEEK waits like a read and leaves the bytes (and any descriptor) queued.
+            let waiting = peekLine(upTo: 512)
+            guard waiting > 0 else {
                 received?.closeQuietly()
                 return nil
             }
-            if byte == UInt8(ascii: "\n") { return (String(decoding: bytes, as: UTF8.self), received) }
-            bytes.append(byte)
+            var chunk = [UInt8](repeating: 0, count: waiting)
+            let (n, fd) = UnixSocket.receive(self, into: &chunk)
+            if let fd { received = fd }
+            guard n > 0 else {
+                received?.closeQuietly()
+                return nil
+            }
+            if chunk[n - 1] == UInt8(ascii: "\n") {
+                bytes += chunk[0..<(n - 1)]
+                return (String(decoding: bytes, as: UTF8.self), received)
+            }
+            bytes += chunk[0..<n]
+        }
+    }
+
+    /// How many of the bytes waiting on this socket (at most `limit`) make up the rest of the
+    /// current line: through its newline, or all of them when none has come yet. Waits for at
+    /// least one byte; 0 at end of file, -1 on error.
+    private func peekLine(upTo limit: Int) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: limit) { buffer in
+            while true {
+                let n = recv(rawValue, buffer.baseAddress, limit, Int32(MSG_PEEK))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return n }
+                if let newline = buffer[0..<n].firstIndex(of: UInt8(ascii: "\n")) { return newline + 1 }
+                return n
+            }
         }
     }
 
