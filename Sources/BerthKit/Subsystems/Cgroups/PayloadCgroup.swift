@@ -290,38 +290,6 @@ public struct PayloadCgroup: Sendable {
         for directory in made.reversed() { _ = FileSystem.removeEmptyDirectory(directory) }
     }
 
-    /// Moves the calling process into every process directory ("0" names the writer).
-    /// Runs in the container's first process, before it unshares its cgroup namespace.
-    public func joinSelf(skippingV2: Bool = false) throws(BerthError) {
-        for directory in processDirectories where !(skippingV2 && directory == processV2Directory) {
-            try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "0")
-        }
-    }
-
-    /// Moves `pid` into every process directory (berth-attach).
-    public func join(pid: pid_t) throws(BerthError) {
-        for directory in processDirectories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "\(pid)") }
-    }
-
-    /// Gives the container's root the cgroup its processes live in (for a user namespace): the
-    /// directories and the files that make and fill child cgroups become its own, so an init
-    /// such as systemd can manage its subtree, as LXC delegates it. The limits stay the host's
-    /// (with an inner cgroup, the whole payload cgroup does).
-    public func delegate(uid: UInt32, gid: UInt32) throws(BerthError) {
-        for directory in processDirectories {
-            // Through the directory's descriptor: one path walk per directory, not per file,
-            // and a file this hierarchy does not have is simply not there (ENOENT).
-            let fd = try FileSystem.open(directory, O_RDONLY | O_DIRECTORY)
-            defer { fd.closeQuietly() }
-            if let error = FileSystem.setOwner(of: fd, uid: uid, gid: gid) { throw BerthError.system("chown", directory, error) }
-            for file in ["cgroup.procs", "tasks", "cgroup.threads", "cgroup.subtree_control", "cgroup.clone_children", "notify_on_release"] {
-                if let error = FileSystem.setOwner(file, in: fd, uid: uid, gid: gid), error != .noSuchFileOrDirectory {
-                    throw BerthError.system("chown", Path.join(directory, file), error)
-                }
-            }
-        }
-    }
-
     /// Removes the directories, and the child cgroups the container made in them (deepest
     /// first). The kernel refuses (EBUSY) while exiting tasks are still being released, so each
     /// removal is retried for up to a second.

@@ -65,13 +65,16 @@ struct ContainerSetup {
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
-        // In a user namespace the monitor has put this process into its cgroups; it waits for
-        // the monitor to write the maps, then becomes the namespace's root.
+        // In a user namespace this process waits for the monitor to write the maps, becomes
+        // the namespace's root, and then joins its v1 cgroups, which were delegated to that
+        // root (the monitor has put it into a v2 one it was not born into, see Monitor.spawn).
+        // Nothing of the container's has run or been touched before it is in them.
         var idmapped: [FileDescriptor] = []
         if plan.idmap.isEmpty {
             try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
         } else {
             idmapped = try step("entering the user namespace") { () throws(BerthError) -> [FileDescriptor] in try becomeNamespaceRoot() }
+            try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: true) }
         }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in

@@ -75,12 +75,14 @@ extension Monitor {
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
-        // The child waits for its user namespace's maps before it does anything in it. Its
-        // cgroups are joined for it first: their files belong to its root's ids (delegated),
-        // which it cannot reach as the host's root before the maps exist.
+        // The child waits for its user namespace's maps before it does anything in it. Once it
+        // is its namespace's root it joins its delegated v1 cgroups itself, while this process
+        // makes its network (it owns their files then, and v1 lets a process move itself). A
+        // v2 cgroup it was not born into is joined for it here: cgroup2 would refuse the
+        // container's root (it may not write the cgroup.procs of the common ancestor).
         if !plan.idmap.isEmpty {
             do throws(BerthError) {
-                try cgroup.join(pid: pid)
+                if !bornInV2 { try cgroup.joinV2(pid: pid) }
                 try mapUsers(pid, channel)
             } catch {
                 throw childFailure(channel) ?? error
