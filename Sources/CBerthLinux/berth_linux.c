@@ -6,9 +6,11 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/btrfs.h>
+#include <linux/filter.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/seccomp.h>
 #include <malloc.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -264,6 +266,19 @@ int berth_set_dumpable(int on) { return prctl(PR_SET_DUMPABLE, on ? 1 : 0, 0, 0,
 // Why: the seccomp mode from the kernel directly; /proc/self/status gives it too, but the kernel
 // computes every line of that file (memory counters included) for each read.
 int berth_seccomp_mode(void) { return prctl(PR_GET_SECCOMP, 0, 0, 0, 0); }
+
+int berth_seccomp_install(const void *instructions, size_t size) {
+    // Whole instructions only, and no more than the kernel takes in one program.
+    if (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct sock_fprog program = {
+        .len = (unsigned short)(size / sizeof(struct sock_filter)),
+        .filter = (struct sock_filter *)instructions,
+    };
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program, 0, 0);
+}
 int berth_capbset_drop(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }
 int berth_set_no_new_privs(void) { return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); }
 int berth_set_comm(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
@@ -541,6 +556,8 @@ int berth_open_in_root(int root_fd, const char *path, int flags, mode_t mode) {
 
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+
+int berth_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int berth_sealed_copy(const char *path) {
     int copy = -1, saved = 0;

@@ -57,4 +57,15 @@ import Testing
         let filter = try SeccompFilter(policy: policy, origin: "default")
         #expect(filter.unknownSyscalls.isEmpty, "\(filter.unknownSyscalls)")
     }
+
+    @Test func theGeneratedProgramIsWholeInstructionsTheKernelTakes() throws {
+        let policy = try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "default")
+        let program = try SeccompFilter(policy: policy, origin: "default").program()
+        // struct sock_filter is 8 bytes; one program holds at most BPF_MAXINSNS (4096).
+        #expect(!program.instructions.isEmpty)
+        #expect(program.instructions.count % 8 == 0)
+        #expect(program.instructions.count / 8 <= 4096)
+        // The same policy gives the same program (it is generated, not sampled).
+        #expect(try SeccompFilter(policy: policy, origin: "default").program().instructions == program.instructions)
+    }
 }

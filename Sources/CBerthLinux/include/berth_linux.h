@@ -158,6 +158,13 @@ int berth_set_pdeathsig(int sig);
 int berth_set_child_subreaper(void);
 int berth_set_dumpable(int on);
 int berth_seccomp_mode(void);
+// Why: a filter libseccomp generated ahead of time (seccomp_export_bpf) is installed later with
+// one prctl, as libseccomp's own load does when no filter flags are asked for; the program's
+// struct is C's to lay out.
+int berth_seccomp_install(const void *instructions, size_t size);
+// Why: memfd_create is declared by glibc only under _GNU_SOURCE, which Swift's Glibc module
+// is imported without. An anonymous, close-on-exec in-memory file.
+int berth_memfd(const char *name);
 int berth_set_timer_slack(unsigned long nanoseconds);
 int berth_capbset_drop(int cap);
 int berth_set_no_new_privs(void);

@@ -1,11 +1,11 @@
 import CSeccomp
 import SystemPackage
 
-/// A seccomp policy compiled with libseccomp, once per monitor: every boot of the container
-/// (reboots too) loads the same filter in its first process right before init runs, and attach
+/// A seccomp policy compiled with libseccomp: each boot's first process compiles it and
+/// installs the generated program right before init runs (see SeccompProgram), and attach
 /// compiles the same policy for the processes it starts.
 public final class SeccompFilter: @unchecked Sendable {
-    // @unchecked: the context is built once and only read afterwards (loaded in children).
+    // @unchecked: the context is built once and only read afterwards (loaded or exported).
     private let context: scmp_filter_ctx
     /// Syscall names of the policy that this architecture does not have (skipped, as LXC does).
     public let unknownSyscalls: [String]
@@ -74,5 +74,17 @@ public final class SeccompFilter: @unchecked Sendable {
     public func load() throws(BerthError) {
         let rc = seccomp_load(context)
         if rc != 0 { throw BerthError(.system, "loading the seccomp filter: \(Errno(rawValue: -rc).berthDescription)") }
+    }
+
+    /// The filter as the kernel takes it (classic BPF), generated now so that installing it
+    /// later is one system call. libseccomp writes it only to a descriptor: an in-memory file
+    /// (a pipe could not hold a long program without a reader).
+    public func program() throws(BerthError) -> SeccompProgram {
+        let file = try FileData.anonymousFile("berth-seccomp")
+        defer { file.closeQuietly() }
+        let rc = seccomp_export_bpf(context, file.rawValue)
+        if rc != 0 { throw BerthError(.system, "generating the seccomp filter: \(Errno(rawValue: -rc).berthDescription)") }
+        try FileData.seek(file, to: 0, display: "the generated seccomp filter")
+        return SeccompProgram(instructions: file.readToEnd())
     }
 }

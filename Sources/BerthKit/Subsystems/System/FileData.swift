@@ -1,8 +1,8 @@
 import CBerthLinux
 import SystemPackage
 
-/// Moving file data inside the kernel (reflinks, copy_file_range), sealed in-memory copies,
-/// and executing one of those.
+/// Moving file data inside the kernel (reflinks, copy_file_range), in-memory files (sealed
+/// copies, and executing one of those).
 enum FileData {
     /// FICLONE: `output` shares all of `input`'s blocks (btrfs, xfs); false where the
     /// filesystem cannot.
@@ -15,6 +15,12 @@ enum FileData {
     /// A sealed memfd copy of `path`: nobody can write it again.
     static func sealedCopy(of path: String) throws(BerthError) -> FileDescriptor {
         FileDescriptor(rawValue: try syscall("making a sealed copy of", path) { berth_sealed_copy(path) })
+    }
+
+    /// An anonymous in-memory file (memfd, close-on-exec), for data a library will only write
+    /// to a descriptor.
+    static func anonymousFile(_ name: String) throws(BerthError) -> FileDescriptor {
+        FileDescriptor(rawValue: try syscall("memfd_create", name) { berth_memfd(name) })
     }
 
     /// fexecve of `fd` with `arguments` and `environment`; returns only on failure, with the errno.

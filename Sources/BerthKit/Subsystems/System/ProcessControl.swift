@@ -52,6 +52,12 @@ enum ProcessControl {
         try syscall("PR_SET_NO_NEW_PRIVS", "this process") { berth_set_no_new_privs() }
     }
 
+    /// PR_SET_SECCOMP with a classic BPF program made ahead of time (see SeccompProgram): the
+    /// calling process and all it execs or forks are filtered from here on.
+    static func installSeccomp(_ instructions: [UInt8]) throws(BerthError) {
+        try syscall("PR_SET_SECCOMP", "the seccomp filter") { instructions.withUnsafeBytes { berth_seccomp_install($0.baseAddress, $0.count) } }
+    }
+
     /// PR_CAPBSET_DROP of `capability`; a number this kernel does not know (EINVAL) is not an
     /// error. False on any other failure.
     @discardableResult

@@ -22,8 +22,6 @@ struct ContainerSetup {
     var shared: [(fd: FileDescriptor, share: NamespaceShare)] = []
     /// Whether clone already put this process into the v2 cgroup.
     var bornInV2 = false
-    /// The filter to load right before init (compiled in the monitor).
-    var seccomp: SeccompFilter?
 
     func run() -> Never {
         do throws(BerthError) {
@@ -63,6 +61,11 @@ struct ContainerSetup {
             try NamespaceShare.join(entry.fd, entry.share)
             entry.fd.closeQuietly()
         }
+        // The seccomp filter is generated first, while the monitor writes the user namespace's
+        // maps (which this process would otherwise only wait for), and installed right before
+        // init with one system call. A policy libseccomp refuses fails the start here, before
+        // anything of the container's is touched.
+        let seccomp = try plan.seccomp.map { (policy) throws(BerthError) in try SeccompFilter(policy: policy, origin: plan.seccompOrigin).program() }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
         // In a user namespace this process waits for the monitor to write the maps, becomes
@@ -171,7 +174,7 @@ struct ContainerSetup {
         // Anything but `go` (end of file: the monitor gave up) ends this process quietly.
         guard (try? channel.receive()) == .go else { CurrentProcess.exitNow(1) }
         try hooks.run(.start, rootfsMount: "/")
-        try execInit()
+        try execInit(seccomp: seccomp)
     }
 
     /// Reads `mapped` (with the idmapped rootfs mount, if the monitor made one; for an overlay
@@ -223,7 +226,7 @@ struct ContainerSetup {
         }
     }
 
-    private func execInit() throws(BerthError) {
+    private func execInit(seccomp: SeccompProgram?) throws(BerthError) {
         // Init gets its own session, with the console as its controlling terminal.
         CurrentProcess.startSession()
         if !inheritStdio {

@@ -65,8 +65,6 @@ public final class Monitor {
     var waitingCaller: FileDescriptor?
     /// The cgroups this boot made above the payload's (lxc.cgroup.dir), removed at teardown.
     var madeCgroupParents: [String] = []
-    /// The compiled seccomp filter, made once and loaded by every boot's first process.
-    var seccomp: SeccompFilter?
     /// This boot's interfaces; the previous boot's until its host ends are released.
     var network: NetworkAttachment?
     var foregroundInput: FileDescriptor?
@@ -140,7 +138,6 @@ public final class Monitor {
                     throw BerthError(error.code, "lxc.console.logfile: \(error.message)", errno: error.errno)
                 }
             }
-            if let policy = plan.seccomp { seccomp = try SeccompFilter(policy: policy, origin: plan.seccompOrigin) }
             try boot()
         } catch {
             failure = error.message
