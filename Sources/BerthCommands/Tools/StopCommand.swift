@@ -71,7 +71,10 @@ public struct StopCommand: BerthTool {
             wasRunning = try stopper.shutdown(timeout: wait, noKill: nokill)
         }
         guard wasRunning else {
-            PayloadCgroup.sweepLeftovers(of: target, config: try? target.loadConfig())
+            // Leftovers of a killed monitor, which only one that left its files can have.
+            if CommandSocket(paths: target.paths).hasRuntimeFiles {
+                PayloadCgroup.sweepLeftovers(of: target, config: try? target.loadConfig())
+            }
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ToolExit(2)
         }

@@ -34,15 +34,18 @@ public struct MonitorCgroup {
     }
 
     /// Moves this process back to where it was, or into the pivot cgroup (made if missing and
-    /// left in place, as LXC leaves its pivot), and removes the cgroup.
-    public func leave() {
-        guard !origins.isEmpty else { return }
+    /// left in place, as LXC leaves its pivot), and removes the cgroup. False when the cgroup
+    /// could not be removed.
+    @discardableResult
+    public func leave() -> Bool {
+        guard !origins.isEmpty else { return true }
         if let pivot, (try? pivot.create(shared: true)) != nil {
             try? pivot.joinSelf()
         } else {
             for procs in origins { try? PayloadCgroup.write(procs, "0") }
         }
-        try? cgroup.remove()
+        let removed = (try? cgroup.remove()) != nil
         PayloadCgroup.removeMadeParents(madeParents)
+        return removed
     }
 }

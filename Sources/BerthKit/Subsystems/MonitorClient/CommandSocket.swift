@@ -59,11 +59,13 @@ public struct CommandSocket: Sendable {
         let lockPath: String
 
         /// Removes the socket file and the lock file, then releases the lock (in that order:
-        /// once the lock is free a new monitor may bind the same path).
-        public func close() {
+        /// once the lock is free a new monitor may bind the same path). `keepingLockFile`
+        /// leaves the lock file behind, unlocked, as a killed monitor would: the mark that
+        /// something of this run is left to sweep (see `hasRuntimeFiles`).
+        public func close(keepingLockFile: Bool = false) {
             try? FileSystem.removeFile(path)
             fd.closeQuietly()
-            try? FileSystem.removeFile(lockPath)
+            if !keepingLockFile { try? FileSystem.removeFile(lockPath) }
             lockFD.closeQuietly()
         }
     }
@@ -106,12 +108,18 @@ public struct CommandSocket: Sendable {
         }
     }
 
+    /// Whether the socket or the lock file is there: a monitor runs, or one ended without
+    /// cleaning up after itself. A monitor takes its lock before it makes any cgroup, and
+    /// removes the files only after it removed its cgroups (Monitor.finish): without them, no
+    /// cgroup of the container's is left to sweep.
+    public var hasRuntimeFiles: Bool { FileSystem.exists(lockPath) || FileSystem.exists(path) }
+
     /// Removes the socket and lock files a killed monitor left (a monitor that ends removes its
     /// own), when no monitor holds the lock; for destroy, so that names no longer in use leave
     /// nothing in the runtime directory. A monitor starting meanwhile finds its lock file gone
     /// and takes a new one (see `lock`).
     public func removeIfStale() {
-        guard FileSystem.exists(lockPath) || FileSystem.exists(path), let fd = try? lock() else { return }
+        guard hasRuntimeFiles, let fd = try? lock() else { return }
         try? FileSystem.removeFile(path)
         try? FileSystem.removeFile(lockPath)
         fd.closeQuietly()

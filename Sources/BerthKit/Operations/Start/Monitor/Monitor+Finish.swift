@@ -15,7 +15,13 @@ extension Monitor {
         initPID = 0
         // Phys devices go back to the host while the namespace is still held open.
         for problem in network?.detach() ?? [] { logProblem(problem) }
-        do throws(BerthError) { try cgroup.remove() } catch { logProblem(error.message) }
+        do throws(BerthError) {
+            try cgroup.remove()
+            cgroupLeftBehind = false
+        } catch {
+            logProblem(error.message)
+            cgroupLeftBehind = true
+        }
         PayloadCgroup.removeMadeParents(madeCgroupParents)
         // One the monitor's own cgroup is still inside goes once the monitor has left it.
         madeCgroupParents = madeCgroupParents.filter(FileSystem.isDirectory)
@@ -31,11 +37,13 @@ extension Monitor {
         // nothing of this run.
         waitingCaller?.closeQuietly()
         waitingCaller = nil
-        if !plan.cgroupless { monitorCgroup.leave() }
+        let monitorCgroupGone = plan.cgroupless || monitorCgroup.leave()
         PayloadCgroup.removeMadeParents(madeCgroupParents)
         for fd in holders { fd.closeQuietly() }
         holders = []
-        listener.close()
+        // The runtime files go only once every cgroup of this run is gone: destroy and stop
+        // look for leftovers only where they are (CommandSocket.hasRuntimeFiles).
+        listener.close(keepingLockFile: cgroupLeftBehind || !monitorCgroupGone)
         // An ephemeral container is gone before its stop is answered (the socket is closed, so
         // the destroy sees it STOPPED).
         if plan.ephemeral, let name = try? ContainerName(plan.name) {

@@ -65,6 +65,9 @@ public final class Monitor {
     var waitingCaller: FileDescriptor?
     /// The cgroups this boot made above the payload's (lxc.cgroup.dir), removed at teardown.
     var madeCgroupParents: [String] = []
+    /// The last boot's cgroup could not be removed (a process the kernel would not let go):
+    /// the monitor then leaves its lock file for the next destroy or create to sweep.
+    var cgroupLeftBehind = false
     /// This boot's interfaces; the previous boot's until its host ends are released.
     var network: NetworkAttachment?
     var foregroundInput: FileDescriptor?
@@ -232,7 +235,7 @@ public final class Monitor {
             }
             if !plan.idmap.isEmpty { try cgroup.delegate(uid: plan.rootUID, gid: plan.rootGID) }
         } catch {
-            try? cgroup.remove()
+            cgroupLeftBehind = (try? cgroup.remove()) == nil
             PayloadCgroup.removeMadeParents(madeCgroupParents)
             throw error
         }
