@@ -35,6 +35,8 @@ import Testing
                 if let fd = received.descriptor {
                     #expect(fd != file, "a new descriptor arrives, not the number sent")
                     #expect(inode(fd) == expected, "it names the same file")
+                    // The monitor adopts terminals without setting the flag itself (ConsolePort).
+                    #expect(fcntl(fd.rawValue, F_GETFD) & FD_CLOEXEC != 0, "it arrives close-on-exec")
                     fd.closeQuietly()
                 } else {
                     #expect(message.descriptor == nil)

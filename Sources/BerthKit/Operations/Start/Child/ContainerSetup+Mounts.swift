@@ -82,7 +82,9 @@ extension ContainerSetup {
         for target in targets {
             // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
             // straight from it, so no path of the container's is walked from the host side.
-            guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC) else {
+            // Non-blocking from the open on: the monitor relays it in its event loop, and the
+            // flag belongs to this open file, which only this process and the monitor hold.
+            guard let ptx = try root.open("dev/pts/ptmx", flags: O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK) else {
                 throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
             }
             let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))

@@ -25,24 +25,38 @@ struct RootfsMounter {
     static func display(_ relative: String) -> String { "/" + relative + " in the container" }
 
     /// Creates `relative` (and its parents) as a directory, or as an empty file when `file`.
+    /// Usually only the last component is missing (a mount point in a directory that is there):
+    /// it is made in its parent, opened once; the path is walked from the top only when the
+    /// parent is missing too.
     func create(_ relative: String, file: Bool = false, mode: mode_t = 0o755) throws(BerthError) {
         let parts = relative.split(separator: "/").map(String.init)
+        guard let last = parts.last else { return }
+        if let parent = try open(parts.dropLast().joined(separator: "/"), flags: FileSystem.pathOnly | O_DIRECTORY) {
+            defer { parent.closeQuietly() }
+            try make(last, in: parent, file: file, mode: mode, display: relative)
+            return
+        }
         var path = ""
         for (index, part) in parts.enumerated() {
-            let last = index == parts.count - 1
             guard let parent = try open(path, flags: FileSystem.pathOnly | O_DIRECTORY) else {
                 throw BerthError(.system, "cannot create \(display(relative)): \(display(path)) vanished")
             }
             defer { parent.closeQuietly() }
-            if last && file {
-                if let error = FileSystem.makeEmptyFile(part, in: parent, mode: 0o644),
-                   ![.fileExists, .isDirectory, .tooManySymbolicLinkLevels].contains(error) {
-                    throw BerthError.system("creating", display(relative), error)
-                }
-            } else if let error = FileSystem.makeDirectory(part, in: parent, mode: mode), error != .fileExists {
-                throw BerthError.system("mkdir", display(path.isEmpty ? part : path + "/" + part), error)
-            }
             path = path.isEmpty ? part : path + "/" + part
+            try make(part, in: parent, file: file && index == parts.count - 1, mode: mode, display: path)
+        }
+    }
+
+    /// One component of `create`: an empty file or a directory named `name` in `parent`, left
+    /// as it is when something is there already.
+    private func make(_ name: String, in parent: FileDescriptor, file: Bool, mode: mode_t, display relative: String) throws(BerthError) {
+        if file {
+            if let error = FileSystem.makeEmptyFile(name, in: parent, mode: 0o644),
+               ![.fileExists, .isDirectory, .tooManySymbolicLinkLevels].contains(error) {
+                throw BerthError.system("creating", display(relative), error)
+            }
+        } else if let error = FileSystem.makeDirectory(name, in: parent, mode: mode), error != .fileExists {
+            throw BerthError.system("mkdir", display(relative), error)
         }
     }
 

@@ -30,13 +30,13 @@ final class ConsolePort {
 
     /// A pty pair made in the container (a user namespace's own devpts): its controlling side
     /// and the monitor's hold on its other side, received from the container's first process.
+    /// Both arrive close-on-exec (SetupChannel receives with MSG_CMSG_CLOEXEC), and the
+    /// controlling side non-blocking (the child opens it so, see allocateTerminals): no flag is
+    /// set here, five terminals on every start.
     init(adopting ptx: FileDescriptor, hold: FileDescriptor) {
         self.ptx = ptx
         ptyHold = hold
         ptyPath = ""
-        ptx.setCloseOnExec()
-        hold.setCloseOnExec()
-        ptx.setNonBlocking()
     }
 
     func resize(rows: Int, cols: Int) {
