@@ -33,7 +33,7 @@ public struct ContainerDestroyer {
         let config = try? container.loadConfig()
         // A monitor killed with SIGKILL cannot remove its cgroup; do it now, where it was, and
         // its socket and lock files in the runtime directory. Without those files no monitor
-        // left anything (it removes them last), and the eleven hierarchies are not searched.
+        // left anything (it removes them last), and the hierarchies are not searched.
         let socket = CommandSocket(paths: paths)
         if socket.hasRuntimeFiles {
             PayloadCgroup.sweepLeftovers(of: container, config: config)

@@ -66,7 +66,7 @@ public final class Monitor {
     /// The cgroups this boot made above the payload's (lxc.cgroup.dir), removed at teardown.
     var madeCgroupParents: [String] = []
     /// The last boot's cgroup could not be removed (a process the kernel would not let go):
-    /// the monitor then leaves its lock file for the next destroy or create to sweep.
+    /// the monitor then leaves its lock file, for the next stop or destroy to find and sweep.
     var cgroupLeftBehind = false
     /// This boot's interfaces; the previous boot's until its host ends are released.
     var network: NetworkAttachment?
