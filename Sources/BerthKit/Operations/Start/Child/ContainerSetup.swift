@@ -73,12 +73,11 @@ struct ContainerSetup {
         // root (the monitor has put it into a v2 one it was not born into, see Monitor.spawn).
         // Nothing of the container's has run or been touched before it is in them.
         var idmapped: [FileDescriptor] = []
-        if plan.idmap.isEmpty {
-            try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: bornInV2) }
-        } else {
+        if !plan.idmap.isEmpty {
             idmapped = try step("entering the user namespace") { () throws(BerthError) -> [FileDescriptor] in try becomeNamespaceRoot() }
-            try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: true) }
         }
+        let v2Joined = bornInV2 || !plan.idmap.isEmpty
+        try step("joining the cgroup") { () throws(BerthError) in try cgroup.joinSelf(skippingV2: v2Joined) }
         if plan.namespaces.contains(.cgroup) {
             try step("creating the cgroup namespace") { () throws(BerthError) in
                 try Namespaces.unshare(.cgroup)
