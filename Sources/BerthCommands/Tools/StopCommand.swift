@@ -71,10 +71,7 @@ public struct StopCommand: BerthTool {
             wasRunning = try stopper.shutdown(timeout: wait, noKill: nokill)
         }
         guard wasRunning else {
-            // Leftovers of a killed monitor, which only one that left its files can have.
-            if CommandSocket(paths: target.paths).hasRuntimeFiles {
-                PayloadCgroup.sweepLeftovers(of: target, config: try? target.loadConfig())
-            }
+            PayloadCgroup.sweepLeftovers(of: target, config: try? target.loadConfig())
             Terminal.writeError("berth-stop: \(name) is not running\n")
             throw ToolExit(2)
         }

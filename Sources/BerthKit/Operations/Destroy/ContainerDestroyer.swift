@@ -31,14 +31,10 @@ public struct ContainerDestroyer {
         }
         // The config, read once: the cgroup placement, the rootfs, the destroy hooks, the bridge.
         let config = try? container.loadConfig()
-        // A monitor killed with SIGKILL cannot remove its cgroup; do it now, where it was, and
-        // its socket and lock files in the runtime directory. Without those files no monitor
-        // left anything (it removes them last), and the hierarchies are not searched.
-        let socket = CommandSocket(paths: paths)
-        if socket.hasRuntimeFiles {
-            PayloadCgroup.sweepLeftovers(of: container, config: config)
-            socket.removeIfStale()
-        }
+        // A monitor killed with SIGKILL cannot remove its cgroup; do it now, where it was.
+        PayloadCgroup.sweepLeftovers(of: container, config: config)
+        // And its socket and lock files in the runtime directory.
+        CommandSocket(paths: paths).removeIfStale()
         let clones = try container.dependents()
         guard clones.isEmpty else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has clones: \(clones.map { $0.name.value }.joined(separator: ", "))")

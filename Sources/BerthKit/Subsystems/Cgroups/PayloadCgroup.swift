@@ -314,8 +314,11 @@ public struct PayloadCgroup: Sendable {
 
     /// Removes what a killed monitor left of `container`: its payload and monitor cgroups, where
     /// `config` placed them (Berth's own place when there is no config, or its placement is bad:
-    /// then no start made them anywhere else).
+    /// then no start made them anywhere else). Only where the monitor's socket or lock file is:
+    /// a monitor removes them after its cgroups, and keeps the lock file when one could not go
+    /// (CommandSocket.hasRuntimeFiles), so without them the hierarchies are not searched.
     public static func sweepLeftovers(of container: Container, config: ContainerConfig?) {
+        guard CommandSocket(paths: container.paths).hasRuntimeFiles else { return }
         let name = container.name.value, lxcpath = container.paths.lxcpath
         let placement = config.flatMap { try? CgroupPlacement(config: $0, name: name, lxcpath: lxcpath) { $0 } }
             ?? .standard(name: name, lxcpath: lxcpath)
