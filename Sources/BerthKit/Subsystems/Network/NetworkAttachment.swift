@@ -16,6 +16,10 @@ final class NetworkAttachment {
     let scripts: (InterfacePlan, String, String) throws(BerthError) -> Void
     private var netns: FileDescriptor?
     private var hostNetns: FileDescriptor?
+    /// Netlink sockets on the host and in the container's namespace, opened by `prepare`.
+    private var hostControl: NetworkControl?
+    private var insideControl: NetworkControl?
+    private var dumpedHostLinks: [NetworkControl.Link]?
     private var hostEnds: [(index: Int32, name: String)] = []
     /// l2proxy entries made on host interfaces, removed by `detach`.
     private var proxies: [(family: UInt8, address: [UInt8], index: Int32)] = []
@@ -34,32 +38,44 @@ final class NetworkAttachment {
         self.scripts = scripts
     }
 
-    /// Sets up every interface for the container whose init is `pid` (in its own network
-    /// namespace). On failure what was made stays recorded for `detach` and `releaseHostEnds`.
-    func attach(pid: pid_t) throws(BerthError) {
-        let netns = try FileSystem.open("/proc/\(pid)/ns/net", O_RDONLY)
-        self.netns = netns
+    /// What `attach` needs before it makes anything, for the container whose init is `pid`
+    /// (in its own network namespace): both namespaces and netlink sockets in them, and the
+    /// check that no fixed MAC address is in use on its bridge. Changes nothing, so the
+    /// monitor does it while the child still has other work (see Monitor.spawn).
+    func prepare(pid: pid_t) throws(BerthError) {
+        netns = try FileSystem.open("/proc/\(pid)/ns/net", O_RDONLY)
         hostNetns = try FileSystem.open("/proc/self/ns/net", O_RDONLY)
         let host = try NetworkControl.host()
-        // The host's links, dumped once when something needs them: a netlink dump of every
-        // link grows with the host's veths (one per running container), and the usual start
-        // (veths on Linux bridges) does without it.
-        var dumped: [NetworkControl.Link]?
-        func hostLinks() throws(BerthError) -> [NetworkControl.Link] {
-            if let dumped { return dumped }
-            let links = try host.links()
-            dumped = links
-            return links
-        }
+        hostControl = host
+        insideControl = try NetworkControl.inNamespace(try namespace())
         if interfaces.allSatisfy(staysOnLinuxBridge) {
             try checkMACsOnBridges(host)
         } else {
-            let links = try hostLinks()
+            let links = try hostLinks(host)
             for interface in interfaces {
                 guard let mac = interface.mac, let clash = links.first(where: { $0.mac == mac }) else { continue }
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(clash.name)")
             }
         }
+    }
+
+    /// The host's links, dumped once when something needs them: a netlink dump of every link
+    /// grows with the host's veths (one per running container), and the usual start (veths on
+    /// Linux bridges) does without it.
+    private func hostLinks(_ host: NetworkControl) throws(BerthError) -> [NetworkControl.Link] {
+        if let dumpedHostLinks { return dumpedHostLinks }
+        let links = try host.links()
+        dumpedHostLinks = links
+        return links
+    }
+
+    /// Sets up every interface, after `prepare`. On failure what was made stays recorded for
+    /// `detach` and `releaseHostEnds`.
+    func attach() throws(BerthError) {
+        guard let host = hostControl else { throw BerthError(.system, "the host's network is not open") }
+        // The sockets are needed for this boot's set-up only (detach opens its own).
+        defer { hostControl = nil; insideControl = nil; dumpedHostLinks = nil }
+        func hostLinks() throws(BerthError) -> [NetworkControl.Link] { try self.hostLinks(host) }
 
         var hostNames: [Int: String] = [:]
         for interface in interfaces {
@@ -236,7 +252,7 @@ final class NetworkAttachment {
     /// Inside the container: loopback up, addresses, links up, then the default routes (a
     /// route needs its link up).
     private func configureInside(host: NetworkControl) throws(BerthError) {
-        let inside = try NetworkControl.inNamespace(try namespace())
+        guard let inside = insideControl else { throw BerthError(.system, "the container's network is not open") }
         let links = try inside.links()
         if let loopback = links.first(where: { $0.name == "lo" }) { try inside.change(loopback.index, up: true, "bringing lo up") }
         var indexes: [Int: Int32] = [:]
@@ -335,6 +351,8 @@ final class NetworkAttachment {
             }
         }
         proxies = []
+        hostControl = nil
+        insideControl = nil
         netns?.closeQuietly()
         hostNetns?.closeQuietly()
         netns = nil

@@ -75,6 +75,21 @@ extension Monitor {
         guard pid > 0 else { throw BerthError.system("clone", "the container's first process", currentErrno) }
         initPID = pid
         initPidfd = pidfd
+        // The network's host side is looked at (namespaces and sockets opened, fixed MACs
+        // checked) before the maps are written: the child spends that time generating its
+        // seccomp program (when it has one), so it hardly waits for them, and the interfaces
+        // come sooner.
+        var attachment: NetworkAttachment?
+        if !plan.interfaces.isEmpty {
+            let made = NetworkAttachment(interfaces: plan.interfaces, containerName: plan.name, bridge: plan.managedBridge) { interface, direction, hostName throws(BerthError) in
+                try hooks.runNetworkScript(interface, direction: direction, hostInterface: hostName)
+            }
+            network = made
+            attachment = made
+            do throws(BerthError) { try made.prepare(pid: pid) } catch {
+                throw childFailure(channel) ?? BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
+            }
+        }
         // The child waits for its user namespace's maps before it does anything in it. Once it
         // is its namespace's root it joins its delegated v1 cgroups itself, while this process
         // makes its network (it owns their files then, and v1 lets a process move itself). A
@@ -90,12 +105,8 @@ extension Monitor {
         }
         // Interfaces are made while the child builds its root filesystem: both only need the
         // namespaces clone made, and neither waits for the other.
-        if !plan.interfaces.isEmpty {
-            let attachment = NetworkAttachment(interfaces: plan.interfaces, containerName: plan.name, bridge: plan.managedBridge) { interface, direction, hostName throws(BerthError) in
-                try hooks.runNetworkScript(interface, direction: direction, hostInterface: hostName)
-            }
-            network = attachment
-            do throws(BerthError) { try attachment.attach(pid: pid) } catch {
+        if let attachment {
+            do throws(BerthError) { try attachment.attach() } catch {
                 throw childFailure(channel) ?? BerthError(error.code, "setting up the network: \(error.message)", errno: error.errno)
             }
         }
