@@ -15,16 +15,19 @@ extension ContainerSetup {
 
     func populateDev(_ root: RootfsMounter) throws(BerthError) {
         try step("populating /dev") { () throws(BerthError) in
+            // /dev opened once for all its entries (see RootfsMounter.mount(_:onNew:)).
+            let dev = try requireOpen(root, "dev", directory: true)
+            defer { dev.closeQuietly() }
             for (name, major, minor) in [("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0)] as [(String, UInt32, UInt32)] {
                 if plan.idmap.isEmpty {
                     try root.makeDevice("dev/" + name, major: major, minor: minor)
                 } else {
                     // A user namespace may not make device nodes: the host's are bound instead.
-                    try root.mount("/dev/" + name, on: "dev/" + name, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+                    try root.mount("/dev/" + name, onNew: name, in: dev, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
                 }
             }
             for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-                try root.symlink(target, at: "dev/" + name)
+                try root.symlink(target, named: name, in: dev, at: "dev")
             }
         }
     }
@@ -35,8 +38,11 @@ extension ContainerSetup {
         if plan.autodev {
             try root.mount("devpts", on: "dev/pts", type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
                            data: "newinstance,ptmxmode=0666,mode=0620,gid=5,max=\(max(plan.ptyMax, 1) + plan.ttyCount)", create: .dir)
-            try root.create("dev/ptmx", file: true)
-            try root.mount(try ptmxSource(root).procPath, on: "dev/ptmx", type: nil, flags: UInt(MS_BIND), data: nil)
+            let dev = try requireOpen(root, "dev", directory: true)
+            defer { dev.closeQuietly() }
+            let ptmx = try ptmxSource(root)
+            defer { ptmx.closeQuietly() }
+            try root.mount(ptmx.procPath, onNew: "ptmx", in: dev, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
         }
         if !plan.idmap.isEmpty {
             try allocateTerminals(root)
@@ -78,8 +84,11 @@ extension ContainerSetup {
         guard plan.autodev else {
             throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
         }
-        let targets = (plan.hasConsole && !inheritStdio ? [terminalPath("console")] : []) + (0..<plan.ttyCount).map { terminalPath("tty\($0 + 1)") }
-        for target in targets {
+        let names = (plan.hasConsole && !inheritStdio ? ["console"] : []) + (0..<plan.ttyCount).map { "tty\($0 + 1)" }
+        // Straight in /dev (no lxc.tty.dir): /dev opened once (see RootfsMounter.mount(_:onNew:)).
+        let dev = plan.ttyDirectory == nil ? try requireOpen(root, "dev", directory: true) : nil
+        defer { dev?.closeQuietly() }
+        for name in names {
             // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
             // straight from it, so no path of the container's is walked from the host side.
             // Non-blocking from the open on: the monitor relays it in its event loop, and the
@@ -88,7 +97,11 @@ extension ContainerSetup {
                 throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
             }
             let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))
-            try root.mount(pty.procPath, on: target, type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            if let dev {
+                try root.mount(pty.procPath, onNew: name, in: dev, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
+            } else {
+                try root.mount(pty.procPath, on: terminalPath(name), type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
+            }
             // Sent, then closed here: the monitor holds its own copies.
             defer { ptx.closeQuietly(); pty.closeQuietly() }
             try channel.send(.terminal(ptx))
@@ -127,8 +140,10 @@ extension ContainerSetup {
         }
     }
 
-    func requireOpen(_ root: RootfsMounter, _ relative: String) throws(BerthError) -> FileDescriptor {
-        guard let fd = try root.open(relative) else { throw BerthError(.notFound, "\(root.display(relative)) is missing") }
+    func requireOpen(_ root: RootfsMounter, _ relative: String, directory: Bool = false) throws(BerthError) -> FileDescriptor {
+        guard let fd = try root.open(relative, flags: FileSystem.pathOnly | (directory ? O_DIRECTORY : 0)) else {
+            throw BerthError(.notFound, "\(root.display(relative)) is missing")
+        }
         return fd
     }
 
@@ -144,12 +159,15 @@ extension ContainerSetup {
             return
         }
         try root.mount("cgroup", on: "sys/fs/cgroup", type: "tmpfs", flags: UInt(MS_NOSUID | MS_NODEV | MS_NOEXEC), data: "mode=755,size=64k", create: .dir)
+        // The tmpfs just mounted, opened once for its mount points (see RootfsMounter.mount(_:onNew:)).
+        let top = try requireOpen(root, "sys/fs/cgroup", directory: true)
+        defer { top.closeQuietly() }
         for hierarchy in layout.v1 {
             let options = hierarchy.controllers.map { $0.hasPrefix("name=") ? "none,\($0)" : $0 }.joined(separator: ",")
-            try root.mount("cgroup", on: "sys/fs/cgroup/" + Path.base(hierarchy.mountPoint), type: "cgroup", flags: flags, data: options, create: .dir)
+            try root.mount("cgroup", onNew: Path.base(hierarchy.mountPoint), in: top, at: "sys/fs/cgroup", type: "cgroup", flags: flags, data: options)
         }
         if layout.v2MountPoint != nil {
-            try root.mount("cgroup2", on: "sys/fs/cgroup/unified", type: "cgroup2", flags: flags, data: nil, create: .dir)
+            try root.mount("cgroup2", onNew: "unified", in: top, at: "sys/fs/cgroup", type: "cgroup2", flags: flags, data: nil)
         }
         if readOnly == 0 { return }
         try root.remount("sys/fs/cgroup", flags: UInt(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC))

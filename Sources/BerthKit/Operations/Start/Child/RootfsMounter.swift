@@ -73,6 +73,38 @@ struct RootfsMounter {
             throw BerthError(.notFound, "mount target \(display(relative)) does not exist (add create=dir or create=file)")
         }
         defer { target.closeQuietly() }
+        try mount(source, onto: target, at: relative, type: type, flags: flags, data: data)
+    }
+
+    /// Mounts onto `name` in `directory` (a directory of the rootfs opened through `open`),
+    /// making it first. Meant for the directories this process has just mounted empty tmpfs
+    /// filesystems on (/dev, /sys/fs/cgroup): the mount point is made and opened from the
+    /// directory's descriptor, one call each, where `mount` would look for it first and walk
+    /// from the top of the rootfs to its parent and then to it again. A directory is opened
+    /// O_DIRECTORY|O_NOFOLLOW and a file is made O_EXCL, so no symlink is ever followed; a file
+    /// that is there already is left to `mount`.
+    func mount(_ source: String?, onNew name: String, in directory: FileDescriptor, at parent: String, file: Bool = false,
+               type: String?, flags: UInt, data: String?) throws(BerthError) {
+        let relative = parent + "/" + name
+        let target: FileDescriptor
+        if file {
+            do throws(BerthError) {
+                target = try FileSystem.open(name, in: directory, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644, display: display(relative))
+            } catch {
+                guard error.errno == .fileExists else { throw error }
+                try mount(source, on: relative, type: type, flags: flags, data: data, create: .file)
+                return
+            }
+        } else {
+            try make(name, in: directory, file: false, mode: 0o755, display: relative)
+            target = try FileSystem.open(name, in: directory, FileSystem.pathOnly | O_DIRECTORY | O_NOFOLLOW, display: display(relative))
+        }
+        defer { target.closeQuietly() }
+        try mount(source, onto: target, at: relative, type: type, flags: flags, data: data)
+    }
+
+    /// The mount itself, on the open mount point `target` (`relative` names it).
+    private func mount(_ source: String?, onto target: FileDescriptor, at relative: String, type: String?, flags: UInt, data: String?) throws(BerthError) {
         let bind = flags & UInt(MS_BIND) != 0
         let firstFlags = bind ? flags & UInt(MS_BIND | MS_REC) : flags & ~UInt(MS_REMOUNT)
         try MountCalls.mount(source, on: target.procPath, type: type, flags: firstFlags, data: data, display: "on \(display(relative))")
@@ -116,8 +148,14 @@ struct RootfsMounter {
         let parentPath = Path.parent("/" + relative)
         guard let parent = try open(String(parentPath.dropFirst()), flags: FileSystem.pathOnly | O_DIRECTORY) else { return }
         defer { parent.closeQuietly() }
-        if let error = FileSystem.makeSymlink(Path.base(relative), in: parent, pointingAt: target), error != .fileExists {
-            throw BerthError.system("symlink", display(relative), error)
+        try symlink(target, named: Path.base(relative), in: parent, at: String(parentPath.dropFirst()))
+    }
+
+    /// A symlink `name` in `directory` (opened through `open`; `parent` names it), left as it
+    /// is when something is there already.
+    func symlink(_ target: String, named name: String, in directory: FileDescriptor, at parent: String) throws(BerthError) {
+        if let error = FileSystem.makeSymlink(name, in: directory, pointingAt: target), error != .fileExists {
+            throw BerthError.system("symlink", display(parent + "/" + name), error)
         }
     }
 }
