@@ -10,7 +10,7 @@ struct AttachHelper {
     let options: AttachOptions
     let environment: [String]
     let terminalSocket: FileDescriptor?
-    let seccomp: SeccompFilter?
+    let seccomp: SeccompProgram?
     let noNewPrivs: Bool
 
     func run() -> Never {

@@ -65,7 +65,12 @@ public struct Attacher {
         let config: ContainerConfig
         if let file = options.configFile { config = try ConfigLoader.load(file) } else { config = try container.loadConfig() }
         let (policy, origin) = try StartPlan.seccompPolicy(config, readFile: { (path) throws(BerthError) in try FileSystem.readText(path) }) { "\(container.paths.config): \($0)" }
-        let seccomp = try policy.map { (p) throws(BerthError) in try SeccompFilter(policy: p, origin: origin) }
+        // Generated here (or read from root's cache of programs, see SeccompProgramCache), so
+        // the helper installs it with one system call.
+        let seccomp = try policy.map { (p) throws(BerthError) in
+            try SeccompProgramCache.program(for: p, origin: origin, directory: CurrentProcess.isRoot ? SeccompProgramCache.rootDirectory : nil,
+                                            writer: CurrentProcess.id)
+        }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
         let noNewPrivs = config.boolean("lxc.no_new_privs")
         // A user's own container has no cgroup (see StartPlan.cgroupless).

@@ -1,9 +1,9 @@
 import CSeccomp
 import SystemPackage
 
-/// A seccomp policy compiled with libseccomp: each boot's first process compiles it and
-/// installs the generated program right before init runs (see SeccompProgram), and attach
-/// compiles the same policy for the processes it starts.
+/// A seccomp policy compiled with libseccomp into the program the kernel takes (SeccompProgram):
+/// each boot's first process installs it right before init runs, and attach for the processes
+/// it starts; both keep generated programs in root's cache (SeccompProgramCache).
 public final class SeccompFilter: @unchecked Sendable {
     // @unchecked: the context is built once and only read afterwards (loaded or exported).
     private let context: scmp_filter_ctx
@@ -68,12 +68,6 @@ public final class SeccompFilter: @unchecked Sendable {
         case .gt: return SCMP_CMP_GT
         case .maskedEq: return SCMP_CMP_MASKED_EQ
         }
-    }
-
-    /// Installs the filter on the calling process (and everything it execs or forks).
-    public func load() throws(BerthError) {
-        let rc = seccomp_load(context)
-        if rc != 0 { throw BerthError(.system, "loading the seccomp filter: \(Errno(rawValue: -rc).berthDescription)") }
     }
 
     /// The filter as the kernel takes it (classic BPF), generated now so that installing it

@@ -22,6 +22,8 @@ struct ContainerSetup {
     var shared: [(fd: FileDescriptor, share: NamespaceShare)] = []
     /// Whether clone already put this process into the v2 cgroup.
     var bornInV2 = false
+    /// Where generated seccomp programs are kept (SeccompProgramCache), if anywhere.
+    var seccompCache: String?
 
     func run() -> Never {
         do throws(BerthError) {
@@ -65,7 +67,10 @@ struct ContainerSetup {
         // maps (which this process would otherwise only wait for), and installed right before
         // init with one system call. A policy libseccomp refuses fails the start here, before
         // anything of the container's is touched.
-        let seccomp = try plan.seccomp.map { (policy) throws(BerthError) in try SeccompFilter(policy: policy, origin: plan.seccompOrigin).program() }
+        // (Read from the cache of programs generated before, when the monitor runs as root.)
+        let seccomp = try plan.seccomp.map { (policy) throws(BerthError) in
+            try SeccompProgramCache.program(for: policy, origin: plan.seccompOrigin, directory: seccompCache, writer: monitorPID)
+        }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.
         // In a user namespace this process waits for the monitor to write the maps, becomes

@@ -59,7 +59,8 @@ extension Monitor {
             ContainerSetup(plan: plan, channel: SetupChannel(fd: childEnd), monitorPID: monitorPID, cgroup: cgroup,
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
-                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2).run()
+                           shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2,
+                           seccompCache: CurrentProcess.isRoot ? SeccompProgramCache.rootDirectory : nil).run()
         }
         if let ownPidNamespace {
             try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
