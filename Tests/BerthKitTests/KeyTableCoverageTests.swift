@@ -30,6 +30,20 @@ import Testing
         return names.compactMap { try? String(contentsOfFile: directory.appendingPathComponent($0).path, encoding: .utf8) }.joined(separator: "\n")
     }()
 
+    /// The written-out index of exact keys (ConfigKeyTable+Exact.swift) names every exact key
+    /// of `all` once, at its place, in byte order. When a key is added, the failure prints the
+    /// two lists to paste there.
+    @Test func theExactKeyIndexMatchesTheTable() {
+        let entries = ConfigKeyTable.all.enumerated().filter { $0.element.prefix == nil }.map { ($0.element.name, $0.offset) }
+            .sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        let names = entries.map(\.0), places = entries.map(\.1)
+        #expect(ConfigKeyTable.exactNames == names && ConfigKeyTable.exactPlaces == places,
+                "exactNames:\n\(names.map { "\"\($0)\"," }.joined(separator: "\n"))\nexactPlaces:\n\(places.map(String.init).joined(separator: ", "))")
+        for (name, place) in entries { #expect(ConfigKeyTable.lookup(name)?.name == ConfigKeyTable.all[place].name) }
+        #expect(ConfigKeyTable.exactPlace("lxc.no.such.key") == nil && ConfigKeyTable.exactPlace("") == nil)
+        #expect(ConfigKeyTable.lookup("lxc.net.3.link")?.name == "lxc.net.N.link")
+    }
+
     @Test(arguments: ConfigKeyTable.all.filter { $0.refusal != nil })
     func refusedKeysAreRefusedNamingThem(key: ConfigKey) throws {
         let name = Self.concrete(key)

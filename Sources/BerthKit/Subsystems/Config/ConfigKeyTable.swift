@@ -152,20 +152,11 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.script.down", .command, "Network", "Program run on the host when the interface is torn down.", list: true),
     ]
 
-    /// Where each exact key is in `all`: built once per process, sized up front, with small
-    /// values (a table of whole ConfigKeys cost a start more than reading its config).
-    private static let exact: [String: Int] = {
-        var table: [String: Int] = [:]
-        table.reserveCapacity(all.count)
-        for (index, key) in all.enumerated() where key.prefix == nil { table[key.name] = index }
-        return table
-    }()
-
     /// The description of `key`, or nil when Berth does not know it. `lxc.net.3.link` is
     /// described by `lxc.net.N.link`; `lxc.cgroup2.memory.max` by the `lxc.cgroup2.` family.
     public static func lookup(_ key: String) -> ConfigKey? {
-        if let found = exact[key] { return all[found] }
-        if let (_, suffix) = networkIndex(key) { return exact["lxc.net.N.\(suffix)"].map { all[$0] } }
+        if let found = exactPlace(key) { return all[found] }
+        if let (_, suffix) = networkIndex(key) { return exactPlace("lxc.net.N.\(suffix)").map { all[$0] } }
         // Longest prefix first: lxc.cgroup2. must win over lxc.cgroup.
         var best: ConfigKey?
         for candidate in all {
