@@ -35,6 +35,18 @@ import Testing
         #expect(try FileSystem.list(directory) == files, "no temporary file is left")
     }
 
+    @Test func aBinaryWithoutANameOnDiskKeepsNothing() throws {
+        var st = stat()
+        st.st_dev = 1
+        st.st_ino = 42
+        st.st_nlink = 1
+        #expect(SeccompProgramCache.identity(st) != nil)
+        // A sealed in-memory copy (attach's) or a replaced file: no key, no file.
+        st.st_nlink = 0
+        #expect(SeccompProgramCache.identity(st) == nil)
+        #expect(SeccompProgramCache.binaryIdentity() != nil, "the test binary is a file")
+    }
+
     @Test func theKeyNamesThePolicyAndTheBinary() throws {
         let policy = try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "default")
         let program = try SeccompFilter(policy: policy, origin: "default").program()

@@ -54,7 +54,14 @@ public enum SeccompProgramCache {
 
     /// The running binary's device, inode, size and change time.
     static func binaryIdentity() -> String? {
-        guard let st = FileSystem.status("/proc/self/exe") else { return nil }
+        FileSystem.status("/proc/self/exe").flatMap(identity)
+    }
+
+    /// A binary's identity from its status; nil for one without a name on disk (attach's sealed
+    /// in-memory copy, a file an upgrade replaced): each of those would be a new key, so they
+    /// generate their program every time rather than fill the directory.
+    static func identity(_ st: stat) -> String? {
+        guard st.st_nlink > 0 else { return nil }
         return "\(st.st_dev):\(st.st_ino):\(st.st_size):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
     }
 
