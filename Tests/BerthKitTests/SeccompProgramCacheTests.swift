@@ -83,3 +83,15 @@ import Testing
         #expect(files.count == 2 && !files.contains("0000000000000000.bpf"), "\(files)")
     }
 }
+
+@Suite struct FNVHashTests {
+    /// The names of running monitors' sockets come from this hash: a change would leave the
+    /// containers a monitor of the previous build runs unreachable after an upgrade.
+    @Test func commandSocketNamesStayAsTheyWere() throws {
+        #expect(FNVHash.hex("".utf8) == "cbf29ce484222325")
+        #expect(CommandSocket.hash("/tmp/ab/st1") == "de0cc76b7c4d3232")
+        let paths = ContainerPaths(lxcpath: "/tmp/ab/st1", name: try ContainerName("s1"))
+        #expect(CommandSocket(paths: paths).path == "/run/berth/s1.de0cc76b7c4d3232.sock")
+        #expect(FNVHash.hex([UInt8]("/tmp/ab/st1".utf8)) == CommandSocket.hash("/tmp/ab/st1"))
+    }
+}

@@ -44,12 +44,7 @@ public struct CommandSocket: Sendable {
         return "/tmp/berth-\(uid)"
     }
 
-    static func hash(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0100_0000_01b3 }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    static func hash(_ text: String) -> String { FNVHash.hex(text.utf8) }
 
     /// A monitor's hold on the socket: the listening descriptor and the lock.
     public struct Listener: Sendable {

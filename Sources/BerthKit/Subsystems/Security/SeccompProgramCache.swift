@@ -27,7 +27,7 @@ public enum SeccompProgramCache {
             return try SeccompFilter(policy: policy, origin: origin).program()
         }
         let key = identity + " " + policy.canonicalText
-        let path = directory + "/" + hash(Array(key.utf8)) + ".bpf"
+        let path = directory + "/" + FNVHash.hex(key.utf8) + ".bpf"
         if let text = try? FileSystem.readText(path), let program = parse(text, key: key) { return program }
         let program = try SeccompFilter(policy: policy, origin: origin).program()
         // Keeping it is best effort: a start never fails for its cache.
@@ -68,7 +68,7 @@ public enum SeccompProgramCache {
     /// The file's text: key, length and hash, program.
     static func text(of program: SeccompProgram, key: String) -> String {
         let bytes = program.instructions
-        return key + "\n\(bytes.count) \(hash(bytes))\n" + bytes.map { byte in
+        return key + "\n\(bytes.count) \(FNVHash.hex(bytes))\n" + bytes.map { byte in
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
         }.joined() + "\n"
@@ -90,7 +90,7 @@ public enum SeccompProgramCache {
             bytes.append(high << 4 | low)
             index += 2
         }
-        guard hash(bytes) == header[1] else { return nil }
+        guard FNVHash.hex(bytes) == header[1] else { return nil }
         return SeccompProgram(instructions: bytes)
     }
 
@@ -111,14 +111,6 @@ public enum SeccompProgramCache {
             try? FileSystem.removeFile(temporary)
             throw error
         }
-    }
-
-    /// FNV-1a, 64 bits, as 16 hex digits.
-    static func hash(_ bytes: [UInt8]) -> String {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0100_0000_01b3 }
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
 
