@@ -68,8 +68,7 @@ public struct Attacher {
         // Generated here (or read from root's cache of programs, see SeccompProgramCache), so
         // the helper installs it with one system call.
         let seccomp = try policy.map { (p) throws(BerthError) in
-            try SeccompProgramCache.program(for: p, origin: origin, directory: CurrentProcess.isRoot ? SeccompProgramCache.rootDirectory : nil,
-                                            writer: CurrentProcess.id)
+            try SeccompProgramCache.program(for: p, origin: origin, directory: SeccompProgramCache.callerDirectory, writer: CurrentProcess.id)
         }
         // lxc.no_new_privs holds for attached commands as for init: no setuid gain either way.
         let noNewPrivs = config.boolean("lxc.no_new_privs")

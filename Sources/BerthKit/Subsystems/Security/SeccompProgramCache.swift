@@ -17,7 +17,10 @@ import SystemPackage
 /// user's runtime directory is not trusted with a filter, and a container never sees either.
 public enum SeccompProgramCache {
     /// Root's cache directory.
-    public static let rootDirectory = "/run/berth/seccomp"
+    static let rootDirectory = "/run/berth/seccomp"
+
+    /// The cache directory of the calling user: root's, or none.
+    public static var callerDirectory: String? { CurrentProcess.isRoot ? rootDirectory : nil }
 
     /// The program of `policy`: from `directory` when it was generated before, else generated
     /// now and kept there (`writer` makes the file's temporary name unique: the caller's pid

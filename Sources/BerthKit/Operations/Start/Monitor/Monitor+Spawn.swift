@@ -60,7 +60,7 @@ extension Monitor {
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
                            shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2,
-                           seccompCache: CurrentProcess.isRoot ? SeccompProgramCache.rootDirectory : nil).run()
+                           seccompCache: SeccompProgramCache.callerDirectory).run()
         }
         if let ownPidNamespace {
             try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
