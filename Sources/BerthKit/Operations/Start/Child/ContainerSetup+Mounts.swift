@@ -35,17 +35,21 @@ extension ContainerSetup {
     /// A new devpts instance, /dev/ptmx from it, and the host ptys the monitor holds bound onto
     /// /dev/console and /dev/ttyN.
     func bindTerminals(_ root: RootfsMounter) throws(BerthError) {
+        // The tmpfs on /dev, opened once for ptmx and the terminals (see
+        // RootfsMounter.mount(_:onNew:)).
+        var dev: FileDescriptor?
+        defer { dev?.closeQuietly() }
         if plan.autodev {
             try root.mount("devpts", on: "dev/pts", type: "devpts", flags: UInt(MS_NOSUID | MS_NOEXEC),
                            data: "newinstance,ptmxmode=0666,mode=0620,gid=5,max=\(max(plan.ptyMax, 1) + plan.ttyCount)", create: .dir)
-            let dev = try requireOpen(root, "dev", directory: true)
-            defer { dev.closeQuietly() }
+            let opened = try requireOpen(root, "dev", directory: true)
+            dev = opened
             let ptmx = try ptmxSource(root)
             defer { ptmx.closeQuietly() }
-            try root.mount(ptmx.procPath, onNew: "ptmx", in: dev, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
+            try root.mount(ptmx.procPath, onNew: "ptmx", in: opened, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
         }
         if !plan.idmap.isEmpty {
-            try allocateTerminals(root)
+            try allocateTerminals(root, dev: dev)
             try linkTerminalDirectory(root)
             return
         }
@@ -80,14 +84,14 @@ extension ContainerSetup {
     /// hosts cannot even be given to it): the console and the ttys come from the container's
     /// own devpts instead. Each pty is bound onto /dev/console or /dev/ttyN, and both its sides
     /// go to the monitor (`pty`, then `hold`, each with its descriptor), which relays them.
-    func allocateTerminals(_ root: RootfsMounter) throws(BerthError) {
+    /// `dev` is /dev opened (with lxc.autodev).
+    func allocateTerminals(_ root: RootfsMounter, dev: FileDescriptor?) throws(BerthError) {
         guard plan.autodev else {
             throw BerthError(.unsupported, "a container with lxc.idmap needs lxc.autodev = 1 (its terminals come from its own devpts)")
         }
         let names = (plan.hasConsole && !inheritStdio ? ["console"] : []) + (0..<plan.ttyCount).map { "tty\($0 + 1)" }
-        // Straight in /dev (no lxc.tty.dir): /dev opened once (see RootfsMounter.mount(_:onNew:)).
-        let dev = plan.ttyDirectory == nil ? try requireOpen(root, "dev", directory: true) : nil
-        defer { dev?.closeQuietly() }
+        // Straight in /dev (no lxc.tty.dir): made from its descriptor.
+        let straight = plan.ttyDirectory == nil ? dev : nil
         for name in names {
             // Both sides from descriptors: the ptmx opened inside the rootfs, the other side
             // straight from it, so no path of the container's is walked from the host side.
@@ -97,8 +101,8 @@ extension ContainerSetup {
                 throw BerthError(.notFound, "\(root.display("dev/pts/ptmx")) is missing")
             }
             let pty = try Terminal.openPeer(of: ptx, display: root.display("dev/pts/ptmx"))
-            if let dev {
-                try root.mount(pty.procPath, onNew: name, in: dev, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
+            if let straight {
+                try root.mount(pty.procPath, onNew: name, in: straight, at: "dev", file: true, type: nil, flags: UInt(MS_BIND), data: nil)
             } else {
                 try root.mount(pty.procPath, on: terminalPath(name), type: nil, flags: UInt(MS_BIND), data: nil, create: .file)
             }
