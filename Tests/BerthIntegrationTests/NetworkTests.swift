@@ -235,9 +235,10 @@ struct NetworkTests {
 
     /// vlan and ipvlan interfaces carry traffic between two containers each: two vlan devices
     /// with id 100 on the two ends of a host veth pair (the tagged frames cross it), and two
-    /// ipvlan devices on one parent; a veth gets the queue counts it asks for. On a kernel
-    /// without 802.1Q or ipvlan (this test machine's has neither, and no modules), the start is
-    /// refused naming the key and the missing kernel feature, and the test says so.
+    /// ipvlan devices on one parent; a veth gets the queue counts it asks for, and one of each
+    /// without them. On a kernel without 802.1Q or ipvlan (this test machine's has neither, and
+    /// no modules), the start is refused naming the key and the missing kernel feature, and the
+    /// test says so.
     @Test func vlanIpvlanAndVethQueues() throws {
         let box = try Sandbox()
         let links = TestLinks(box)
@@ -282,6 +283,16 @@ struct NetworkTests {
         #expect(queues == ["rx-0", "rx-1", "rx-2", "tx-0", "tx-1"], "\(queues)")
         try box.ok("stop", ["-n", "qv", "-k"])
         box.expectClean("qv")
+        // Without the keys both ends are made with one queue each (not the kernel's one per
+        // possible CPU, cut down to one in use).
+        let pair = "vt\(links.tag)qd"
+        try create(box, "qd", ["lxc.net.0.type = veth", "lxc.net.0.link = \(bridge)", "lxc.net.0.flags = up", "lxc.net.0.veth.pair = \(pair)"])
+        try box.ok("start", ["-n", "qd"])
+        let hostEnd = try links.sh("ip -d link show dev \(pair)")
+        #expect(hostEnd.contains("numtxqueues 1 numrxqueues 1"), "\(hostEnd)")
+        #expect(try attach(box, "qd", "ls /sys/class/net/eth0/queues").stdout.split(separator: "\n") == ["rx-0", "tx-0"])
+        try box.ok("stop", ["-n", "qd", "-k"])
+        box.expectClean("qd")
 
         // A vlan without its id, an id on a veth, a bad queue count: refused naming the key.
         let noID = try box.run("start", ["-n", "qv", "-s", "lxc.net.0.type=vlan", "-s", "lxc.net.0.link=\(a)"])

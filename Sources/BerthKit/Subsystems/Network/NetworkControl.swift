@@ -69,9 +69,12 @@ struct NetworkControl {
         message.append(Self.ifname, string: host)
         if let mtu { message.append(Self.mtu, mtu) }
         // Queue counts for both ends (LXC's veth.n_rxqueues/n_txqueues), given at creation: the
-        // kernel fixes them then.
-        if let tx = queues.tx { message.append(Self.txQueues, tx) }
-        if let rx = queues.rx { message.append(Self.rxQueues, rx) }
+        // kernel fixes them then. Unset, one each: the traffic gets one queue either way, but a
+        // veth made without counts gets one per possible CPU and is cut down to one right after
+        // it is registered, which waits for an RCU grace period for each end (a millisecond of
+        // the start here when the container's first process keeps the other CPU busy).
+        message.append(Self.txQueues, queues.tx ?? 1)
+        message.append(Self.rxQueues, queues.rx ?? 1)
         if let bridge { message.append(Self.master, bridge) }
         message.beginNest(Self.linkinfo)
         message.append(Self.infoKind, string: "veth")
@@ -81,8 +84,8 @@ struct NetworkControl {
         message.append(Self.ifname, string: peer)
         if let peerMAC { message.append(Self.address, bytes: peerMAC) }
         if let mtu { message.append(Self.mtu, mtu) }
-        if let tx = queues.tx { message.append(Self.txQueues, tx) }
-        if let rx = queues.rx { message.append(Self.rxQueues, rx) }
+        message.append(Self.txQueues, queues.tx ?? 1)
+        message.append(Self.rxQueues, queues.rx ?? 1)
         message.append(Self.netnsFD, UInt32(bitPattern: peerNamespace.rawValue))
         message.endNest()
         message.endNest()
