@@ -38,7 +38,7 @@ public enum ConfigParser {
             lines.append(ConfigLine(number: number, raw: raw, content: classify(raw)))
         }
         // A final newline produces one empty trailing piece that is not a line of the file.
-        if text.last == "\n" || text.last == "\r\n", let last = lines.last, last.raw.isEmpty { lines.removeLast() }
+        if text.utf8.last == UInt8(ascii: "\n"), let last = lines.last, last.raw.isEmpty { lines.removeLast() }
         return lines
     }
 
@@ -51,27 +51,36 @@ public enum ConfigParser {
     /// `key = value` whatever the key (berth.conf has `berth.*` keys beside LXC's).
     static func anyAssignment(_ raw: String) -> (key: String, value: String)? {
         let line = trim(Substring(raw))
-        guard !line.hasPrefix("#"), let eq = line.firstIndex(of: "=") else { return nil }
-        return (String(trim(line[..<eq])), unquote(trim(line[line.index(after: eq)...])))
+        guard line.utf8.first != UInt8(ascii: "#"), let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else { return nil }
+        return (String(trim(line[..<eq])), unquote(trim(line[line.utf8.index(after: eq)...])))
     }
 
+    // Every step below works on the UTF-8 bytes, as LXC's parser does: the separators (blank,
+    // tab, `#`, `=`) are ASCII, so each index found is a boundary a Substring may be cut at,
+    // and no line is taken apart into Characters (which costs the most of a config read).
     static func classify(_ raw: String) -> ConfigLine.Content {
         let line = trim(Substring(raw))
-        if line.isEmpty { return .blank }
-        if line.hasPrefix("#") { return .comment }
-        guard let eq = line.firstIndex(of: "=") else {
-            return line.hasPrefix("lxc.") ? .malformed : .foreign
+        guard let first = line.utf8.first else { return .blank }
+        if first == UInt8(ascii: "#") { return .comment }
+        guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
+            return startsWithLXC(line) ? .malformed : .foreign
         }
         let key = trim(line[..<eq])
-        guard key.hasPrefix("lxc.") else { return .foreign }
-        return .entry(key: String(key), value: unquote(trim(line[line.index(after: eq)...])))
+        guard startsWithLXC(key) else { return .foreign }
+        return .entry(key: String(key), value: unquote(trim(line[line.utf8.index(after: eq)...])))
+    }
+
+    private static func startsWithLXC(_ s: Substring) -> Bool {
+        s.utf8.starts(with: "lxc.".utf8)
     }
 
     static func trim(_ s: Substring) -> Substring {
-        var s = s
-        while let c = s.first, c == " " || c == "\t" { s = s.dropFirst() }
-        while let c = s.last, c == " " || c == "\t" { s = s.dropLast() }
-        return s
+        let bytes = s.utf8
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let start = bytes.firstIndex(where: { !isBlank($0) }) else { return s[s.endIndex...] }
+        var end = bytes.endIndex
+        while end > start, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        return s[start..<end]
     }
 
     static func unquote(_ s: Substring) -> String {
