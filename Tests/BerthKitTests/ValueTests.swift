@@ -93,6 +93,16 @@ import Testing
         #expect(MountTable.mountPoints(mountinfo: info) == ["/mnt/with space", "/srv/b"])
         #expect(MountTable.mounts(under: "/srv", in: ["/srv", "/srv/b/c", "/srvx"]) == ["/srv", "/srv/b/c"])
     }
+
+    /// The pid in the names of a killed destroy's or create's leftovers, found on the bytes.
+    @Test func bookkeepingNamesGiveTheirOwner() {
+        #expect(ContainerInventory.owner(of: ".web.removing-123") == 123)
+        #expect(ContainerInventory.owner(of: ".a-b.c.creating-77") == 77)
+        #expect(ContainerInventory.owner(of: ".snap.removing-x") == nil)
+        #expect(ContainerInventory.owner(of: ".web.lock") == nil)
+        #expect(ContainerInventory.owner(of: ".é.removing-9") == 9)
+        #expect(ContainerInventory.owner(of: ".removing-") == nil)
+    }
 }
 
 @Suite struct CgroupLayoutTests {

@@ -20,11 +20,24 @@ public enum ContainerInventory {
     /// its subordinate ids and go with its next create.
     static func sweepAbandoned(_ names: [String], lxcpath: String) {
         guard CurrentProcess.isRoot else { return }
-        for name in names where name.hasPrefix(".") {
-            guard let range = name.firstRange(of: ".removing-") ?? name.firstRange(of: ".creating-"),
-                  let pid = pid_t(name[range.upperBound...]), pid > 0 else { continue }
+        for name in names where name.utf8.first == UInt8(ascii: ".") {
+            guard let pid = owner(of: name), pid > 0 else { continue }
             if ProcessControl.exists(pid) { continue }
             try? FileSystem.removeTree(Path.join(lxcpath, name))
         }
+    }
+
+    /// The pid after `.removing-` (else `.creating-`) in a bookkeeping name, if it has one.
+    /// Found on the bytes: every command that lists an lxcpath passes here.
+    static func owner(of name: String) -> pid_t? {
+        let bytes = Array(name.utf8)
+        for marker in [".removing-", ".creating-"] {
+            let pattern = Array(marker.utf8)
+            guard bytes.count > pattern.count else { continue }
+            for start in 0...(bytes.count - pattern.count) where bytes[start..<(start + pattern.count)].elementsEqual(pattern) {
+                return pid_t(String(decoding: bytes[(start + pattern.count)...], as: UTF8.self))
+            }
+        }
+        return nil
     }
 }
