@@ -26,22 +26,22 @@ public struct CgroupLayout: Sendable, Equatable {
     public static func detect(mountinfo: String, readFile: (String) -> String?) -> CgroupLayout {
         var v1: [Hierarchy] = []
         var v2: String?
-        for line in mountinfo.split(separator: "\n") {
+        for line in MountTable.lines(of: mountinfo) {
             // Fields: id parent major:minor root mountpoint options [optional...] - fstype source superoptions
-            let fields = line.split(separator: " ")
+            let fields = MountTable.fields(of: line)
             guard let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count + 1, fields.count > 4 else { continue }
             let fstype = fields[dash + 1]
             let mountPoint = MountTable.unescape(fields[4])
             if fstype == "cgroup2" {
                 if v2 == nil { v2 = mountPoint }
             } else if fstype == "cgroup", dash + 3 < fields.count {
-                let options = fields[dash + 3].split(separator: ",").map(String.init)
+                let options = fields[dash + 3].utf8.split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }
                 let controllers = options.filter { !["rw", "ro", "relatime", "nosuid", "nodev", "noexec", "clone_children"].contains($0) && !$0.hasPrefix("release_agent=") }
                 v1.append(Hierarchy(mountPoint: mountPoint, controllers: controllers))
             }
         }
         let v2Controllers = v2.flatMap { readFile(Path.join($0, "cgroup.controllers")) }?
-            .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init) ?? []
+            .utf8.split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }).map { String(Substring($0)) } ?? []
         let realV1 = v1.filter { $0.controllers.contains { !$0.hasPrefix("name=") } }
         let kind: Kind
         switch (realV1.isEmpty, v2 == nil) {

@@ -2,10 +2,21 @@
 public enum MountTable {
     /// Mount points, unescaped (`\040` is a space in mountinfo).
     public static func mountPoints(mountinfo: String) -> [String] {
-        mountinfo.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+        lines(of: mountinfo).compactMap { line in
+            let fields = fields(of: line, omittingEmpty: false)
             return fields.count > 4 ? unescape(fields[4]) : nil
         }
+    }
+
+    /// The lines of a /proc file, split on the newline byte (not into Characters: these files
+    /// are read by every command, and their separators are ASCII).
+    static func lines(of text: String) -> [Substring] {
+        text.utf8.split(separator: UInt8(ascii: "\n")).map { Substring($0) }
+    }
+
+    /// The blank-separated fields of one mountinfo line, split on the byte.
+    static func fields(of line: Substring, omittingEmpty: Bool = true) -> [Substring] {
+        line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
     }
 
     public static func current() -> [String] {
