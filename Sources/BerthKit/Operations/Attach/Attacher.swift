@@ -113,7 +113,7 @@ public struct Attacher {
     /// The capability bounding set of init (CapBnd in /proc/PID/status).
     static func boundingSet(of pid: pid_t) -> UInt64? {
         guard let status = try? FileSystem.readText("/proc/\(pid)/status"),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapBnd:") }) else { return nil }
+              let line = status.splitBytes(UInt8(ascii: "\n")).first(where: { $0.startsWithBytes("CapBnd:") }) else { return nil }
         return UInt64(line.dropFirst(7).trimmingSpaces, radix: 16)
     }
 }

@@ -41,8 +41,8 @@ public enum ExecutableGuard {
 
     /// The parent of `pid` (field 4 of /proc/PID/stat): for a container's init, its monitor.
     public static func parent(of pid: pid_t) -> pid_t? {
-        guard let text = try? FileSystem.readText("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard let text = try? FileSystem.readText("/proc/\(pid)/stat"), let close = text.utf8.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = text[text.utf8.index(after: close)...].splitBytes(UInt8(ascii: " "))
         return fields.count > 1 ? pid_t(fields[1]) : nil
     }
 }

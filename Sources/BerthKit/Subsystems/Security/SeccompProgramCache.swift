@@ -79,9 +79,9 @@ public enum SeccompProgramCache {
 
     /// The program in `text` when it was kept for `key` and is whole; nil otherwise.
     static func parse(_ text: String, key: String) -> SeccompProgram? {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 3, lines[0] == key[...] else { return nil }
-        let header = lines[1].split(separator: " ")
+        let lines = text.splitBytes(UInt8(ascii: "\n"), omittingEmpty: false)
+        guard lines.count >= 3, lines[0].utf8.elementsEqual(key.utf8) else { return nil }
+        let header = lines[1].splitBytes(UInt8(ascii: " "))
         guard header.count == 2, let count = Int(header[0]), count > 0, count % 8 == 0 else { return nil }
         let hex = Array(lines[2].utf8)
         guard hex.count == count * 2 else { return nil }
@@ -93,7 +93,7 @@ public enum SeccompProgramCache {
             bytes.append(high << 4 | low)
             index += 2
         }
-        guard FNVHash.hex(bytes) == header[1] else { return nil }
+        guard FNVHash.hex(bytes).utf8.elementsEqual(header[1].utf8) else { return nil }
         return SeccompProgram(instructions: bytes)
     }
 

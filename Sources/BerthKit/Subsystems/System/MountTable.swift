@@ -8,15 +8,12 @@ public enum MountTable {
         }
     }
 
-    /// The lines of a /proc file, split on the newline byte (not into Characters: these files
-    /// are read by every command, and their separators are ASCII).
-    static func lines(of text: String) -> [Substring] {
-        text.utf8.split(separator: UInt8(ascii: "\n")).map { Substring($0) }
-    }
+    /// The lines of mountinfo (read by every start, info, stop and destroy).
+    static func lines(of text: String) -> [Substring] { text.splitBytes(UInt8(ascii: "\n")) }
 
-    /// The blank-separated fields of one mountinfo line, split on the byte.
+    /// The blank-separated fields of one mountinfo line.
     static func fields(of line: Substring, omittingEmpty: Bool = true) -> [Substring] {
-        line.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
+        line.splitBytes(UInt8(ascii: " "), omittingEmpty: omittingEmpty)
     }
 
     public static func current() -> [String] {

@@ -133,7 +133,7 @@ extension Monitor {
         if let configured = plan.haltSignal { return configured }
         let rtmin3: Int32 = 34 + 3
         if let status = try? FileSystem.readText("/proc/\(initPID)/status"),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+           let line = status.splitBytes(UInt8(ascii: "\n")).first(where: { $0.startsWithBytes("SigBlk:") }),
            let mask = UInt64(line.dropFirst(7).trimmingSpaces, radix: 16),
            mask & (UInt64(1) << UInt64(rtmin3 - 1)) != 0 {
             return rtmin3
