@@ -18,6 +18,7 @@
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -199,6 +200,24 @@ int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id) {
     }
     *mount_id = sx.stx_mnt_id;
     return 0;
+}
+
+int berth_entry_status_at(int dirfd, const char *name, struct berth_entry_status *out) {
+    struct statx sx;
+    int flags = name[0] == '\0' ? AT_EMPTY_PATH : 0;
+    if (statx(dirfd, name, flags | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC,
+              STATX_TYPE | STATX_MODE | STATX_INO | STATX_MNT_ID, &sx) != 0)
+        return -1;
+    out->mode = sx.stx_mode;
+    out->device = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+    out->inode = sx.stx_ino;
+    out->has_mount_id = (sx.stx_mask & STATX_MNT_ID) != 0;
+    out->mount_id = out->has_mount_id ? sx.stx_mnt_id : 0;
+    return 0;
+}
+
+long berth_read_directory(int fd, void *buffer, unsigned long size) {
+    return syscall(SYS_getdents64, fd, buffer, size);
 }
 
 // ---- Processes and namespaces ----

@@ -124,6 +124,28 @@ ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len);
 /// than 5.8, does not report mount ids).
 int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
 
+/// What a tree removal needs to know of a directory entry, from one statx(2) (not following a
+/// symlink): its mode, device (makedev of statx's major and minor, as stat's st_dev), inode and
+/// mount id (`has_mount_id` 0 on kernels that do not report one).
+struct berth_entry_status {
+    uint32_t mode;
+    uint64_t device;
+    uint64_t inode;
+    uint64_t mount_id;
+    int has_mount_id;
+};
+
+/// Why C: statx and its struct are _GNU_SOURCE only (see berth_mount_id_at). One call where a
+/// tree walk made two (fstatat for the type and device, statx for the mount id). `name` ""
+/// means `dirfd` itself. Returns 0, or -1 with errno set.
+int berth_entry_status_at(int dirfd, const char *name, struct berth_entry_status *out);
+
+/// Why C: getdents64(2) has no glibc wrapper that Swift's Glibc module declares. Reads the next
+/// entries of the directory open at `fd` into `buffer` (linux_dirent64 records), without the
+/// DIR stream fdopendir builds (an fstat and two fcntl calls per directory). Returns the bytes
+/// read, 0 at the end, -1 with errno set.
+long berth_read_directory(int fd, void *buffer, unsigned long size);
+
 
 // ---- Processes and namespaces ----
 
