@@ -13,6 +13,10 @@ import SystemPackage
 ///     go ──────────────────────────▶  start hooks, exec of init
 ///                               ◀───  end of file (the socket is close-on-exec): init runs
 ///
+/// With no start-host hooks and no device rules to apply between `ready` and `go`, the monitor
+/// sends `go` once the network is up, before it reads the terminals and `ready`; the child reads
+/// it after `ready` all the same.
+///
 /// Either side may end the handshake early: the child with `failed(why)`, the monitor by closing
 /// its end (the child then exits).
 enum SetupMessage: Equatable, Sendable {

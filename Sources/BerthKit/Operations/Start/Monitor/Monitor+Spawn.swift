@@ -112,11 +112,20 @@ extension Monitor {
             }
         }
 
+        // Between `ready` and `go` the device rules go on (unless an inner cgroup took them
+        // before the clone) and the start-host hooks run. When there is neither, `go` is sent
+        // now, before `ready` is read: the child finds it waiting and execs init as soon as it
+        // is ready, without waiting for this process to wake up and answer.
+        let deviceRules = cgroup.inner == nil ? plan.cgroupWrites.filter { $0.controller == "devices" } : []
+        let goAtOnce = deviceRules.isEmpty && plan.hooks[.startHost] == nil
+        if goAtOnce { try channel.send(.go) }
         if ownTerminals { try receiveTerminals(channel) }
         _ = try channel.receive("ready", ended: "the container's first process died while it was being set up")
-        if cgroup.inner == nil { try cgroup.apply(plan.cgroupWrites.filter { $0.controller == "devices" }) }
-        try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
-        try channel.send(.go)
+        if !goAtOnce {
+            try cgroup.apply(deviceRules)
+            try hooks.run(.startHost, extra: ["LXC_PID=\(pid)"])
+            try channel.send(.go)
+        }
         // The socket is close-on-exec: end of file means init was exec'd.
         if case .failed(let why)? = try channel.receive() { throw BerthError(.system, why) }
         // Under berth-execute's tiny init a command that is done at once (`/bin/true`) is a
