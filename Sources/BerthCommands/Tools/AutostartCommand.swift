@@ -62,7 +62,7 @@ public struct AutostartCommand: BerthTool {
         let selected = groups.isEmpty ? nil : groups.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         // Without -P: every lxcpath of the host (lxc.lxcpath, then berth.lxcpaths).
         let lxcpaths = common.lxcpath == nil ? context.system.allLxcpaths : [context.lxcpath]
-        let autostarter = Autostarter(lxcpaths: lxcpaths, managedBridge: context.system.managedBridge, warn: context.warn)
+        let autostarter = Autostarter(lxcpaths: lxcpaths, managedBridge: try context.system.managedBridge, warn: context.warn)
         let entries = autostarter.plan(Autostarter.Selection(groups: selected, allGroups: all, ignoreAuto: ignoreAuto), for: action)
         if list {
             for entry in entries { print("\(entry.container.name) \(action == .start ? entry.delay : 0)") }

@@ -50,14 +50,14 @@ public struct ConfigCommand: BerthTool {
         case "lxc.lxcpath": return system.lxcpath
         case "lxc.default_config": return system.defaultConfig
         case "berth.unprivileged": return system.unprivilegedByDefault ? "1" : "0"
-        case "berth.net.bridge": return system.managedBridge?.name ?? ""
-        case "berth.net.ipv4": return address(system.managedBridge?.ipv4)
-        case "berth.net.ipv6": return address(system.managedBridge?.ipv6)
+        case "berth.net.bridge": return try system.managedBridge?.name ?? ""
+        case "berth.net.ipv4": return address(try system.managedBridge?.ipv4)
+        case "berth.net.ipv6": return address(try system.managedBridge?.ipv6)
         case "berth.lxcpaths": return system.extraLxcpaths.joined(separator: " ")
-        case "berth.net.dhcp": return system.managedBridge.map { $0.dhcp ? "1" : "0" } ?? ""
-        case "berth.net.domain": return system.managedBridge?.domain ?? ""
-        case "berth.net.nat": return system.managedBridge.map { $0.nat ? "1" : "0" } ?? ""
-        case "berth.net.static": return system.managedBridge.map { $0.staticAddresses ? "1" : "0" } ?? ""
+        case "berth.net.dhcp": return try system.managedBridge.map { $0.dhcp ? "1" : "0" } ?? ""
+        case "berth.net.domain": return try system.managedBridge?.domain ?? ""
+        case "berth.net.nat": return try system.managedBridge.map { $0.nat ? "1" : "0" } ?? ""
+        case "berth.net.static": return try system.managedBridge.map { $0.staticAddresses ? "1" : "0" } ?? ""
         default:
             throw BerthError(.invalidArgument, "unknown setting '\(key)' (berth-config -l lists them: \(keys.joined(separator: ", ")))")
         }

@@ -102,7 +102,7 @@ public struct CopyCommand: BerthTool {
         context.progress("Created \(made.name) as \(snapshot || ephemeral ? "a clone" : "a copy") of \(name)")
         guard ephemeral else { return }
         let starter = ContainerStarter(container: made, mode: foreground ? .foreground : .daemon(pidfile: nil),
-                                       managedBridge: context.system.managedBridge)
+                                       managedBridge: try context.system.managedBridge)
         do {
             let status = try starter.start(warn: context.warn)
             if status != 0 { throw ToolExit(status) }

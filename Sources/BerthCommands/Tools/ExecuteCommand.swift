@@ -53,7 +53,7 @@ public struct ExecuteCommand: BerthTool {
         // -u, -g and --share-* are the config keys they stand for, set after the config's own.
         let identity = (uid.map { ["lxc.init.uid=\($0)"] } ?? []) + (gid.map { ["lxc.init.gid=\($0)"] } ?? [])
         var starter = ContainerStarter(container: target, defines: defines + identity + shared.defines, initArguments: command, mode: daemon ? .executeDetached : .execute,
-                                       extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
+                                       extraConfig: configFile.map(Path.absolute), managedBridge: try context.system.managedBridge)
         // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).
         starter.logFile = common.logfile.map(Path.absolute)
         starter.logLevel = common.logpriority.flatMap(LogLevel.init)

@@ -37,7 +37,7 @@ public struct NetCommand: BerthTool {
 
     public func run() throws {
         let system = try SystemConfig.load()
-        guard let bridge = system.managedBridge else {
+        guard let bridge = try system.managedBridge else {
             // Not an error: berth-net.service runs on hosts that turned the bridge off too.
             Terminal.writeError("berth-net: the managed bridge is turned off in berth.conf (berth.net.bridge is empty): nothing to \(action.rawValue)\n")
             return

@@ -68,7 +68,7 @@ public struct StartCommand: BerthTool {
         let extra = (consoleLog.map { ["lxc.console.logfile=\(Path.absolute($0))"] } ?? [])
             + (consolePath.map { ["lxc.console.path=\(Path.absolute($0))"] } ?? [])
         var starter = ContainerStarter(container: target, defines: defines + extra + shared.defines, initArguments: initArguments, mode: mode,
-                                       extraConfig: configFile.map(Path.absolute), managedBridge: context.system.managedBridge)
+                                       extraConfig: configFile.map(Path.absolute), managedBridge: try context.system.managedBridge)
         // -o and -l name the container's log too, as with lxc-start (over lxc.log.file/level).
         starter.logFile = common.logfile.map(Path.absolute)
         starter.logLevel = common.logpriority.flatMap(LogLevel.init)

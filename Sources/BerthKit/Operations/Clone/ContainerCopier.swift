@@ -89,7 +89,7 @@ public struct ContainerCopier {
         }
         // The copy's new static address is reserved with the bridge's DHCP server at once (its
         // start would do it too; until then a lease could take it).
-        if let bridge = system.managedBridge, let config = try? target.loadConfig() {
+        if let bridge = try system.managedBridge, let config = try? target.loadConfig() {
             try? ManagedNetwork(bridge: bridge).reserve(name: target.name.value, config: config)
         }
         return target
@@ -227,7 +227,7 @@ public struct ContainerCopier {
         }
         for (key, value) in request.settings { try document.set(key, value) }
         let configPath = Path.join(staging, "config")
-        if !request.keepMAC, let bridge = system.managedBridge {
+        if !request.keepMAC, let bridge = try system.managedBridge {
             // A clone on the managed bridge gets an address of its own.
             let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.newLxcpath] + system.allLxcpaths.filter { $0 != request.newLxcpath })
             let owned = allocator.addressed(document)

@@ -136,7 +136,7 @@ public struct ContainerCreator {
             // A veth on the managed bridge gets a free address; the allocation lock is held
             // until this container's staging config names it, where other creates look.
             // (With berth.net.static = 0 the container asks the bridge's DHCP server instead.)
-            if let bridge = system.managedBridge, bridge.staticAddresses {
+            if let bridge = try system.managedBridge, bridge.staticAddresses {
                 let others = system.allLxcpaths.filter { $0 != request.lxcpath }
                 let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.lxcpath] + others)
                 if !allocator.needs(document).isEmpty {
@@ -215,7 +215,7 @@ public struct ContainerCreator {
         let created = Container(lxcpath: request.lxcpath, name: request.name)
         // Its static address is reserved with the bridge's DHCP server now, not at its first
         // start: until then a lease could hand the address to another container.
-        if let bridge = system.managedBridge, let config = try? created.loadConfig() {
+        if let bridge = try system.managedBridge, let config = try? created.loadConfig() {
             do throws(BerthError) { try ManagedNetwork(bridge: bridge).reserve(name: request.name.value, config: config) } catch {
                 warn("\(request.name): its address is not reserved with the DHCP server of \(bridge.name) yet (it will be at its start): \(error.message)")
             }

@@ -12,15 +12,29 @@ public struct SystemConfig: Sendable {
     public var lxcpath: String
     /// The config applied to new containers (`lxc.default_config`).
     public var defaultConfig: String
-    /// Where templates are looked up.
-    public var templateDirectory: String
+    /// Where templates are looked up: `BERTH_TEMPLATE_DIR`, else beside the executable (looked
+    /// for only by the commands that use templates).
+    public var templateDirectory: String { templateOverride ?? SystemConfig.installedTemplateDirectory() }
+    var templateOverride: String?
     /// `berth.unprivileged`: new containers get a user namespace unless created with
     /// --privileged (on by default).
     public var unprivilegedByDefault = true
     /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
     public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
     /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
-    public var managedBridge: ManagedBridge? = try? ManagedBridge.parse([:], where: { $0 })
+    /// Its settings are checked when a command asks for it (start, create, copy, destroy,
+    /// berth-net...): the other commands never pay for reading addresses and names they do not
+    /// use. A bad value is an error naming berth.conf's line, as from `load`.
+    public var managedBridge: ManagedBridge? {
+        get throws(BerthError) {
+            try ManagedBridge.parse(bridgeSettings.mapValues(\.value), where: { key in
+                bridgeSettings[key].map { "\(configFile):\($0.line): \(key)" } ?? "\(configFile): \(key)"
+            })
+        }
+    }
+    /// The `berth.net.*` lines of berth.conf, as written, with their line numbers.
+    var bridgeSettings: [String: (value: String, line: Int)] = [:]
+    var configFile = ""
     /// `berth.lxcpaths`: further lxcpaths of this host, walked with lxc.lxcpath by
     /// berth-autostart without -P and by address allocation on the managed bridge.
     public var extraLxcpaths: [String] = []
@@ -41,9 +55,10 @@ public struct SystemConfig: Sendable {
             configDirectory: directory,
             lxcpath: asUser ? Path.join(environment["XDG_DATA_HOME"] ?? Path.join(home, ".local/share"), "berth") : defaultLXCPath,
             defaultConfig: Path.join(directory, "default.conf"),
-            templateDirectory: environment["BERTH_TEMPLATE_DIR"] ?? installedTemplateDirectory()
+            templateOverride: environment["BERTH_TEMPLATE_DIR"]
         )
         let file = Path.join(directory, "berth.conf")
+        result.configFile = file
         guard FileSystem.exists(file) else { return result }
         let text = try FileSystem.readText(file)
         var net: [String: (value: String, line: Int)] = [:]
@@ -86,8 +101,7 @@ public struct SystemConfig: Sendable {
                 throw BerthError(.invalidConfig, "\(file):\(line.number): unknown key '\(key)' (known: lxc.lxcpath, lxc.default_config)")
             }
         }
-        result.managedBridge = try ManagedBridge.parse(net.mapValues(\.value),
-                                                      where: { key in net[key].map { "\(file):\($0.line): \(key)" } ?? "\(file): \(key)" })
+        result.bridgeSettings = net
         return result
     }
 
