@@ -55,6 +55,19 @@ struct CreateListInfoDestroyTests {
         let missing = try box.run("info", ["-n", "nope"])
         #expect(missing.status == 1 && missing.stderr == "berth-info: nope doesn't exist\n")
 
+        // The boot script: a name edited into /etc/hostname wins over lxc.uts.name, and loopback
+        // comes up (this container has no interface, so Berth left it down for rcS).
+        try "renamed\n".write(toFile: rootfs + "/etc/hostname", atomically: false, encoding: .utf8)
+        #expect(try box.run("start", ["-n", "b1"]).status == 0)
+        var booted = ""
+        for _ in 0..<40 {
+            booted = try box.run("attach", ["-n", "b1", "--", "sh", "-c", "hostname; cat /sys/class/net/lo/flags"]).stdout
+            if booted == "renamed\n0x9\n" { break }
+            usleep(50_000)
+        }
+        #expect(booted == "renamed\n0x9\n", "\(booted)")
+        #expect(try box.run("stop", ["-n", "b1", "-k"]).status == 0)
+
         let destroyed = try box.run("destroy", ["-n", "b1"])
         #expect(destroyed.status == 0, "\(destroyed.stderr)")
         #expect(box.entries().isEmpty, "destroy leaves nothing, not even the lock: \(box.entries())")

@@ -159,15 +159,24 @@ public struct BusyboxTemplate {
             // Addresses from lxc.net.N.ipv4.address are set by Berth at start; an interface
             // left without one asks DHCP (the managed bridge's server), from a client in the
             // background: boot never waits for a server that may not be there.
+            // What Berth has done already (the hostname, loopback up) is looked at with the
+            // shell's own `read` and done again only when it is not so: every command run here
+            // is a fork and an exec of busybox, and a host starting many containers at once
+            // runs all their boot scripts at once.
             ("etc/init.d/rcS", """
                 #!/bin/sh
                 # Boot script of a Berth busybox container.
-                hostname -F /etc/hostname
-                ip link set lo up 2>/dev/null
+                # The name in /etc/hostname (Berth has set the container's; an edited file wins).
+                read -r name 2>/dev/null < /etc/hostname
+                read -r current 2>/dev/null < /proc/sys/kernel/hostname
+                [ -n "$name" ] && [ "$name" != "$current" ] && hostname "$name"
+                # Loopback up (Berth brings it up when it makes the network).
+                read -r flags 2>/dev/null < /sys/class/net/lo/flags
+                [ $((${flags:-0} & 1)) = 1 ] || ip link set lo up 2>/dev/null
                 for path in /sys/class/net/*; do
                     interface=${path##*/}
                     [ "$interface" = lo ] && continue
-                    ip -4 addr show dev "$interface" 2>/dev/null | grep -q inet && continue
+                    case "$(ip -4 addr show dev "$interface" 2>/dev/null)" in *inet*) continue ;; esac
                     udhcpc -f -T 1 -t 5 -A 3 -i "$interface" -x hostname:"$(hostname)" -s /usr/share/udhcpc/default.script >/dev/null 2>&1 &
                 done
                 [ -x /etc/init.d/rc.local ] && /etc/init.d/rc.local
