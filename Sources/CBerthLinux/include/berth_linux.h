@@ -115,15 +115,6 @@ pid_t berth_spawn(const char *path, char *const argv[], char *const envp[], cons
 /// Returns bytes copied, 0 at end of input, or -1 with errno set.
 ssize_t berth_copy_file_range(int fd_in, int fd_out, size_t len);
 
-/// The id of the mount `name` (relative to `dirfd`, not following a final symlink; an empty
-/// `name` asks about `dirfd` itself) lies on, from statx(2) with STATX_MNT_ID.
-/// Why C: glibc declares statx and its struct only under _GNU_SOURCE, which Swift's Glibc
-/// module does not define. A bind mount of the same filesystem has the same st_dev as its
-/// parent, so only the mount id tells that a tree walk is about to cross into a mount.
-/// Returns 0 with `*mount_id` set, or -1 with errno set (EOPNOTSUPP when the kernel, older
-/// than 5.8, does not report mount ids).
-int berth_mount_id_at(int dirfd, const char *name, uint64_t *mount_id);
-
 /// What a tree removal needs to know of a directory entry, from one statx(2) (not following a
 /// symlink): its mode, device (makedev of statx's major and minor, as stat's st_dev), inode and
 /// mount id (`has_mount_id` 0 on kernels that do not report one).
@@ -135,9 +126,11 @@ struct berth_entry_status {
     int has_mount_id;
 };
 
-/// Why C: statx and its struct are _GNU_SOURCE only (see berth_mount_id_at). One call where a
-/// tree walk made two (fstatat for the type and device, statx for the mount id). `name` ""
-/// means `dirfd` itself. Returns 0, or -1 with errno set.
+/// Why C: glibc declares statx and its struct only under _GNU_SOURCE, which Swift's Glibc
+/// module does not define. One call where a tree walk made two (fstatat for the type and
+/// device, statx for the mount id); the mount id is what tells a walk that it is about to cross
+/// into a bind mount of the same filesystem (same device as its parent). `name` "" means
+/// `dirfd` itself. Returns 0, or -1 with errno set.
 int berth_entry_status_at(int dirfd, const char *name, struct berth_entry_status *out);
 
 /// Why C: getdents64(2) has no glibc wrapper that Swift's Glibc module declares. Reads the next
