@@ -35,7 +35,7 @@ public struct CgroupLayout: Sendable, Equatable {
             if fstype == "cgroup2" {
                 if v2 == nil { v2 = mountPoint }
             } else if fstype == "cgroup", dash + 3 < fields.count {
-                let options = fields[dash + 3].utf8.split(separator: UInt8(ascii: ",")).map { String(Substring($0)) }
+                let options = fields[dash + 3].splitBytes(UInt8(ascii: ",")).map(String.init)
                 let controllers = options.filter { !["rw", "ro", "relatime", "nosuid", "nodev", "noexec", "clone_children"].contains($0) && !$0.hasPrefix("release_agent=") }
                 v1.append(Hierarchy(mountPoint: mountPoint, controllers: controllers))
             }

@@ -63,15 +63,11 @@ public enum ConfigParser {
         guard let first = line.utf8.first else { return .blank }
         if first == UInt8(ascii: "#") { return .comment }
         guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
-            return startsWithLXC(line) ? .malformed : .foreign
+            return line.startsWithBytes("lxc.") ? .malformed : .foreign
         }
         let key = trim(line[..<eq])
-        guard startsWithLXC(key) else { return .foreign }
+        guard key.startsWithBytes("lxc.") else { return .foreign }
         return .entry(key: String(key), value: unquote(trim(line[line.utf8.index(after: eq)...])))
-    }
-
-    private static func startsWithLXC(_ s: Substring) -> Bool {
-        s.utf8.starts(with: "lxc.".utf8)
     }
 
     static func trim(_ s: Substring) -> Substring {
