@@ -23,12 +23,15 @@ enum OwnershipShift {
         defer { fd.closeQuietly() }
         let st = try FileSystem.status(of: fd, display: root)
         try walk(fd, root, uid: uid, gid: gid)
-        try apply(FileDescriptor(rawValue: AT_FDCWD), root, st, uid: uid, gid: gid)
+        try apply(FileDescriptor(rawValue: AT_FDCWD), root, st, uid: uid, gid: gid, display: root)
     }
 
     private static func walk(_ dirFD: FileDescriptor, _ path: String, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?) throws(BerthError) {
-        for name in try FileSystem.names(inDirectory: dirFD, path: path) {
-            let child = "\(path)/\(name)"
+        // Names as the directory holds them (an image may name files with bytes that are not
+        // UTF-8); decoded for messages only.
+        for entry in try DirectoryEntry.all(in: dirFD.rawValue, path: path) {
+            let name = entry.name
+            let child = "\(path)/\(entry.display)"
             let st = try FileSystem.linkStatus(name, in: dirFD, display: child)
             if FileSystem.kind(of: st.st_mode) == .directory {
                 let childFD = try FileSystem.open(name, in: dirFD, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: child)
@@ -39,13 +42,13 @@ enum OwnershipShift {
         }
     }
 
-    private static func apply(_ dirFD: FileDescriptor, _ name: String, _ st: stat, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?, display: String? = nil) throws(BerthError) {
+    private static func apply(_ dirFD: FileDescriptor, _ name: some SystemCallName, _ st: stat, uid: (UInt32) -> UInt32?, gid: (UInt32) -> UInt32?, display: String) throws(BerthError) {
         let newUID = uid(st.st_uid), newGID = gid(st.st_gid)
         guard newUID != nil || newGID != nil else { return }
-        try Errno.check(FileSystem.setOwner(name, in: dirFD, uid: newUID ?? st.st_uid, gid: newGID ?? st.st_gid), "chown", display ?? name)
+        try Errno.check(FileSystem.setOwner(name, in: dirFD, uid: newUID ?? st.st_uid, gid: newGID ?? st.st_gid), "chown", display)
         // Not a symlink, so setting the mode of the entry itself is what was meant.
         if FileSystem.kind(of: st.st_mode) != .symlink, st.st_mode & (S_ISUID | S_ISGID) != 0 {
-            try Errno.check(FileSystem.setMode(name, in: dirFD, st.st_mode & 0o7777), "chmod", display ?? name)
+            try Errno.check(FileSystem.setMode(name, in: dirFD, st.st_mode & 0o7777), "chmod", display)
         }
     }
 }

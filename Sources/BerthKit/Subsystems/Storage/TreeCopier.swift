@@ -7,13 +7,16 @@ import SystemPackage
 /// copied inside the kernel with copy_file_range; nothing is read into this process unless the
 /// kernel cannot copy between the two filesystems.
 ///
+/// Names are used as the directories hold them (bytes that need not be UTF-8, see
+/// SystemCallName), symlink targets as the links hold them.
+///
 /// The destination must not exist. A failure throws naming the path; the caller removes the
 /// partial copy.
 struct TreeCopier {
     /// What was copied, for reports.
     private(set) var files = 0
     private(set) var bytes: UInt64 = 0
-    private var linked: [HardLink: String] = [:]
+    private var linked: [HardLink: FilePath] = [:]
     private let destinationRoot: String
 
     private struct HardLink: Hashable {
@@ -37,18 +40,21 @@ struct TreeCopier {
         if !into { try FileSystem.makeDirectory(destination, mode: 0o700) }
         let destinationFD = try FileSystem.open(destination, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)
         defer { destinationFD.closeQuietly() }
-        try copier.copyContents(sourceFD, source, destinationFD, destination)
-        try copier.finish(destinationFD, destination, st, attributes: (source, destination))
+        try copier.copyContents(sourceFD, FilePath(source), destinationFD, FilePath(destination))
+        try copier.finish(destinationFD, destination, st, attributes: (FilePath(source), FilePath(destination)))
         return copier
     }
 
-    private mutating func copyContents(_ sourceFD: FileDescriptor, _ source: String, _ destinationFD: FileDescriptor, _ destination: String) throws(BerthError) {
-        for name in try FileSystem.names(inDirectory: sourceFD, path: source) {
-            let from = "\(source)/\(name)", to = "\(destination)/\(name)"
+    private mutating func copyContents(_ sourceFD: FileDescriptor, _ source: FilePath, _ destinationFD: FileDescriptor, _ destination: FilePath) throws(BerthError) {
+        for entry in try DirectoryEntry.all(in: sourceFD.rawValue, path: source.description) {
+            let name = entry.name
+            // Paths as bytes for the calls that take them, decoded for messages.
+            let fromPath = source.pushing(name), toPath = destination.pushing(name)
+            let from = fromPath.description, to = toPath.description
             // Extended attributes are read and written by descriptor-relative paths: the
             // directory through its open descriptor, the entry itself not followed. A source
             // directory swapped for a symlink meanwhile leads nowhere else.
-            let attributes = ("\(sourceFD.procPath)/\(name)", "\(destinationFD.procPath)/\(name)")
+            let attributes = (FilePath(sourceFD.procPath).pushing(name), FilePath(destinationFD.procPath).pushing(name))
             let st = try FileSystem.linkStatus(name, in: sourceFD, display: from)
             let kind = FileSystem.kind(of: st.st_mode)
             if kind != .directory, st.st_nlink > 1 {
@@ -57,7 +63,7 @@ struct TreeCopier {
                     try Errno.check(FileSystem.makeHardLink(name, in: destinationFD, to: first, in: FileDescriptor(rawValue: AT_FDCWD)), "link", to)
                     continue
                 }
-                linked[key] = to
+                linked[key] = toPath
             }
             files += 1
             switch kind {
@@ -67,7 +73,7 @@ struct TreeCopier {
                 defer { childSource.closeQuietly() }
                 let childDestination = try FileSystem.open(name, in: destinationFD, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: to)
                 defer { childDestination.closeQuietly() }
-                try copyContents(childSource, from, childDestination, to)
+                try copyContents(childSource, fromPath, childDestination, toPath)
                 try finish(childDestination, to, st, attributes: attributes)
             case .file:
                 let input = try FileSystem.open(name, in: sourceFD, O_RDONLY | O_NOFOLLOW, display: from)
@@ -78,7 +84,7 @@ struct TreeCopier {
                 bytes += UInt64(st.st_size)
                 try finish(output, to, st, attributes: attributes)
             case .symlink:
-                let target = try FileSystem.readLink(at: sourceFD, name, display: from)
+                let target = try FileSystem.linkTarget(at: sourceFD, name, display: from)
                 try Errno.check(FileSystem.makeSymlink(name, in: destinationFD, pointingAt: target), "symlink", to)
                 try finishPath(destinationFD, name, to, st, attributes, symlink: true)
             default:
@@ -130,7 +136,7 @@ struct TreeCopier {
     /// Owner, then mode (chown clears setuid bits), then extended attributes (a file capability
     /// must be set after the chown, which drops it), then times (last: everything before changes
     /// them) of an open file or directory.
-    private func finish(_ fd: FileDescriptor, _ path: String, _ st: stat, attributes: (from: String, to: String)) throws(BerthError) {
+    private func finish(_ fd: FileDescriptor, _ path: String, _ st: stat, attributes: (from: FilePath, to: FilePath)) throws(BerthError) {
         try Errno.check(FileSystem.setOwner(of: fd, uid: st.st_uid, gid: st.st_gid), "chown", path)
         try FileSystem.setMode(of: fd, st.st_mode & 0o7777, display: path)
         try copyAttributes(from: attributes.from, to: attributes.to, display: path)
@@ -138,7 +144,7 @@ struct TreeCopier {
     }
 
     /// The same for a symlink or a device node, which are not opened.
-    private func finishPath(_ dirFD: FileDescriptor, _ name: String, _ path: String, _ st: stat, _ attributes: (from: String, to: String), symlink: Bool) throws(BerthError) {
+    private func finishPath(_ dirFD: FileDescriptor, _ name: FilePath, _ path: String, _ st: stat, _ attributes: (from: FilePath, to: FilePath), symlink: Bool) throws(BerthError) {
         try Errno.check(FileSystem.setOwner(name, in: dirFD, uid: st.st_uid, gid: st.st_gid), "chown", path)
         if !symlink { try Errno.check(FileSystem.setMode(name, in: dirFD, st.st_mode & 0o7777), "chmod", path) }
         try copyAttributes(from: attributes.from, to: attributes.to, display: path)
@@ -146,7 +152,7 @@ struct TreeCopier {
     }
 
     /// Every extended attribute (the l* calls, so symlinks are not followed).
-    private func copyAttributes(from source: String, to destination: String, display: String) throws(BerthError) {
+    private func copyAttributes(from source: FilePath, to destination: FilePath, display: String) throws(BerthError) {
         try ExtendedAttributes.copy(from: source, to: destination, display: display)
     }
 }

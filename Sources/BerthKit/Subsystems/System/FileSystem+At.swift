@@ -6,8 +6,8 @@ import SystemPackage
 /// something already there, say).
 extension FileSystem {
     /// mkdirat(2).
-    static func makeDirectory(_ name: String, in directory: FileDescriptor, mode: mode_t) -> Errno? {
-        mkdirat(directory.rawValue, name, mode) == 0 ? nil : currentErrno
+    static func makeDirectory(_ name: some SystemCallName, in directory: FileDescriptor, mode: mode_t) -> Errno? {
+        name.withSystemCallName { mkdirat(directory.rawValue, $0, mode) } == 0 ? nil : currentErrno
     }
 
     /// An empty regular file `name` (O_CREAT, never through a symlink); one already there is
@@ -27,13 +27,13 @@ extension FileSystem {
     }
 
     /// fchmodat(2) of `name` itself.
-    static func setMode(_ name: String, in directory: FileDescriptor, _ mode: mode_t) -> Errno? {
-        fchmodat(directory.rawValue, name, mode, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+    static func setMode(_ name: some SystemCallName, in directory: FileDescriptor, _ mode: mode_t) -> Errno? {
+        name.withSystemCallName { fchmodat(directory.rawValue, $0, mode, AT_SYMLINK_NOFOLLOW) } == 0 ? nil : currentErrno
     }
 
     /// fchownat(2) of `name` itself.
-    static func setOwner(_ name: String, in directory: FileDescriptor, uid: uid_t, gid: gid_t) -> Errno? {
-        fchownat(directory.rawValue, name, uid, gid, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+    static func setOwner(_ name: some SystemCallName, in directory: FileDescriptor, uid: uid_t, gid: gid_t) -> Errno? {
+        name.withSystemCallName { fchownat(directory.rawValue, $0, uid, gid, AT_SYMLINK_NOFOLLOW) } == 0 ? nil : currentErrno
     }
 
     /// fchown(2) of an open file.
@@ -42,19 +42,24 @@ extension FileSystem {
     }
 
     /// symlinkat(2): `name` in `directory` pointing at `target`.
-    static func makeSymlink(_ name: String, in directory: FileDescriptor, pointingAt target: String) -> Errno? {
-        symlinkat(target, directory.rawValue, name) == 0 ? nil : currentErrno
+    static func makeSymlink(_ name: some SystemCallName, in directory: FileDescriptor, pointingAt target: some SystemCallName) -> Errno? {
+        let result = target.withSystemCallName { target in name.withSystemCallName { symlinkat(target, directory.rawValue, $0) } }
+        return result == 0 ? nil : currentErrno
     }
 
     /// linkat(2): `name` in `directory` becomes another name of `existing` in `existingDirectory`.
-    static func makeHardLink(_ name: String, in directory: FileDescriptor, to existing: String, in existingDirectory: FileDescriptor) -> Errno? {
-        linkat(existingDirectory.rawValue, existing, directory.rawValue, name, 0) == 0 ? nil : currentErrno
+    static func makeHardLink(_ name: some SystemCallName, in directory: FileDescriptor, to existing: some SystemCallName,
+                             in existingDirectory: FileDescriptor) -> Errno? {
+        let result = existing.withSystemCallName { existing in
+            name.withSystemCallName { linkat(existingDirectory.rawValue, existing, directory.rawValue, $0, 0) }
+        }
+        return result == 0 ? nil : currentErrno
     }
 
     /// utimensat(2) of `name` itself: its access and modification times.
-    static func setTimes(_ name: String, in directory: FileDescriptor, access: timespec, modification: timespec) -> Errno? {
+    static func setTimes(_ name: some SystemCallName, in directory: FileDescriptor, access: timespec, modification: timespec) -> Errno? {
         let times = [access, modification]
-        return utimensat(directory.rawValue, name, times, AT_SYMLINK_NOFOLLOW) == 0 ? nil : currentErrno
+        return name.withSystemCallName { utimensat(directory.rawValue, $0, times, AT_SYMLINK_NOFOLLOW) } == 0 ? nil : currentErrno
     }
 }
 
@@ -64,8 +69,8 @@ extension FileSystem {
     static func minor(_ device: dev_t) -> UInt64 { (UInt64(device) & 0xff) | (UInt64(device) >> 12 & ~UInt64(0xff)) }
 
     /// mknodat(2) of a node like the one `st` describes (device, fifo, socket), its device number kept.
-    static func makeNode(_ name: String, in directory: FileDescriptor, like st: stat) -> Errno? {
-        mknodat(directory.rawValue, name, st.st_mode, st.st_rdev) == 0 ? nil : currentErrno
+    static func makeNode(_ name: some SystemCallName, in directory: FileDescriptor, like st: stat) -> Errno? {
+        name.withSystemCallName { mknodat(directory.rawValue, $0, st.st_mode, st.st_rdev) } == 0 ? nil : currentErrno
     }
 
     /// futimens(2) of an open file: its access and modification times.

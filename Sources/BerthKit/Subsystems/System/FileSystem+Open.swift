@@ -11,8 +11,8 @@ extension FileSystem {
     }
 
     /// openat(2) of `name` in the directory open at `directory`, close-on-exec.
-    static func open(_ name: String, in directory: FileDescriptor, _ flags: Int32, mode: mode_t = 0, display: String) throws(BerthError) -> FileDescriptor {
-        FileDescriptor(rawValue: try syscall("open", display) { openat(directory.rawValue, name, flags | O_CLOEXEC, mode) })
+    static func open(_ name: some SystemCallName, in directory: FileDescriptor, _ flags: Int32, mode: mode_t = 0, display: String) throws(BerthError) -> FileDescriptor {
+        FileDescriptor(rawValue: try syscall("open", display) { name.withSystemCallName { openat(directory.rawValue, $0, flags | O_CLOEXEC, mode) } })
     }
 
     /// stat(2), symlinks followed: nil when nothing is there (or it cannot be reached).
@@ -28,9 +28,9 @@ extension FileSystem {
     }
 
     /// fstatat(2) of `name` in the directory open at `directory`, not following a final symlink.
-    static func linkStatus(_ name: String, in directory: FileDescriptor, display: String) throws(BerthError) -> stat {
+    static func linkStatus(_ name: some SystemCallName, in directory: FileDescriptor, display: String) throws(BerthError) -> stat {
         var st = stat()
-        try syscall("fstatat", display) { fstatat(directory.rawValue, name, &st, AT_SYMLINK_NOFOLLOW) }
+        try syscall("fstatat", display) { name.withSystemCallName { fstatat(directory.rawValue, $0, &st, AT_SYMLINK_NOFOLLOW) } }
         return st
     }
 

@@ -43,14 +43,12 @@ extension FileSystem {
 
     /// Empties the directory open at `fd` (the caller closes it).
     private static func removeContents(of fd: Int32, path: String, place: TreePlace) throws(BerthError) {
-        for entry in try directoryEntries(of: fd, path: path) {
+        for entry in try DirectoryEntry.all(in: fd, path: path) {
             // The name as the directory holds it (bytes, whatever they are), for the calls;
             // decoded for messages only.
-            let name = entry.name
             let child = "\(path)/\(entry.display)"
             func call(_ operation: String, _ body: (UnsafePointer<CChar>) -> Int32) throws(BerthError) {
-                let result = name.withUnsafeBufferPointer { bytes in bytes.baseAddress.map(body) ?? -1 }
-                if result < 0 { throw BerthError.system(operation, child, currentErrno) }
+                if entry.name.withSystemCallName(body) < 0 { throw BerthError.system(operation, child, currentErrno) }
             }
             // Files go without a stat. One with something mounted on it fails with EBUSY, so
             // the mount and what lies under it stay.
@@ -84,45 +82,6 @@ extension FileSystem {
             }
             close(childFD)
             try call("rmdir") { unlinkat(fd, $0, AT_REMOVEDIR) }
-        }
-    }
-
-    /// One entry of a directory: its name as stored (NUL-ended bytes), that name decoded for
-    /// messages, and whether it may be a directory (its type says so, or the filesystem does
-    /// not say).
-    private struct DirectoryEntry {
-        let name: [CChar]
-        let display: String
-        let mayBeDirectory: Bool
-    }
-
-    /// The entries of the directory open at `fd` (not `.` and `..`), read with getdents64.
-    private static func directoryEntries(of fd: Int32, path: String) throws(BerthError) -> [DirectoryEntry] {
-        var result: [DirectoryEntry] = []
-        var buffer = [UInt8](repeating: 0, count: 32 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { berth_read_directory(fd, $0.baseAddress, UInt($0.count)) }
-            if count < 0 { throw BerthError.system("getdents64", path, currentErrno) }
-            if count == 0 { return result }
-            buffer.withUnsafeBytes { raw in
-                // linux_dirent64: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), d_name
-                // (NUL-ended), each record d_reclen long.
-                var offset = 0
-                while offset + 19 <= count {
-                    let length = Int(raw.loadUnaligned(fromByteOffset: offset + 16, as: UInt16.self))
-                    guard length > 19, offset + length <= count else { break }
-                    let type = raw[offset + 18]
-                    let bytes = raw[(offset + 19)..<(offset + length)]
-                    let name = bytes.prefix { $0 != 0 }
-                    let isDot = name.elementsEqual([UInt8(ascii: ".")]) || name.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")])
-                    if !name.isEmpty && !isDot {
-                        result.append(DirectoryEntry(name: name.map { CChar(bitPattern: $0) } + [0],
-                                                     display: String(decoding: name, as: UTF8.self),
-                                                     mayBeDirectory: type == UInt8(DT_DIR) || type == UInt8(DT_UNKNOWN)))
-                    }
-                    offset += length
-                }
-            }
         }
     }
 }

@@ -96,11 +96,13 @@ public enum FileSystem {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// `readlinkat(2)`: the target of the symlink `name` in the directory open at `directory`.
-    static func readLink(at directory: FileDescriptor, _ name: String, display: String) throws(BerthError) -> String {
+    /// `readlinkat(2)`: the target of the symlink `name` in the directory open at `directory`,
+    /// as the bytes it holds (a target need not be UTF-8 either).
+    static func linkTarget(at directory: FileDescriptor, _ name: some SystemCallName, display: String) throws(BerthError) -> SymlinkTarget {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = try syscall("readlink", display) { readlinkat(directory.rawValue, name, &buffer, buffer.count - 1) }
-        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let n = try syscall("readlink", display) { name.withSystemCallName { readlinkat(directory.rawValue, $0, &buffer, buffer.count - 1) } }
+        // readlinkat writes no NUL; the buffer had room for one.
+        return SymlinkTarget(nulEnded: Array(buffer[0..<n]) + [0])
     }
 
     /// `rename(2)`: replaces `to` if it exists.
