@@ -165,4 +165,40 @@ struct ManagedNetworkTests {
         let stopped = try #require(parts.first { $0.hasPrefix("stopped") })
         #expect(stopped.contains("\n0\n") && stopped.contains("berth.conf:4: berth.net.nat must be 0 or 1, not 'yes'") && stopped.contains("refused"), "\(stopped)")
     }
+
+    /// A fixed MAC address is held by its running container, across lxcpaths: a copy that
+    /// keeps it (-M) into another lxcpath is refused while the first runs, naming it and its
+    /// lxcpath, and starts once the first has stopped; the hold goes with the container.
+    @Test func aMACAddressIsHeldWhileItsContainerRuns() throws {
+        let box = try Sandbox()
+        let links = TestLinks(box)
+        let bridge = "bt\(links.tag)m"
+        try box.useManagedBridge(bridge, ipv4: "10.207.0.1/24")
+        let other = box.root + "/other"
+        defer {
+            _ = try? box.run("stop", ["-n", "m1", "-k"])
+            _ = try? box.run("stop", ["-P", other, "-n", "m2", "-k"], lxcpath: false)
+            _ = try? box.run("net", ["stop"], lxcpath: false)
+            _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(bridge) 2>/dev/null"])
+        }
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try box.ok("create", ["-n", "m1", "-t", "busybox"])
+        try box.ok("copy", ["-n", "m1", "-N", "m2", "-p", other, "-M"])
+        let mac = try #require((box.text(box.lxcpath + "/m1/config") ?? "").split(separator: "\n")
+            .first { $0.hasPrefix("lxc.net.0.hwaddr = ") }.map { String($0.dropFirst(19)) })
+        #expect(box.text(other + "/m2/config")?.contains("lxc.net.0.hwaddr = \(mac)") == true)
+        let hold = "/run/berth/macs/" + mac.replacingOccurrences(of: ":", with: "-")
+        try box.ok("start", ["-n", "m1"])
+        #expect(FileManager.default.fileExists(atPath: hold))
+        let refused = try box.run("start", ["-P", other, "-n", "m2"], lxcpath: false)
+        #expect(refused.status != 0 && refused.stderr.contains("MAC address \(mac) is already used by the running container m1 of \(box.lxcpath)"),
+                "\(refused.stderr)")
+        box.expectClean("m2")
+        try box.ok("stop", ["-n", "m1", "-k"])
+        #expect(!FileManager.default.fileExists(atPath: hold), "the hold goes with the container")
+        try box.ok("start", ["-P", other, "-n", "m2"], lxcpath: false)
+        try box.ok("stop", ["-P", other, "-n", "m2", "-k"], lxcpath: false)
+        #expect(!FileManager.default.fileExists(atPath: hold))
+        box.expectClean("m1")
+    }
 }

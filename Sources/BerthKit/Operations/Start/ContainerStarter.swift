@@ -64,11 +64,18 @@ public struct ContainerStarter {
         if let facility = plan.logSyslog, case let socket = SyslogSocket(facility: facility), !socket.isListening {
             warn("lxc.log.syslog = \(facility): nothing listens on \(socket.path) now; the container's log lines reach syslog only once a syslog daemon does")
         }
-        try checkMACs(plan)
+        // Each fixed MAC address is claimed before anything is made (a running container with
+        // one of them refuses this start); the monitor holds the claims until the container ends.
+        let claims = try MACClaim.claim(plan.interfaces, paths: paths)
         // The managed bridge's services are up before the monitor starts, from this process:
         // a DHCP server started by the monitor would be left in its cgroup, removed at stop.
         if let managedBridge {
-            try ManagedNetwork(bridge: managedBridge).prepareStart(name: container.name.value, interfaces: plan.interfaces, warn: warn)
+            do throws(BerthError) {
+                try ManagedNetwork(bridge: managedBridge).prepareStart(name: container.name.value, interfaces: plan.interfaces, warn: warn)
+            } catch {
+                for claim in claims { claim.release() }
+                throw error
+            }
         }
 
         switch mode {
@@ -79,29 +86,44 @@ public struct ContainerStarter {
             options.foregroundConsole = !isExecute
             options.inheritStdio = isExecute
             options.log = warn
-            let lock = try ContainerLock.acquire(paths, timeout: 30)
-            guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
+            options.macClaims = claims
+            let monitor: Monitor
+            do throws(BerthError) {
+                let lock = try ContainerLock.acquire(paths, timeout: 30)
+                guard let made = try Monitor(plan: plan, paths: paths, options: options) else {
+                    lock.release()
+                    throw BerthError(.busy, "\(container.name) is already running")
+                }
                 lock.release()
-                throw BerthError(.busy, "\(container.name) is already running")
+                monitor = made
+            } catch {
+                for claim in claims { claim.release() }
+                throw error
             }
-            lock.release()
             let status = monitor.run()
             if let failure = monitor.failure {
                 throw BerthError(.system, "\(container.name) failed to start: \(failure)")
             }
             return status
         case .daemon(let pidfile):
-            return try daemonize(plan: plan, pidfile: pidfile, warn: warn)
+            return try daemonize(plan: plan, claims: claims, pidfile: pidfile, warn: warn)
         case .executeDetached:
             // The command's status has nobody to go to: as lxc-execute -d, 0 once it runs.
-            return try daemonize(plan: plan, pidfile: nil, warn: warn)
+            return try daemonize(plan: plan, claims: claims, pidfile: nil, warn: warn)
         }
     }
 
-    private func daemonize(plan: StartPlan, pidfile: String?, warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
+    /// `claims` go to the monitor, which releases them when it ends; this process only closes
+    /// its copies (the lock stays with the monitor's).
+    private func daemonize(plan: StartPlan, claims: [MACClaim], pidfile: String?, warn: @escaping (String) -> Void) throws(BerthError) -> Int32 {
         let paths = container.paths
+        defer { for claim in claims { claim.fd.closeQuietly() } }
         // Close-on-exec: the monitor's hooks and the container never inherit the report pipe.
-        let report = try FileDescriptor.closeOnExecPipe(display: "the monitor's report pipe")
+        let report: (read: FileDescriptor, write: FileDescriptor)
+        do throws(BerthError) { report = try FileDescriptor.closeOnExecPipe(display: "the monitor's report pipe") } catch {
+            for claim in claims { try? FileSystem.removeFile(claim.path) }
+            throw error
+        }
         // Tells the monitor when this process has ended (see Monitor.enterOwnCgroup).
         let caller = ProcessControl.pidfd(of: CurrentProcess.id)
         defer { caller?.closeQuietly() }
@@ -111,23 +133,28 @@ public struct ContainerStarter {
         // nearest subreaper) adopts it then. Every terminal the monitor opens is opened with
         // O_NOCTTY, so a session leader without a controlling terminal stays without one.
         let monitorPID = ProcessControl.fork()
-        guard monitorPID >= 0 else { throw BerthError.system("fork", "monitor", currentErrno) }
+        guard monitorPID >= 0 else {
+            for claim in claims { try? FileSystem.removeFile(claim.path) }
+            throw BerthError.system("fork", "monitor", currentErrno)
+        }
         if monitorPID == 0 {
             report.read.closeQuietly()
             CurrentProcess.startSession()
             (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
             // Nothing the caller had open may live on in the monitor and the container: a
             // caller waiting for end of file on a pipe it gave berth-start would wait for ever.
-            FileDescriptor.closeAll(except: [report.write] + [caller].compactMap { $0 })
+            FileDescriptor.closeAll(except: [report.write] + [caller].compactMap { $0 } + claims.map(\.fd))
             try? CurrentProcess.changeDirectory("/")
             var options = Monitor.Options()
             options.logFile = logFile
             options.logLevel = logLevel
             options.report = report.write
             options.caller = caller
+            options.macClaims = claims
             do throws(BerthError) {
                 let lock = try ContainerLock.acquire(paths, timeout: 30)
                 guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
+                    for claim in claims { claim.release() }
                     report.write.writeFully("ABORTING \(container.name) is already running\n")
                     CurrentProcess.exitNow(1)
                 }
@@ -137,6 +164,7 @@ public struct ContainerStarter {
                 lock.release()
                 CurrentProcess.exitNow(monitor.run())
             } catch {
+                for claim in claims { claim.release() }
                 report.write.writeFully("ABORTING \(error.message)\n")
                 CurrentProcess.exitNow(1)
             }
@@ -152,41 +180,5 @@ public struct ContainerStarter {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
         }
         throw BerthError(.system, "\(container.name) failed to start: its monitor ended without a word")
-    }
-
-    /// A fixed MAC address that another running container of the lxcpath has would make two
-    /// machines answer for one address on the bridge: refused, naming both. Every other
-    /// container's config is looked through for the address's text first, as bytes (this runs
-    /// on every start and reads every config of the lxcpath); only one that has it is parsed
-    /// and asked whether it runs.
-    private func checkMACs(_ plan: StartPlan) throws(BerthError) {
-        let fixed = plan.interfaces.compactMap { interface in interface.mac.map { (interface.index, MACAddress.format($0)) } }
-        guard !fixed.isEmpty else { return }
-        let patterns = fixed.map { Array($0.1.lowercased().utf8) }
-        for other in ContainerInventory.list(lxcpath: container.paths.lxcpath) where other.name != container.name {
-            guard let bytes = try? FileSystem.readBytes(other.paths.config),
-                  patterns.contains(where: { Self.contains(bytes, lowercasedASCII: $0) }),
-                  let config = try? other.loadConfig(), other.queryState() != .stopped else { continue }
-            for (index, mac) in fixed where config.networks.contains(where: { $0.hwaddr?.lowercased() == mac }) {
-                throw BerthError(.busy, "\(container.paths.config): lxc.net.\(index).hwaddr: MAC address \(mac) is already used by the running container \(other.name)")
-            }
-        }
-    }
-
-    /// Whether `text` holds `pattern` (lower-case ASCII) in any case.
-    static func contains(_ text: [UInt8], lowercasedASCII pattern: [UInt8]) -> Bool {
-        guard let first = pattern.first, text.count >= pattern.count else { return false }
-        let last = text.count - pattern.count
-        var start = 0
-        while start <= last {
-            // ASCII letters differ from their capitals by 0x20 only.
-            if text[start] | 0x20 == first {
-                var offset = 1
-                while offset < pattern.count && (text[start + offset] | 0x20) == pattern[offset] { offset += 1 }
-                if offset == pattern.count { return true }
-            }
-            start += 1
-        }
-        return false
     }
 }

@@ -41,6 +41,9 @@ extension Monitor {
         PayloadCgroup.removeMadeParents(madeCgroupParents)
         for fd in holders { fd.closeQuietly() }
         holders = []
+        // The MAC addresses are free again before the socket closes: a start that finds this
+        // container stopped finds them free too.
+        for claim in options.macClaims { claim.release() }
         // The runtime files go only once every cgroup of this run is gone: destroy and stop
         // look for leftovers only where they are (CommandSocket.hasRuntimeFiles).
         listener.close(keepingLockFile: cgroupLeftBehind || !monitorCgroupGone)

@@ -25,6 +25,8 @@ public final class Monitor {
         /// A pidfd of the daemonized berth-start waiting for `report`: the monitor moves into
         /// its own cgroup once that process has ended (see `enterOwnCgroup`).
         public var caller: FileDescriptor?
+        /// The container's holds on its fixed MAC addresses, released when it ends.
+        var macClaims: [MACClaim] = []
 
         public init() {}
     }
@@ -105,7 +107,7 @@ public final class Monitor {
         // Nothing the caller had open lives on in the monitor, and so in the container it
         // starts, its hooks or its tiny init (berth-start -F and berth-execute run the monitor
         // in the caller's process): only stdio, the socket, its lock and the report pipe stay.
-        FileDescriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report, options.caller].compactMap { $0 })
+        FileDescriptor.closeAll(except: [listener.fd, listener.lockFD] + [options.report, options.caller].compactMap { $0 } + options.macClaims.map(\.fd))
         let watched: [Int32] = [SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGPWR, SIGWINCH, SIGALRM]
         signalFD = ProcessControl.signalFD(watched)
 

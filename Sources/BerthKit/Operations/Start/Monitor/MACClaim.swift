@@ -1,0 +1,81 @@
+import SystemPackage
+
+/// A running container's hold on a fixed MAC address of its interfaces: a file per address in
+/// the runtime directory of the monitors' sockets (`/run/berth/macs/02-00-..`, in a directory
+/// only its owner can enter), locked with flock by the container's monitor for as long as the
+/// container runs. A start whose address another running container holds is refused, naming
+/// that container; a monitor that dies drops its holds with its descriptors.
+///
+/// Two machines answering for one address would confuse the bridge they share. The start used
+/// to find such a clash by reading every other container's config of its lxcpath, which grew
+/// with the number of containers (at 1,000 a start took twice as long as at 500); an address is
+/// now one open and one flock, and a clash is found across all of the user's lxcpaths.
+struct MACClaim {
+    let fd: FileDescriptor
+    let path: String
+
+    /// Claims each fixed MAC address of `interfaces` for container `name` of `lxcpath`. Throws
+    /// naming the running container that holds one (`already running` when that is this very
+    /// container, started twice at once); what was claimed until then is released.
+    static func claim(_ interfaces: [InterfacePlan], paths: ContainerPaths) throws(BerthError) -> [MACClaim] {
+        let fixed = interfaces.compactMap { interface in interface.mac.map { (interface.index, $0) } }
+        guard !fixed.isEmpty else { return [] }
+        let socket = CommandSocket(paths: paths)
+        try socket.prepareDirectory()
+        let directory = socket.directory + "/macs"
+        try FileSystem.makeDirectoryIfMissing(directory, mode: 0o700)
+        let holder = "\(paths.name.value)\n\(paths.lxcpath)\n"
+        var claims: [MACClaim] = []
+        for (index, mac) in fixed {
+            do throws(BerthError) {
+                claims.append(try claim(mac, index: index, in: directory, holder: holder, paths: paths))
+            } catch {
+                for claim in claims { claim.release() }
+                throw error
+            }
+        }
+        return claims
+    }
+
+    private static func claim(_ mac: [UInt8], index: Int, in directory: String, holder: String, paths: ContainerPaths) throws(BerthError) -> MACClaim {
+        let text = MACAddress.format(mac)
+        let path = Path.join(directory, text.replacingOccurrences(of: ":", with: "-"))
+        // A holder removes its file when it ends: the file locked must still be the one at the
+        // path, else it was removed between open and flock and holds nothing (taken again).
+        while true {
+            let fd = try FileSystem.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
+            let taken: Bool
+            do throws(BerthError) { taken = try FileSystem.tryLock(fd, display: path) } catch {
+                fd.closeQuietly()
+                throw error
+            }
+            guard taken else {
+                fd.closeQuietly()
+                let other = ((try? FileSystem.readText(path)) ?? "").split(separator: "\n").map(String.init)
+                if other.count == 2, other[0] == paths.name.value, other[1] == paths.lxcpath {
+                    throw BerthError(.busy, "\(paths.name.value) is already running")
+                }
+                let who = other.count == 2 ? "the running container \(other[0])" + (other[1] == paths.lxcpath ? "" : " of \(other[1])") : "a running container"
+                throw BerthError(.busy, "\(paths.config): lxc.net.\(index).hwaddr: MAC address \(text) is already used by \(who)")
+            }
+            if let held = try? FileSystem.status(of: fd, display: path), let named = FileSystem.linkStatus(path), FileSystem.sameFile(held, named) {
+                do throws(BerthError) {
+                    try FileSystem.truncate(fd, to: 0, display: path)
+                    guard fd.writeFully(holder) else { throw BerthError.system("write", path, currentErrno) }
+                } catch {
+                    MACClaim(fd: fd, path: path).release()
+                    throw error
+                }
+                return MACClaim(fd: fd, path: path)
+            }
+            fd.closeQuietly()
+        }
+    }
+
+    /// Gives the address up: the file goes first, then the lock (a start that opened the file
+    /// meanwhile finds it gone and takes a new one).
+    func release() {
+        try? FileSystem.removeFile(path)
+        fd.closeQuietly()
+    }
+}
