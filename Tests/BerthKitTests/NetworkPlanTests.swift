@@ -120,4 +120,22 @@ struct NetworkPlanTests {
         #expect(assigned.values("lxc.net.0.ipv4.address") == ["10.0.13.2/24"])
         #expect(assigned.values("lxc.net.0.ipv4.gateway") == ["auto"])
     }
+
+    /// The addresses a config takes, read from the lines that mention ipv4 only: entries (with
+    /// blanks, quotes, a CRLF line and LXC's older key) count, comments, gateways and IPv6
+    /// addresses do not.
+    @Test func addressesInUseAreReadFromTheirLines() {
+        let text = "# lxc.net.0.ipv4.address = 10.0.13.50/24\n"
+            + "lxc.net.0.type = veth\n"
+            + "  lxc.net.0.ipv4.address =  10.0.13.7/24  \n"
+            + "lxc.net.0.ipv4.gateway = 10.0.13.1\n"
+            + "lxc.net.1.ipv4.address = \"10.0.14.8/24\"\r\n"
+            + "lxc.net.1.ipv6.address = fd00::8/64\n"
+            + "lxc.network.ipv4 = 10.0.15.9/24\n"
+            + "lxc.net.2.ipv4.address = not-an-address"
+        let found = AddressAllocator.addresses(inConfig: Array(text.utf8))
+        #expect(found == [[10, 0, 13, 7], [10, 0, 14, 8], [10, 0, 15, 9]])
+        #expect(AddressAllocator.addresses(inConfig: []).isEmpty)
+    }
 }
+

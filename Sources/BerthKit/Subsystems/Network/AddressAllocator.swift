@@ -76,20 +76,54 @@ struct AddressAllocator {
                 var moved = false
                 for name in (try? FileSystem.list(lxcpath)) ?? [] {
                     let directory = Path.join(lxcpath, name)
-                    let file = Path.join(directory, "config")
-                    guard let text = try? FileSystem.readText(file) else {
+                    guard let bytes = try? FileSystem.readBytes(Path.join(directory, "config")) else {
                         if !FileSystem.exists(directory) { moved = true }
                         continue
                     }
-                    for line in ConfigParser.parse(text, file: file) {
-                        guard case .entry(let key, let value) = line.content, key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
-                              let parsed = IPAddress.parseCIDR(value, ipv6: false) else { continue }
-                        taken.insert(parsed.address)
-                    }
+                    taken.formUnion(Self.addresses(inConfig: bytes))
                 }
                 if !moved { break }
             }
         }
         return taken
+    }
+
+    /// The IPv4 addresses a config's own lines name (`lxc.net.N.ipv4.address`, and LXC's older
+    /// `lxc.network.ipv4`). This runs over every config of the lxcpaths at each create and copy,
+    /// so only a line that mentions `ipv4` is taken apart: parsing whole configs made a copy
+    /// take 34 ms with 1,000 containers beside it.
+    static func addresses(inConfig bytes: [UInt8]) -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        let needle: [UInt8] = Array("ipv4".utf8)
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            // A line of a CRLF file loses its carriage return, as the config parser's do.
+            let stop = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+            if Self.contains(bytes, needle, from: start, to: stop),
+               case .entry(let key, let value) = ConfigParser.classify(String(decoding: bytes[start..<stop], as: UTF8.self)),
+               key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
+               let parsed = IPAddress.parseCIDR(value, ipv6: false) {
+                result.append(parsed.address)
+            }
+            start = end + 1
+        }
+        return result
+    }
+
+    /// Whether `bytes[from..<to]` holds `needle`.
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8], from: Int, to: Int) -> Bool {
+        guard let first = needle.first, to - from >= needle.count else { return false }
+        var index = from
+        while index <= to - needle.count {
+            if bytes[index] == first {
+                var matched = 1
+                while matched < needle.count && bytes[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
     }
 }
