@@ -48,6 +48,9 @@ cleanup() {
         [ -d "$dir" ] || continue
         b destroy -n "$(basename "$dir")" -f >/dev/null 2>&1
     done
+    # The bridge's DHCP server stops with the bridge (berth-net stop); a bridge left without
+    # it is deleted by hand.
+    "$bin/berth-net" stop >/dev/null 2>&1
     ip link del berthdens0 2>/dev/null
     rm -rf "$work"
 }
