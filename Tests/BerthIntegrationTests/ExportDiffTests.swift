@@ -16,15 +16,19 @@ struct ExportDiffTests {
     @Test func diffThenExportAndCreateFromTheExport() throws {
         let box = try Sandbox()
         try box.ok("create", ["-n", "base", "-t", "busybox"])
+        // A name that is not UTF-8 in the origin (0xff), changed in the clone, and a new one.
+        _ = try sh(box, "mkdir '\(box.lxcpath)/base/rootfs/odd' && touch \"\(box.lxcpath)/base/rootfs/odd/$(printf 'l\\377')\"")
         try box.ok("copy", ["-n", "base", "-N", "clone", "-s"])
         try box.ok("start", ["-n", "clone"])
         let changed = try box.run("attach", ["-n", "clone", "--", "/bin/sh", "-c",
-                                             "echo hi > /root/new.txt && rm /etc/fstab && echo '# changed' >> /etc/inittab && mkdir -p /opt/app"])
+                                             "echo hi > /root/new.txt && rm /etc/fstab && echo '# changed' >> /etc/inittab && mkdir -p /opt/app"
+                                             + " && echo x >> \"/odd/$(printf 'l\\377')\" && touch \"/odd/$(printf 'n\\376')\""])
         #expect(changed.status == 0, "\(changed.stderr)")
 
-        // berth-diff while it runs (frozen for the read), as text and JSON.
+        // berth-diff while it runs (frozen for the read), as text and JSON; a name that is not
+        // UTF-8 is looked up by its bytes and shown with U+FFFD.
         let diff = try box.ok("diff", ["-n", "clone"]).stdout
-        for line in ["A /root/new.txt", "D /etc/fstab", "C /etc/inittab", "C /etc", "A /opt/app"] {
+        for line in ["A /root/new.txt", "D /etc/fstab", "C /etc/inittab", "C /etc", "A /opt/app", "C /odd/l\u{FFFD}", "A /odd/n\u{FFFD}"] {
             #expect(diff.split(separator: "\n").contains(Substring(line)), "\(line) in:\n\(diff)")
         }
         #expect(try box.run("info", ["-n", "clone", "-sH"]).stdout == "RUNNING\n", "thawed after the diff")

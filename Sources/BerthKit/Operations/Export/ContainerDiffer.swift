@@ -41,34 +41,40 @@ public struct ContainerDiffer {
         let lower = try RootedDirectory(layers.lower)
         defer { lower.close() }
         var entries: [Entry] = []
-        try walk(upper, relative: "", upperPath: layers.upper, lower: lower, insideOpaque: false, into: &entries)
+        try walk(upper, relative: FilePath(""), upperPath: layers.upper, lower: lower, insideOpaque: false, into: &entries)
         return entries.sorted { $0.path < $1.path }
     }
 
-    private func walk(_ directory: FileDescriptor, relative: String, upperPath: String, lower: RootedDirectory, insideOpaque: Bool,
+    /// Names are used as the directories hold them (bytes that need not be UTF-8), for every
+    /// call on the upper layer and the lookup in the origin; a path is decoded only to be shown.
+    private func walk(_ directory: FileDescriptor, relative: FilePath, upperPath: String, lower: RootedDirectory, insideOpaque: Bool,
                       into entries: inout [Entry]) throws(BerthError) {
-        for name in try FileSystem.names(inDirectory: directory, path: Path.join(upperPath, relative)).sorted() where name != "." && name != ".." {
-            let path = relative.isEmpty ? name : relative + "/" + name
+        for entry in try DirectoryEntry.all(in: directory.rawValue, path: Path.join(upperPath, relative.description)) {
+            let name = entry.name
+            let relativePath = relative.pushing(name)
+            let path = relativePath.description
             let st = try FileSystem.linkStatus(name, in: directory, display: Path.join(upperPath, path))
             let kind = FileSystem.kind(of: st.st_mode)
             if st.st_mode & S_IFMT == S_IFCHR && st.st_rdev == 0 {
                 entries.append(Entry(change: .deleted, path: "/" + path))
                 continue
             }
-            let inLower = !insideOpaque && existsInLower(lower, path)
+            let inLower = !insideOpaque && existsInLower(lower, relativePath, path)
             entries.append(Entry(change: inLower ? .changed : .added, path: "/" + path))
             guard kind == .directory else { continue }
-            // An opaque directory hides its origin's contents: what it holds is all new.
-            let opaque = ExtendedAttributes.value(Path.join(upperPath, path), "trusted.overlay.opaque") == Array("y".utf8)
+            // An opaque directory hides its origin's contents: what it holds is all new. Read
+            // relative to the open parent (its descriptor's path, the entry not followed), never
+            // through a path of the container's walked again.
+            let opaque = ExtendedAttributes.value(FilePath(directory.procPath).pushing(name), "trusted.overlay.opaque") == Array("y".utf8)
             let child = try FileSystem.open(name, in: directory, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, display: Path.join(upperPath, path))
             defer { child.closeQuietly() }
-            try walk(child, relative: path, upperPath: upperPath, lower: lower, insideOpaque: insideOpaque || opaque, into: &entries)
+            try walk(child, relative: relativePath, upperPath: upperPath, lower: lower, insideOpaque: insideOpaque || opaque, into: &entries)
         }
     }
 
     /// Whether the origin has `path` (itself, not what a symlink there points at).
-    private func existsInLower(_ lower: RootedDirectory, _ path: String) -> Bool {
-        guard let fd = try? lower.open(path, flags: FileSystem.pathOnly | O_NOFOLLOW) else { return false }
+    private func existsInLower(_ lower: RootedDirectory, _ path: FilePath, _ display: String) -> Bool {
+        guard let fd = try? lower.open(path, named: display, flags: FileSystem.pathOnly | O_NOFOLLOW) else { return false }
         fd.closeQuietly()
         return true
     }

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// What a running container uses, read from its cgroup files (v1 or v2, wherever each controller
 /// lives) and from its init's network namespace (`/proc/PID/net/dev`), without starting a
 /// process. A value the host cannot tell (no such controller) is nil.

@@ -3,11 +3,11 @@ import CBerthLinux
 /// Extended attributes of a path, never following a final symlink (the l* calls).
 enum ExtendedAttributes {
     /// The value of `name`, nil when it is gone.
-    static func value(_ path: String, _ name: String) -> [UInt8]? {
-        let length = berth_lgetxattr(path, name, nil, 0)
+    static func value(_ path: some SystemCallName, _ name: String) -> [UInt8]? {
+        let length = path.withSystemCallName { berth_lgetxattr($0, name, nil, 0) }
         guard length >= 0 else { return nil }
         var value = [UInt8](repeating: 0, count: max(length, 1))
-        let got = berth_lgetxattr(path, name, &value, length)
+        let got = path.withSystemCallName { berth_lgetxattr($0, name, &value, length) }
         return got >= 0 ? Array(value[0..<got]) : nil
     }
 

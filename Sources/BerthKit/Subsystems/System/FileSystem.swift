@@ -239,18 +239,6 @@ public enum FileSystem {
         return entries(of: dir).filter { $0.mayBeDirectory && kind(Path.join(path, $0.name)) == .directory }.map(\.name)
     }
 
-    /// The names in the directory open at `fd` (which stays open and usable), for tree walks
-    /// that go on using `fd` for *at() calls.
-    static func names(inDirectory fd: FileDescriptor, path: String) throws(BerthError) -> [String] {
-        let listing = dup(fd.rawValue)
-        guard listing >= 0, let dir = fdopendir(listing) else {
-            if listing >= 0 { close(listing) }
-            throw BerthError.system("opendir", path, currentErrno)
-        }
-        defer { closedir(dir) }
-        return entries(of: dir).map(\.name)
-    }
-
     /// Copies `count` bytes from `input` to `output` through a buffer, from their current
     /// offsets: for when the kernel cannot copy between the two filesystems itself.
     static func copyByReading(_ input: FileDescriptor, _ output: FileDescriptor, count: Int, _ path: String) throws(BerthError) {

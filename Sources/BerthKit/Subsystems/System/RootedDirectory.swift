@@ -35,10 +35,16 @@ struct RootedDirectory {
 
     /// Opens `relative` resolved inside the tree; nil when it does not exist.
     func open(_ relative: String, flags: Int32, mode: mode_t = 0) throws(BerthError) -> FileDescriptor? {
-        let fd = berth_open_in_root(self.fd.rawValue, relative.isEmpty ? "." : relative, flags | O_CLOEXEC, mode)
+        try open(relative.isEmpty ? "." : relative, named: relative, flags: flags, mode: mode)
+    }
+
+    /// The same for a path held as bytes (names a directory listed, which need not be UTF-8),
+    /// named `name` in messages.
+    func open(_ relative: some SystemCallName, named name: String, flags: Int32, mode: mode_t = 0) throws(BerthError) -> FileDescriptor? {
+        let fd = relative.withSystemCallName { berth_open_in_root(self.fd.rawValue, $0, flags | O_CLOEXEC, mode) }
         if fd >= 0 { return FileDescriptor(rawValue: fd) }
         if errno == ENOENT { return nil }
-        throw BerthError.system("open", display(relative), currentErrno)
+        throw BerthError.system("open", display(name), currentErrno)
     }
 
     /// The status of what `relative` names inside the tree (symlinks followed, inside it);
