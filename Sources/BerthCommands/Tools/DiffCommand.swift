@@ -10,7 +10,9 @@ public struct DiffCommand: BerthTool {
                 (added: the origin has no such path), C (changed: the origin has it; directories \
                 that hold changes are changed too), D (deleted). With --format json, an array of \
                 {"change": "added|changed|deleted", "path": PATH}. Only overlay clones (berth-copy \
-                -s) have an origin to compare with; a running clone is frozen while it is read.
+                -s) have an origin to compare with; a running clone is frozen while it is read. \
+                A name whose bytes are not UTF-8 is compared by its bytes and printed with U+FFFD \
+                in their place.
                 """,
         options: [
             NameOption.spec,
