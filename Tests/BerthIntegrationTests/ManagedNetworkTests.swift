@@ -200,5 +200,29 @@ struct ManagedNetworkTests {
         try box.ok("stop", ["-P", other, "-n", "m2", "-k"], lxcpath: false)
         #expect(!FileManager.default.fileExists(atPath: hold))
         box.expectClean("m1")
+
+        // A monitor killed outright leaves its file but not its hold: another container with
+        // the address takes it over, and destroy leaves that one's hold alone; destroy removes
+        // what a killed monitor left of the container's own.
+        try box.ok("start", ["-n", "m1"])
+        let monitor = try #require(box.monitorPID("m1"))
+        kill(monitor, SIGKILL)
+        for _ in 0..<200 where box.monitorPID("m1") != nil { usleep(10_000) }
+        #expect(FileManager.default.fileExists(atPath: hold), "a killed monitor leaves its file")
+        try box.ok("start", ["-P", other, "-n", "m2"], lxcpath: false)
+        _ = try box.run("stop", ["-n", "m1", "-k"])
+        try box.ok("destroy", ["-n", "m1"])
+        #expect(box.text(hold) == "m2\n\(other)\n", "m2's hold stays")
+        let otherMonitor = { () -> pid_t? in
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(pid_t.init).first { pid in
+                (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?.hasPrefix("[berth monitor] \(other) m2") == true
+            }
+        }
+        kill(try #require(otherMonitor()), SIGKILL)
+        for _ in 0..<200 where otherMonitor() != nil { usleep(10_000) }
+        _ = try box.run("stop", ["-P", other, "-n", "m2", "-k"], lxcpath: false)
+        #expect(FileManager.default.fileExists(atPath: hold))
+        try box.ok("destroy", ["-P", other, "-n", "m2"], lxcpath: false)
+        #expect(!FileManager.default.fileExists(atPath: hold), "destroy removes what a killed monitor left")
     }
 }

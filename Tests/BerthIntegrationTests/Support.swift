@@ -146,7 +146,18 @@ final class Sandbox: @unchecked Sendable {
         for name in entries() where !name.hasPrefix(".") {
             _ = try? run("stop", ["-n", name, "-k"])
             // A monitor a test killed leaves its socket and lock files in /run/berth.
-            if let valid = try? ContainerName(name) { CommandSocket(paths: ContainerPaths(lxcpath: lxcpath, name: valid)).removeIfStale() }
+            if let valid = try? ContainerName(name) {
+                let paths = ContainerPaths(lxcpath: lxcpath, name: valid)
+                CommandSocket(paths: paths).removeIfStale()
+                // And its MAC addresses' holds (/run/berth/macs), as berth-destroy removes them.
+                let config = (try? String(contentsOfFile: paths.config, encoding: .utf8)) ?? ""
+                let macs = config.split(separator: "\n").compactMap { line -> [UInt8]? in
+                    let parts = line.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).hasSuffix(".hwaddr") else { return nil }
+                    return MACAddress.parse(parts[1].trimmingCharacters(in: .whitespaces))
+                }
+                MACClaim.removeStale(macs, paths: paths)
+            }
         }
         // A DHCP server a failed test left running: ended by the pid its pid file names, when
         // that process is the dnsmasq started with this pid file.

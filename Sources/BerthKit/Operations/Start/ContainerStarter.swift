@@ -66,7 +66,7 @@ public struct ContainerStarter {
         }
         // Each fixed MAC address is claimed before anything is made (a running container with
         // one of them refuses this start); the monitor holds the claims until the container ends.
-        let claims = try MACClaim.claim(plan.interfaces, paths: paths)
+        let claims = try MACClaim.claim(plan.interfaces.compactMap { interface in interface.mac.map { (interface.index, $0) } }, paths: paths)
         // The managed bridge's services are up before the monitor starts, from this process:
         // a DHCP server started by the monitor would be left in its cgroup, removed at stop.
         if let managedBridge {

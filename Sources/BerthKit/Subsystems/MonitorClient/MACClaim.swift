@@ -10,21 +10,20 @@ import SystemPackage
 /// to find such a clash by reading every other container's config of its lxcpath, which grew
 /// with the number of containers (at 1,000 a start took twice as long as at 500); an address is
 /// now one open and one flock, and a clash is found across all of the user's lxcpaths.
-struct MACClaim {
+public struct MACClaim {
     let fd: FileDescriptor
     let path: String
 
-    /// Claims each fixed MAC address of `interfaces` for container `name` of `lxcpath`. Throws
-    /// naming the running container that holds one (`already running` when that is this very
-    /// container, started twice at once); what was claimed until then is released.
-    static func claim(_ interfaces: [InterfacePlan], paths: ContainerPaths) throws(BerthError) -> [MACClaim] {
-        let fixed = interfaces.compactMap { interface in interface.mac.map { (interface.index, $0) } }
+    /// Claims each fixed MAC address (of interface `index`) for the container at `paths`.
+    /// Throws naming the running container that holds one (`already running` when that is this
+    /// very container, started twice at once); what was claimed until then is released.
+    static func claim(_ fixed: [(index: Int, mac: [UInt8])], paths: ContainerPaths) throws(BerthError) -> [MACClaim] {
         guard !fixed.isEmpty else { return [] }
         let socket = CommandSocket(paths: paths)
         try socket.prepareDirectory()
-        let directory = socket.directory + "/macs"
+        let directory = Self.directory(socket)
         try FileSystem.makeDirectoryIfMissing(directory, mode: 0o700)
-        let holder = "\(paths.name.value)\n\(paths.lxcpath)\n"
+        let holder = Self.holder(paths)
         var claims: [MACClaim] = []
         for (index, mac) in fixed {
             do throws(BerthError) {
@@ -37,9 +36,32 @@ struct MACClaim {
         return claims
     }
 
+    private static func directory(_ socket: CommandSocket) -> String { socket.directory + "/macs" }
+
+    private static func holder(_ paths: ContainerPaths) -> String { "\(paths.name.value)\n\(paths.lxcpath)\n" }
+
+    private static func file(_ mac: [UInt8], in directory: String) -> String {
+        Path.join(directory, MACAddress.format(mac).replacingOccurrences(of: ":", with: "-"))
+    }
+
+    /// berth-destroy (and the tests' clean-up): the holds a killed monitor left of the container
+    /// at `paths` (its lock went with it, its file stayed) are removed; one another container
+    /// holds now is left alone.
+    public static func removeStale(_ macs: [[UInt8]], paths: ContainerPaths) {
+        let directory = Self.directory(CommandSocket(paths: paths))
+        for mac in macs {
+            let path = file(mac, in: directory)
+            guard FileSystem.exists(path), let fd = try? FileSystem.open(path, O_RDWR | O_NOFOLLOW) else { continue }
+            defer { fd.closeQuietly() }
+            if (try? FileSystem.tryLock(fd, display: path)) == true, (try? FileSystem.readText(path)) == holder(paths) {
+                try? FileSystem.removeFile(path)
+            }
+        }
+    }
+
     private static func claim(_ mac: [UInt8], index: Int, in directory: String, holder: String, paths: ContainerPaths) throws(BerthError) -> MACClaim {
         let text = MACAddress.format(mac)
-        let path = Path.join(directory, text.replacingOccurrences(of: ":", with: "-"))
+        let path = file(mac, in: directory)
         // A holder removes its file when it ends: the file locked must still be the one at the
         // path, else it was removed between open and flock and holds nothing (taken again).
         while true {
