@@ -80,27 +80,10 @@ public struct CommandSocket: Sendable {
         return Listener(fd: fd, lockFD: lockFD, path: path, lockPath: lockPath)
     }
 
-    /// Takes the lock file: nil when another monitor holds it. A monitor removes its lock file
-    /// when it ends, so the file locked must still be the one at the path (else it was removed
-    /// between open and flock, and the lock protects nothing): checked, and taken again.
+    /// Takes the lock file: nil when another monitor holds it (a monitor removes its lock file
+    /// when it ends: see FileSystem.lockFile).
     func lock() throws(BerthError) -> FileDescriptor? {
-        while true {
-            let fd = try FileSystem.open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
-            let taken: Bool
-            do throws(BerthError) { taken = try FileSystem.tryLock(fd, display: lockPath) } catch {
-                fd.closeQuietly()
-                throw error
-            }
-            guard taken else {
-                fd.closeQuietly()
-                return nil
-            }
-            if let held = try? FileSystem.status(of: fd, display: lockPath), let named = FileSystem.linkStatus(lockPath),
-               FileSystem.sameFile(held, named) {
-                return fd
-            }
-            fd.closeQuietly()
-        }
+        try FileSystem.lockFile(at: lockPath)
     }
 
     /// Whether the socket or the lock file is there: a monitor runs, or one ended without

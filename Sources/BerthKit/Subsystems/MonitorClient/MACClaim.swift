@@ -62,36 +62,23 @@ public struct MACClaim {
     private static func claim(_ mac: [UInt8], index: Int, in directory: String, holder: String, paths: ContainerPaths) throws(BerthError) -> MACClaim {
         let text = MACAddress.format(mac)
         let path = file(mac, in: directory)
-        // A holder removes its file when it ends: the file locked must still be the one at the
-        // path, else it was removed between open and flock and holds nothing (taken again).
-        while true {
-            let fd = try FileSystem.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
-            let taken: Bool
-            do throws(BerthError) { taken = try FileSystem.tryLock(fd, display: path) } catch {
-                fd.closeQuietly()
-                throw error
+        // A holder removes its file when it ends (see FileSystem.lockFile).
+        guard let fd = try FileSystem.lockFile(at: path) else {
+            let other = ((try? FileSystem.readText(path)) ?? "").split(separator: "\n").map(String.init)
+            if other.count == 2, other[0] == paths.name.value, other[1] == paths.lxcpath {
+                throw BerthError(.busy, "\(paths.name.value) is already running")
             }
-            guard taken else {
-                fd.closeQuietly()
-                let other = ((try? FileSystem.readText(path)) ?? "").split(separator: "\n").map(String.init)
-                if other.count == 2, other[0] == paths.name.value, other[1] == paths.lxcpath {
-                    throw BerthError(.busy, "\(paths.name.value) is already running")
-                }
-                let who = other.count == 2 ? "the running container \(other[0])" + (other[1] == paths.lxcpath ? "" : " of \(other[1])") : "a running container"
-                throw BerthError(.busy, "\(paths.config): lxc.net.\(index).hwaddr: MAC address \(text) is already used by \(who)")
-            }
-            if let held = try? FileSystem.status(of: fd, display: path), let named = FileSystem.linkStatus(path), FileSystem.sameFile(held, named) {
-                do throws(BerthError) {
-                    try FileSystem.truncate(fd, to: 0, display: path)
-                    guard fd.writeFully(holder) else { throw BerthError.system("write", path, currentErrno) }
-                } catch {
-                    MACClaim(fd: fd, path: path).release()
-                    throw error
-                }
-                return MACClaim(fd: fd, path: path)
-            }
-            fd.closeQuietly()
+            let who = other.count == 2 ? "the running container \(other[0])" + (other[1] == paths.lxcpath ? "" : " of \(other[1])") : "a running container"
+            throw BerthError(.busy, "\(paths.config): lxc.net.\(index).hwaddr: MAC address \(text) is already used by \(who)")
         }
+        do throws(BerthError) {
+            try FileSystem.truncate(fd, to: 0, display: path)
+            guard fd.writeFully(holder) else { throw BerthError.system("write", path, currentErrno) }
+        } catch {
+            MACClaim(fd: fd, path: path).release()
+            throw error
+        }
+        return MACClaim(fd: fd, path: path)
     }
 
     /// Gives the address up: the file goes first, then the lock (a start that opened the file

@@ -77,6 +77,28 @@ extension FileSystem {
             throw BerthError.system("flock", display, error)
         }
     }
+
+    /// The file at `path` (made 0600 when missing, never through a symlink), opened and locked
+    /// with `tryLock`: nil when another process holds it. For a lock file its holder removes
+    /// when done (a monitor's, a MAC address's hold): the file locked must still be the one at
+    /// the path, else it was removed between the open and the flock and the lock guards
+    /// nothing; checked, and taken again.
+    static func lockFile(at path: String) throws(BerthError) -> FileDescriptor? {
+        while true {
+            let fd = try open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
+            let taken: Bool
+            do throws(BerthError) { taken = try tryLock(fd, display: path) } catch {
+                fd.closeQuietly()
+                throw error
+            }
+            guard taken else {
+                fd.closeQuietly()
+                return nil
+            }
+            if let held = try? status(of: fd, display: path), let named = linkStatus(path), sameFile(held, named) { return fd }
+            fd.closeQuietly()
+        }
+    }
 }
 
 extension FileSystem {
