@@ -3,11 +3,11 @@ import CBerthLinux
 /// Extended attributes of a path, never following a final symlink (the l* calls).
 enum ExtendedAttributes {
     /// The value of `name`, nil when it is gone.
-    static func value(_ path: some SystemCallName, _ name: String) -> [UInt8]? {
-        let length = path.withSystemCallName { berth_lgetxattr($0, name, nil, 0) }
+    static func value(_ path: some SystemCallName, _ name: some SystemCallName) -> [UInt8]? {
+        let length = path.withSystemCallName { path in name.withSystemCallName { berth_lgetxattr(path, $0, nil, 0) } }
         guard length >= 0 else { return nil }
         var value = [UInt8](repeating: 0, count: max(length, 1))
-        let got = path.withSystemCallName { berth_lgetxattr($0, name, &value, length) }
+        let got = path.withSystemCallName { path in name.withSystemCallName { berth_lgetxattr(path, $0, &value, length) } }
         return got >= 0 ? Array(value[0..<got]) : nil
     }
 
@@ -27,17 +27,12 @@ enum ExtendedAttributes {
         size = source.withSystemCallName { berth_llistxattr($0, &list, size) }
         guard size > 0 else { return }
         for rawName in list[0..<size].split(separator: 0) {
-            let name = Array(rawName) + [0]
+            let name = NulEndedBytes(rawName)
             // Gone meanwhile: skipped. A trusted.* or security.* attribute the target filesystem
             // refuses is reported.
-            let length = source.withSystemCallName { berth_lgetxattr($0, name, nil, 0) }
-            guard length >= 0 else { continue }
-            var value = [UInt8](repeating: 0, count: max(length, 1))
-            let got = source.withSystemCallName { berth_lgetxattr($0, name, &value, length) }
-            guard got >= 0 else { continue }
-            if destination.withSystemCallName({ berth_lsetxattr($0, name, value, got) }) != 0 {
-                throw BerthError.system("lsetxattr \(String(decoding: rawName.map { UInt8(bitPattern: $0) }, as: UTF8.self))", display, currentErrno)
-            }
+            guard let value = value(source, name) else { continue }
+            let result = destination.withSystemCallName { path in name.withSystemCallName { berth_lsetxattr(path, $0, value, value.count) } }
+            if result != 0 { throw BerthError.system("lsetxattr \(name.display)", display, currentErrno) }
         }
     }
 }

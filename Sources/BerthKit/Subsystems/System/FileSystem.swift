@@ -98,11 +98,10 @@ public enum FileSystem {
 
     /// `readlinkat(2)`: the target of the symlink `name` in the directory open at `directory`,
     /// as the bytes it holds (a target need not be UTF-8 either).
-    static func linkTarget(at directory: FileDescriptor, _ name: some SystemCallName, display: String) throws(BerthError) -> SymlinkTarget {
+    static func linkTarget(at directory: FileDescriptor, _ name: some SystemCallName, display: String) throws(BerthError) -> NulEndedBytes {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = try syscall("readlink", display) { name.withSystemCallName { readlinkat(directory.rawValue, $0, &buffer, buffer.count - 1) } }
-        // readlinkat writes no NUL; the buffer had room for one.
-        return SymlinkTarget(nulEnded: Array(buffer[0..<n]) + [0])
+        return NulEndedBytes(buffer[0..<n])
     }
 
     /// `rename(2)`: replaces `to` if it exists.
