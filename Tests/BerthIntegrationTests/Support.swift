@@ -150,13 +150,7 @@ final class Sandbox: @unchecked Sendable {
                 let paths = ContainerPaths(lxcpath: lxcpath, name: valid)
                 CommandSocket(paths: paths).removeIfStale()
                 // And its MAC addresses' holds (/run/berth/macs), as berth-destroy removes them.
-                let config = (try? String(contentsOfFile: paths.config, encoding: .utf8)) ?? ""
-                let macs = config.split(separator: "\n").compactMap { line -> [UInt8]? in
-                    let parts = line.split(separator: "=", maxSplits: 1)
-                    guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces).hasSuffix(".hwaddr") else { return nil }
-                    return MACAddress.parse(parts[1].trimmingCharacters(in: .whitespaces))
-                }
-                MACClaim.removeStale(macs, paths: paths)
+                MACClaim.removeStale(of: try? Container(lxcpath: lxcpath, name: valid).loadConfig(), paths: paths)
             }
         }
         // A DHCP server a failed test left running: ended by the pid its pid file names, when

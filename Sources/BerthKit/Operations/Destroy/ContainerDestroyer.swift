@@ -35,7 +35,7 @@ public struct ContainerDestroyer {
         PayloadCgroup.sweepLeftovers(of: container, config: config)
         // And its socket and lock files in the runtime directory, and its MAC addresses' holds.
         CommandSocket(paths: paths).removeIfStale()
-        MACClaim.removeStale(config?.networks.compactMap { $0.hwaddr.flatMap(MACAddress.parse) } ?? [], paths: paths)
+        MACClaim.removeStale(of: config, paths: paths)
         let clones = try container.dependents()
         guard clones.isEmpty else {
             throw BerthError(.hasDependents, "Destroying \(container.name) failed: \(container.name) has clones: \(clones.map { $0.name.value }.joined(separator: ", "))")

@@ -45,11 +45,11 @@ public struct MACClaim {
     }
 
     /// berth-destroy (and the tests' clean-up): the holds a killed monitor left of the container
-    /// at `paths` (its lock went with it, its file stayed) are removed; one another container
-    /// holds now is left alone.
-    public static func removeStale(_ macs: [[UInt8]], paths: ContainerPaths) {
+    /// at `paths` with `config` (its lock went with it, its file stayed) are removed; one another
+    /// container holds now is left alone.
+    public static func removeStale(of config: ContainerConfig?, paths: ContainerPaths) {
         let directory = Self.directory(CommandSocket(paths: paths))
-        for mac in macs {
+        for mac in config?.networks.compactMap({ $0.hwaddr.flatMap(MACAddress.parse) }) ?? [] {
             let path = file(mac, in: directory)
             guard FileSystem.exists(path), let fd = try? FileSystem.open(path, O_RDWR | O_NOFOLLOW) else { continue }
             defer { fd.closeQuietly() }
