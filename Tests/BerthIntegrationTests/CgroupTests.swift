@@ -185,6 +185,44 @@ struct CgroupTests {
         #expect(!socket.hasRuntimeFiles)
     }
 
+    /// Where the start's processes live, every hierarchy read from the host: init in each of the
+    /// payload's cgroups; the monitor, single-threaded (it moves itself through the v1 `tasks`
+    /// files), in each of its own once berth-start has returned (born in the v2 one); an
+    /// attached command in the payload's; and a start that fails in its monitor (a pre-start
+    /// hook) leaves no cgroup of either, the monitor's v2 one made before its fork included.
+    @Test func everyProcessOfAStartIsInItsCgroups() throws {
+        let box = try Sandbox.withBusybox("g9")
+        try #require(try box.run("start", ["-n", "g9"]).status == 0)
+        let initPID = try box.ok("info", ["-n", "g9", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let monitor = try #require(box.monitorPID("g9"))
+        let payload = PayloadCgroup(name: "g9", lxcpath: box.lxcpath).directories
+        let own = MonitorCgroup(name: "g9", lxcpath: box.lxcpath).cgroup.directories
+        func members(_ directory: String) -> [String] {
+            ((try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        func eventually(_ condition: () -> Bool) -> Bool {
+            for _ in 0..<500 where !condition() { usleep(10_000) }
+            return condition()
+        }
+        #expect(!payload.isEmpty && payload.allSatisfy { members($0).contains(initPID) },
+                "init in \(payload.filter { members($0).contains(initPID) })")
+        #expect(eventually { own.allSatisfy { members($0).contains("\(monitor)") } },
+                "the monitor in \(own.filter { members($0).contains("\(monitor)") }) of \(own)")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(monitor)/task")) ?? []).count == 1)
+        let attached = try box.start(executable: binDirectory + "/berth-attach", ["-P", box.lxcpath, "-n", "g9", "--", "/bin/sleep", "5"])
+        let attachedPIDs = { Set(payload.flatMap(members)).subtracting([initPID]) }
+        #expect(eventually { payload.allSatisfy { members($0).count >= 2 } && !attachedPIDs().isEmpty },
+                "the attached command in every payload cgroup: \(payload.map { ($0, members($0)) })")
+        kill(attached.pid, SIGKILL)
+        _ = try box.finish(attached)
+        #expect(try box.run("stop", ["-n", "g9", "-k"]).status == 0)
+        box.expectClean("g9")
+
+        let failed = try box.run("start", ["-n", "g9", "-s", "lxc.hook.pre-start=/bin/false"])
+        #expect(failed.status != 0 && failed.stderr.contains("pre-start"), "\(failed.stderr)")
+        box.expectClean("g9")
+    }
+
     @Test func oneNameInTwoLxcpathsRunsTwice() throws {
         let first = try Sandbox.withBusybox("same")
         let second = try Sandbox.withBusybox("same")

@@ -6,6 +6,8 @@ struct AttachHelper {
     let pidfd: FileDescriptor
     let namespaces: NamespaceSet
     let cgroup: PayloadCgroup
+    /// Forked into the cgroup's v2 directory already (CLONE_INTO_CGROUP).
+    let bornInV2: Bool
     let bounding: UInt64?
     let options: AttachOptions
     let environment: [String]
@@ -23,7 +25,7 @@ struct AttachHelper {
         FileDescriptor.closeAll(except: [pidfd] + [terminalSocket].compactMap { $0 })
         // The cgroup first: once in the container's namespaces, the host's cgroup tree may no
         // longer be visible.
-        do throws(BerthError) { try cgroup.join(pid: CurrentProcess.id) } catch {
+        do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
             fail("joining the cgroup: \(error.message)")
         }
         if !namespaces.isEmpty {

@@ -76,11 +76,13 @@ public struct Attacher {
         let cgroup = CurrentProcess.isRoot
             ? PayloadCgroup.of(running: container.name.value, lxcpath: container.paths.lxcpath, status: MonitorStatus(state: .running, words: reply.words[...]))
             : .none()
-        let helper = ProcessControl.fork()
+        // Born in the container's v2 cgroup where it can be: the helper then joins only the v1
+        // hierarchies itself, without the kernel's global lock (see PayloadCgroup.joinSelf).
+        let (helper, bornInV2) = ProcessControl.fork(intoCgroup: cgroup.processV2Directory)
         guard helper >= 0 else { throw BerthError.system("fork", "attach helper", currentErrno) }
         if helper == 0 {
             pair?.0.closeQuietly()
-            AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bounding: bounding, options: options,
+            AttachHelper(pidfd: pidfd, namespaces: flags, cgroup: cgroup, bornInV2: bornInV2, bounding: bounding, options: options,
                          environment: environment, terminalSocket: pair?.1, seccomp: seccomp,
                          noNewPrivs: noNewPrivs).run()
         }

@@ -132,12 +132,21 @@ public struct ContainerStarter {
         // process returns, which it does once the monitor reports; the host's init (or the
         // nearest subreaper) adopts it then. Every terminal the monitor opens is opened with
         // O_NOCTTY, so a session leader without a controlling terminal stays without one.
-        let monitorPID = ProcessControl.fork()
+        // Born in its own v2 cgroup where it can be: a monitor that moved itself there would
+        // take the kernel's global lock on thread groups, which first waits for an RCU grace
+        // period (milliseconds) in which it could not answer the commands that follow a start.
+        // (Its v1 hierarchies it joins without that lock, see MonitorCgroup.enter.)
+        var monitorCgroup = MonitorCgroup(placement: plan.cgroupPlacement, layout: plan.cgroupLayout, baseCgroups: nil)
+        let birthplace = plan.cgroupless || plan.cgroupPlacement.relative ? nil : monitorCgroup.birthplace()
+        let (monitorPID, bornInV2) = ProcessControl.fork(intoCgroup: birthplace)
         guard monitorPID >= 0 else {
+            let error = currentErrno
             for claim in claims { try? FileSystem.removeFile(claim.path) }
-            throw BerthError.system("fork", "monitor", currentErrno)
+            if let birthplace { _ = FileSystem.removeEmptyDirectory(birthplace) }
+            throw BerthError.system("fork", "monitor", error)
         }
         if monitorPID == 0 {
+            monitorCgroup.bornInV2 = bornInV2
             report.read.closeQuietly()
             CurrentProcess.startSession()
             (try? FileSystem.open("/dev/null", O_RDWR))?.becomeStandardStreams()
@@ -151,6 +160,7 @@ public struct ContainerStarter {
             options.report = report.write
             options.caller = caller
             options.macClaims = claims
+            if birthplace != nil { options.monitorCgroup = monitorCgroup }
             do throws(BerthError) {
                 let lock = try ContainerLock.acquire(paths, timeout: 30)
                 guard let monitor = try Monitor(plan: plan, paths: paths, options: options) else {
@@ -174,8 +184,10 @@ public struct ContainerStarter {
         report.read.closeQuietly()
         if line.hasPrefix("RUNNING") { return 0 }
         // A monitor that failed ends right after its report: reaped here rather than left to
-        // whoever adopts it.
+        // whoever adopts it. A monitor that failed before it booted (its lock, its socket) never
+        // left the v2 cgroup it was born in, which it could not remove while in it: gone now.
         _ = ProcessControl.waitFor(monitorPID)
+        if let birthplace { _ = FileSystem.removeEmptyDirectory(birthplace) }
         if line.hasPrefix("ABORTING ") {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
         }

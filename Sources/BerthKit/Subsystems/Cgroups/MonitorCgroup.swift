@@ -8,8 +8,8 @@ public struct MonitorCgroup {
     public let cgroup: PayloadCgroup
     /// lxc.cgroup.dir.monitor.pivot's cgroup, when set.
     let pivot: PayloadCgroup?
-    /// The `cgroup.procs` files of the cgroups the process was in before `enter`.
-    private var origins: [String] = []
+    /// The cgroups the process was in before `enter`.
+    private var origin: PayloadCgroup?
     /// The cgroups `enter` made above its own (lxc.cgroup.dir), removed again by `leave`.
     private var madeParents: [String] = []
 
@@ -24,25 +24,43 @@ public struct MonitorCgroup {
         pivot = placement.monitorPivot.map { PayloadCgroup(path: $0, inner: nil, layout: layout, baseCgroups: baseCgroups) }
     }
 
-    /// Creates the cgroup (sweeping an empty leftover) and moves this process into it.
+    /// Creates the cgroup (sweeping an empty leftover) and moves this process into it; in the
+    /// v1 hierarchies only when it was born in the v2 directory (`birthplace`).
     public mutating func enter() throws(BerthError) {
-        let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
-        let here = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
-        origins = here.directories.map { Path.join($0, "cgroup.procs") }
-        madeParents = try cgroup.create()
-        try cgroup.joinSelf()
+        if origin == nil {
+            let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
+            origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
+        }
+        madeParents = try cgroup.create(skippingV2: bornInV2)
+        try cgroup.joinSelf(skippingV2: bornInV2)
     }
+
+    /// berth-start, before it forks the monitor: makes the v2 directory for the monitor to be
+    /// born in (see ProcessControl.fork(intoCgroup:)), and notes the caller's cgroups as those
+    /// `leave` returns to (the monitor's own /proc/self/cgroup will name this one). nil, and
+    /// nothing made, where there is no v2 hierarchy or the directory is not made fresh (a
+    /// leftover, or parents that lxc.cgroup.dir names and that do not exist yet): `enter` then
+    /// does it all.
+    public mutating func birthplace() -> String? {
+        guard let directory = cgroup.processV2Directory, let own = try? FileSystem.readText("/proc/self/cgroup"),
+              (try? FileSystem.makeDirectory(directory)) != nil else { return nil }
+        origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
+        return directory
+    }
+
+    /// Set once the monitor was born in `birthplace`.
+    public var bornInV2 = false
 
     /// Moves this process back to where it was, or into the pivot cgroup (made if missing and
     /// left in place, as LXC leaves its pivot), and removes the cgroup. False when the cgroup
     /// could not be removed.
     @discardableResult
     public func leave() -> Bool {
-        guard !origins.isEmpty else { return true }
+        guard let origin else { return true }
         if let pivot, (try? pivot.create(shared: true)) != nil {
             try? pivot.joinSelf()
         } else {
-            for procs in origins { try? PayloadCgroup.write(procs, "0") }
+            try? origin.joinSelf(everywhere: true)
         }
         let removed = (try? cgroup.remove()) != nil
         PayloadCgroup.removeMadeParents(madeParents)

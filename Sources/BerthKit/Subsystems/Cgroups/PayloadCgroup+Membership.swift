@@ -4,12 +4,30 @@ import SystemPackage
 /// for others, or by the first process for itself) and the cgroup delegated to the container's
 /// root.
 extension PayloadCgroup {
-    /// Moves the calling process into every process directory ("0" names the writer).
-    /// Runs in the container's first process, before it unshares its cgroup namespace.
-    public func joinSelf(skippingV2: Bool = false) throws(BerthError) {
+    /// Moves the calling process, which must have a single thread (the container's first
+    /// process, a monitor, berth-attach's helper), into every process directory ("0" names
+    /// the writer).
+    ///
+    /// Why `tasks` in the v1 hierarchies: a write to cgroup.procs (or of another pid) takes the
+    /// kernel's global lock on every thread group, whose write side first waits for an RCU grace
+    /// period once the lock has been idle for a while (6 to 14 ms on the test VM: the first
+    /// start after a pause spent two thirds of its time there), and holds up every fork and
+    /// exit on the host meanwhile. The writer moving only itself through `tasks` is exempt from
+    /// that lock, and with one thread it moves the whole process. cgroup2 has no such file
+    /// outside threaded subtrees: a process is born in its v2 cgroup where it can be
+    /// (CLONE_INTO_CGROUP, then `skippingV2`), else pays the lock there.
+    /// `everywhere`: a hierarchy that refuses does not stop the others (the first refusal is
+    /// thrown at the end), for a monitor leaving its cgroup.
+    public func joinSelf(skippingV2: Bool = false, everywhere: Bool = false) throws(BerthError) {
+        var refusal: BerthError?
         for directory in processDirectories where !(skippingV2 && directory == processV2Directory) {
-            try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "0")
+            let file = directory == processV2Directory ? "cgroup.procs" : "tasks"
+            do throws(BerthError) { try PayloadCgroup.write(Path.join(directory, file), "0") } catch {
+                guard everywhere else { throw error }
+                refusal = refusal ?? error
+            }
         }
+        if let refusal { throw refusal }
     }
 
     /// Moves `pid` into every process directory (berth-attach).

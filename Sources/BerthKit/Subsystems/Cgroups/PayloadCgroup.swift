@@ -208,7 +208,9 @@ public struct PayloadCgroup: Sendable {
     /// container still runs somewhere, which is an error — unless `shared` (a cgroup several
     /// monitors use, as lxc.cgroup.dir.monitor.pivot).
     @discardableResult
-    public func create(shared: Bool = false) throws(BerthError) -> [String] {
+    /// `skippingV2`: the v2 directory is made already, and its process is in it (a monitor
+    /// born there).
+    public func create(shared: Bool = false, skippingV2: Bool = false) throws(BerthError) -> [String] {
         var madeParents: [String] = []
         var swept = shared
         var index = 0
@@ -216,6 +218,10 @@ public struct PayloadCgroup: Sendable {
         // mkdir does, and a start makes one cgroup in every hierarchy.
         while index < directories.count {
             let directory = directories[index]
+            if skippingV2 && directory == v2Directory {
+                index += 1
+                continue
+            }
             let processes = inner.map { Path.join(directory, $0) } ?? directory
             let cpuset = hasCpuset(index)
             switch PayloadCgroup.makeCgroup(directory, copyingCpuset: cpuset) {

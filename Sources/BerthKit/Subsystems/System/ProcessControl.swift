@@ -179,6 +179,26 @@ extension ProcessControl {
     /// fork(2): 0 in the child, the child's pid in the parent, -1 with errno set on failure.
     /// Only for single-threaded callers (the child goes on running Swift).
     static func fork() -> pid_t { Glibc.fork() }
+
+    /// fork(2), the child born in the cgroup2 directory `cgroup` (clone3 with
+    /// CLONE_INTO_CGROUP) where the kernel allows it; a plain fork otherwise. Being born there
+    /// spares the process a move, which in cgroup2 always takes the kernel's global lock on
+    /// thread groups (see PayloadCgroup.joinSelf). Returns as fork does, and whether the child
+    /// was born in the cgroup. Only for single-threaded callers.
+    static func fork(intoCgroup cgroup: String?) -> (pid: pid_t, bornInCgroup: Bool) {
+        if let cgroup, let directory = try? FileSystem.open(cgroup, O_RDONLY | O_DIRECTORY) {
+            var pidfd: Int32 = -1
+            let pid = berth_clone_into_cgroup(0, &pidfd, directory.rawValue)
+            directory.closeQuietly()
+            if pid == 0 { return (0, true) }
+            if pid > 0 {
+                // The pidfd clone3 always hands back is not needed: the caller has the pid.
+                _ = Glibc.close(pidfd)
+                return (pid, true)
+            }
+        }
+        return (Glibc.fork(), false)
+    }
 }
 
 extension ProcessControl {

@@ -27,6 +27,9 @@ public final class Monitor {
         public var caller: FileDescriptor?
         /// The container's holds on its fixed MAC addresses, released when it ends.
         var macClaims: [MACClaim] = []
+        /// The monitor's cgroup as berth-start prepared it before the fork (born in its v2
+        /// directory, see MonitorCgroup.birthplace).
+        var monitorCgroup: MonitorCgroup?
 
         public init() {}
     }
@@ -89,7 +92,7 @@ public final class Monitor {
         let layout = plan.cgroupLayout
         cgroup = plan.cgroupless ? .none(layout: layout)
             : PayloadCgroup(path: plan.cgroupPlacement.payload, inner: plan.cgroupPlacement.inner, layout: layout, baseCgroups: base)
-        monitorCgroup = MonitorCgroup(placement: plan.cgroupPlacement, layout: layout, baseCgroups: base)
+        monitorCgroup = options.monitorCgroup ?? MonitorCgroup(placement: plan.cgroupPlacement, layout: layout, baseCgroups: base)
         // Other commands find a standard placement from the name; any other is told.
         reportedCgroup = plan.cgroupless || plan.cgroupPlacement.isStandard(name: plan.name, lxcpath: plan.lxcpath) ? nil : cgroup
     }
@@ -165,12 +168,12 @@ public final class Monitor {
         return 0
     }
 
-    /// A problem after the first boot: in the container's log and for the caller.
-    /// Moves the monitor into its own cgroup. Off the start's path on purpose: moving a process
-    /// between v1 cgroups takes a lock that also holds up every fork and exit on the host (the
-    /// caller's own exit included) for a while, so the monitor waits until the berth-start
-    /// that waits for it has ended. The boot's hooks ran in the caller's cgroup, as short-lived
-    /// as the boot. Not fatal: the monitor can work from the caller's cgroup.
+    /// Moves the monitor into its own cgroup. Off the start's path on purpose: a daemonized
+    /// monitor was born in its v2 cgroup (see ContainerStarter), and the v1 hierarchies' nine
+    /// or so directories and moves are work the berth-start waiting for the report need not
+    /// wait for, so the monitor does them once that process has ended. The boot's hooks ran in
+    /// the caller's v1 cgroups, as short-lived as the boot. Not fatal: the monitor can work
+    /// from the caller's cgroup.
     func enterOwnCgroup() {
         waitingCaller?.closeQuietly()
         waitingCaller = nil
@@ -179,6 +182,7 @@ public final class Monitor {
         }
     }
 
+    /// A problem after the first boot: in the container's log and for the caller.
     func logProblem(_ message: String) {
         containerLog?.write(.warn, message)
         options.log(message)
