@@ -221,6 +221,14 @@ struct CgroupTests {
         let failed = try box.run("start", ["-n", "g9", "-s", "lxc.hook.pre-start=/bin/false"])
         #expect(failed.status != 0 && failed.stderr.contains("pre-start"), "\(failed.stderr)")
         box.expectClean("g9")
+        // The socket's lock file stays, empty (no mark of anything to sweep), until the destroy.
+        let socket = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("g9")))
+        let lockFile = try #require(FileManager.default.contentsOfDirectory(atPath: CommandSocket.runtimeDirectoryOfCaller)
+            .first { $0.hasPrefix("g9.") && $0.hasSuffix(".lock") && socket.path.hasSuffix("/" + $0.dropLast(5) + ".sock") })
+        let lockPath = CommandSocket.runtimeDirectoryOfCaller + "/" + lockFile
+        #expect(box.text(lockPath) == "" && !socket.hasRuntimeFiles)
+        try box.ok("destroy", ["-n", "g9"])
+        #expect(!FileManager.default.fileExists(atPath: lockPath) && !FileManager.default.fileExists(atPath: socket.path))
     }
 
     @Test func oneNameInTwoLxcpathsRunsTwice() throws {

@@ -121,7 +121,7 @@ public struct ContainerStarter {
         // Close-on-exec: the monitor's hooks and the container never inherit the report pipe.
         let report: (read: FileDescriptor, write: FileDescriptor)
         do throws(BerthError) { report = try FileDescriptor.closeOnExecPipe(display: "the monitor's report pipe") } catch {
-            for claim in claims { try? FileSystem.removeFile(claim.path) }
+            for claim in claims { claim.clear() }
             throw error
         }
         // Tells the monitor when this process has ended (see Monitor.enterOwnCgroup).
@@ -141,7 +141,7 @@ public struct ContainerStarter {
         let (monitorPID, bornInV2) = ProcessControl.fork(intoCgroup: birthplace)
         guard monitorPID >= 0 else {
             let error = currentErrno
-            for claim in claims { try? FileSystem.removeFile(claim.path) }
+            for claim in claims { claim.clear() }
             if let birthplace { _ = FileSystem.removeEmptyDirectory(birthplace) }
             throw BerthError.system("fork", "monitor", error)
         }

@@ -53,14 +53,19 @@ public struct CommandSocket: Sendable {
         let path: String
         let lockPath: String
 
-        /// Removes the socket file and the lock file, then releases the lock (in that order:
-        /// once the lock is free a new monitor may bind the same path). `keepingLockFile`
-        /// leaves the lock file behind, unlocked, as a killed monitor would: the mark that
-        /// something of this run is left to sweep (see `hasRuntimeFiles`).
+        /// Removes the socket file and empties the lock file, then releases the lock (in that
+        /// order: once the lock is free a new monitor may bind the same path). `keepingLockFile`
+        /// leaves the lock file's mark, as a killed monitor would: something of this run is left
+        /// to sweep (see `hasRuntimeFiles`).
+        ///
+        /// Why the lock file stays: made and removed at every start and stop, it cost an inode
+        /// allocation each time, and on an ext4 without a journal (this VM's /run) one
+        /// allocation searches past every inode freed in the last minutes (half a millisecond a
+        /// file after a few hundred starts). berth-destroy removes it (`removeIfStale`).
         public func close(keepingLockFile: Bool = false) {
             try? FileSystem.removeFile(path)
             fd.closeQuietly()
-            if !keepingLockFile { try? FileSystem.removeFile(lockPath) }
+            if !keepingLockFile { try? FileSystem.truncate(lockFD, to: 0, display: lockPath) }
             lockFD.closeQuietly()
         }
     }
@@ -69,6 +74,15 @@ public struct CommandSocket: Sendable {
     public func listen() throws(BerthError) -> Listener? {
         try prepareDirectory()
         guard let lockFD = try lock() else { return nil }
+        // The mark (`hasRuntimeFiles`) goes on before anything of the run exists: the monitor's
+        // pid in the lock file, which a clean end empties again.
+        do throws(BerthError) {
+            try FileSystem.truncate(lockFD, to: 0, display: lockPath)
+            guard lockFD.writeFully("\(CurrentProcess.id)\n") else { throw BerthError.system("write", lockPath, currentErrno) }
+        } catch {
+            lockFD.closeQuietly()
+            throw error
+        }
         // A socket file left by a monitor that was killed: nobody listens on it any more (whoever
         // did held the lock this process now holds).
         try? FileSystem.removeFile(path)
@@ -80,24 +94,27 @@ public struct CommandSocket: Sendable {
         return Listener(fd: fd, lockFD: lockFD, path: path, lockPath: lockPath)
     }
 
-    /// Takes the lock file: nil when another monitor holds it (a monitor removes its lock file
-    /// when it ends: see FileSystem.lockFile).
+    /// Takes the lock file: nil when another monitor holds it (berth-destroy removes the lock
+    /// file: see FileSystem.lockFile).
     func lock() throws(BerthError) -> FileDescriptor? {
         try FileSystem.lockFile(at: lockPath)
     }
 
-    /// Whether the socket or the lock file is there: a monitor runs, or one ended without
-    /// cleaning up after itself. A monitor takes its lock before it makes any cgroup, and
-    /// removes the files only after it removed its cgroups (Monitor.finish): without them, no
-    /// cgroup of the container's is left to sweep.
-    public var hasRuntimeFiles: Bool { FileSystem.exists(lockPath) || FileSystem.exists(path) }
+    /// Whether the socket is there or the lock file holds its mark: a monitor runs, or one
+    /// ended without cleaning up after itself. A monitor marks its lock file before it makes
+    /// any cgroup, and removes the socket and empties the lock file only after it removed its
+    /// cgroups (Monitor.finish): without them, no cgroup of the container's is left to sweep.
+    public var hasRuntimeFiles: Bool {
+        if let st = FileSystem.linkStatus(lockPath), st.st_size > 0 { return true }
+        return FileSystem.exists(path)
+    }
 
-    /// Removes the socket and lock files a killed monitor left (a monitor that ends removes its
-    /// own), when no monitor holds the lock; for destroy, so that names no longer in use leave
-    /// nothing in the runtime directory. A monitor starting meanwhile finds its lock file gone
-    /// and takes a new one (see `lock`).
+    /// Removes the socket and lock files, when no monitor holds the lock: what a killed monitor
+    /// left, and the lock file every stopped container keeps; for destroy, so that names no
+    /// longer in use leave nothing in the runtime directory. A monitor starting meanwhile finds
+    /// its lock file gone and takes a new one (see `lock`).
     public func removeIfStale() {
-        guard hasRuntimeFiles, let fd = try? lock() else { return }
+        guard FileSystem.exists(lockPath) || FileSystem.exists(path), let fd = try? lock() else { return }
         try? FileSystem.removeFile(path)
         try? FileSystem.removeFile(lockPath)
         fd.closeQuietly()

@@ -44,25 +44,25 @@ public struct MACClaim {
         Path.join(directory, MACAddress.format(mac).replacingOccurrences(of: ":", with: "-"))
     }
 
-    /// berth-destroy (and the tests' clean-up): the holds a killed monitor left of the container
-    /// at `paths` with `config` (its lock went with it, its file stayed) are removed; one another
-    /// container holds now is left alone.
+    /// berth-destroy (and the tests' clean-up): the files of the container at `paths` with
+    /// `config` go: the empty ones its stops left, and the holds a killed monitor left of it (its
+    /// lock went with it, its file stayed); one another container holds now is left alone.
     public static func removeStale(of config: ContainerConfig?, paths: ContainerPaths) {
         let directory = Self.directory(CommandSocket(paths: paths))
         for mac in config?.networks.compactMap({ $0.hwaddr.flatMap(MACAddress.parse) }) ?? [] {
             let path = file(mac, in: directory)
             guard FileSystem.exists(path), let fd = try? FileSystem.open(path, O_RDWR | O_NOFOLLOW) else { continue }
             defer { fd.closeQuietly() }
-            if (try? FileSystem.tryLock(fd, display: path)) == true, (try? FileSystem.readText(path)) == holder(paths) {
-                try? FileSystem.removeFile(path)
-            }
+            guard (try? FileSystem.tryLock(fd, display: path)) == true, let text = try? FileSystem.readText(path) else { continue }
+            if text.isEmpty || text == holder(paths) { try? FileSystem.removeFile(path) }
         }
     }
 
     private static func claim(_ mac: [UInt8], index: Int, in directory: String, holder: String, paths: ContainerPaths) throws(BerthError) -> MACClaim {
         let text = MACAddress.format(mac)
         let path = file(mac, in: directory)
-        // A holder removes its file when it ends (see FileSystem.lockFile).
+        // A holder empties its file when it ends; berth-destroy removes it (see
+        // FileSystem.lockFile).
         guard let fd = try FileSystem.lockFile(at: path) else {
             let other = ((try? FileSystem.readText(path)) ?? "").split(separator: "\n").map(String.init)
             if other.count == 2, other[0] == paths.name.value, other[1] == paths.lxcpath {
@@ -81,10 +81,14 @@ public struct MACClaim {
         return MACClaim(fd: fd, path: path)
     }
 
-    /// Gives the address up: the file goes first, then the lock (a start that opened the file
-    /// meanwhile finds it gone and takes a new one).
+    /// Gives the address up: the file is emptied (it names no holder any more), then the lock
+    /// goes. The file stays for the next claim, as the command socket's lock file does (see
+    /// CommandSocket.Listener.close for why); berth-destroy removes it (`removeStale`).
     func release() {
-        try? FileSystem.removeFile(path)
+        clear()
         fd.closeQuietly()
     }
+
+    /// Empties the file, for a caller that closes the descriptor itself.
+    func clear() { try? FileSystem.truncate(fd, to: 0, display: path) }
 }
