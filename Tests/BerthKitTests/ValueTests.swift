@@ -167,3 +167,22 @@ import Testing
         #expect(CommandWords.split(text) == words)
     }
 }
+
+@Suite struct CurrentProcessTests {
+    /// The thread count from /proc/self/task's link count (PayloadCgroup.joinSelf uses `tasks`
+    /// only for a process with one thread) agrees with the kernel's own "Threads:" line; the
+    /// test runner starts and ends threads of its own, so a few looks are allowed to agree.
+    @Test func threadCountIsTheKernels() throws {
+        func kernels() -> Int? {
+            let text = (try? FileSystem.readText("/proc/self/status")) ?? ""
+            return text.split(separator: "\n").first { $0.hasPrefix("Threads:") }.flatMap { Int($0.dropFirst(8).trimmingCharacters(in: .whitespaces)) }
+        }
+        var agreed = false
+        for _ in 0..<50 where !agreed {
+            let before = kernels(), counted = CurrentProcess.threadCount, after = kernels()
+            agreed = counted != nil && before == counted && counted == after
+        }
+        #expect(agreed)
+        #expect((CurrentProcess.threadCount ?? 0) >= 1)
+    }
+}

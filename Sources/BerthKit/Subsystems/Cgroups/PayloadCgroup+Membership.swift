@@ -4,9 +4,8 @@ import SystemPackage
 /// for others, or by the first process for itself) and the cgroup delegated to the container's
 /// root.
 extension PayloadCgroup {
-    /// Moves the calling process, which must have a single thread (the container's first
-    /// process, a monitor, berth-attach's helper), into every process directory ("0" names
-    /// the writer).
+    /// Moves the calling process (the container's first process, a monitor, berth-attach's
+    /// helper: each with a single thread) into every process directory ("0" names the writer).
     ///
     /// Why `tasks` in the v1 hierarchies: a write to cgroup.procs (or of another pid) takes the
     /// kernel's global lock on every thread group, whose write side first waits for an RCU grace
@@ -20,19 +19,17 @@ extension PayloadCgroup {
     /// thrown at the end), for a monitor leaving its cgroup.
     public func joinSelf(skippingV2: Bool = false, everywhere: Bool = false) throws(BerthError) {
         var refusal: BerthError?
+        // `tasks` would move only the calling thread: a process with more (or one /proc does
+        // not describe) goes through cgroup.procs, and the lock, instead.
+        let alone = CurrentProcess.threadCount == 1
         for directory in processDirectories where !(skippingV2 && directory == processV2Directory) {
-            let file = directory == processV2Directory ? "cgroup.procs" : "tasks"
+            let file = directory == processV2Directory || !alone ? "cgroup.procs" : "tasks"
             do throws(BerthError) { try PayloadCgroup.write(Path.join(directory, file), "0") } catch {
                 guard everywhere else { throw error }
                 refusal = refusal ?? error
             }
         }
         if let refusal { throw refusal }
-    }
-
-    /// Moves `pid` into every process directory (berth-attach).
-    public func join(pid: pid_t) throws(BerthError) {
-        for directory in processDirectories { try PayloadCgroup.write(Path.join(directory, "cgroup.procs"), "\(pid)") }
     }
 
     /// Moves `pid` into the v2 process directory only: cgroup2 lets a process be moved only by

@@ -7,6 +7,13 @@ import SystemPackage
 public enum CurrentProcess {
     /// getpid(2).
     public static var id: pid_t { getpid() }
+
+    /// How many threads this process has: procfs gives /proc/self/task two links more than
+    /// that (one stat, no listing). nil when /proc does not say.
+    public static var threadCount: Int? {
+        guard let st = FileSystem.linkStatus("/proc/self/task"), st.st_nlink > 2 else { return nil }
+        return Int(st.st_nlink) - 2
+    }
     /// getppid(2): 0 when the parent is outside this pid namespace.
     public static var parentID: pid_t { getppid() }
     /// geteuid(2): whose files and containers this command works with.
