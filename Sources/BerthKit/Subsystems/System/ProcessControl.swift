@@ -184,7 +184,9 @@ extension ProcessControl {
     /// CLONE_INTO_CGROUP) where the kernel allows it; a plain fork otherwise. Being born there
     /// spares the process a move, which in cgroup2 always takes the kernel's global lock on
     /// thread groups (see PayloadCgroup.joinSelf). Returns as fork does, and whether the child
-    /// was born in the cgroup. Only for single-threaded callers.
+    /// was born in the cgroup. Only for single-threaded callers: clone3 is not glibc's fork, so
+    /// no at-fork handler runs, which a process with one thread (no lock held by another)
+    /// does not need; the container's first process is cloned the same way.
     static func fork(intoCgroup cgroup: String?) -> (pid: pid_t, bornInCgroup: Bool) {
         if let cgroup, let directory = try? FileSystem.open(cgroup, O_RDONLY | O_DIRECTORY) {
             var pidfd: Int32 = -1
