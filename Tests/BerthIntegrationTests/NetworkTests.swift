@@ -226,6 +226,10 @@ struct NetworkTests {
         #expect(try links.sh("ip -4 -o addr show \(bridge)").contains("10.204.0.1/24"))
         let other = addresses[1].split(separator: "/")[0]
         #expect(try attach(box, "a1", "ping -c1 -W2 10.204.0.1 && ping -c1 -W2 \(other)").status == 0)
+        // Its boot script saw the address Berth gave it (a route through eth0) and started no
+        // DHCP client, which would flush that address on its way.
+        let processes = try attach(box, "a1", "ps")
+        #expect(processes.status == 0 && !processes.stdout.contains("udhcpc"), "\(processes.stdout)")
         for name in ["a1", "a2"] { #expect(try box.run("stop", ["-n", name, "-k"]).status == 0) }
         // A later create does not take an address a stopped container has.
         #expect(try box.run("create", ["-n", "a7", "-t", "busybox"]).status == 0)

@@ -176,6 +176,12 @@ public struct BusyboxTemplate {
                 for path in /sys/class/net/*; do
                     interface=${path##*/}
                     [ "$interface" = lo ] && continue
+                    # An IPv4 route through it: Berth gave it its address (no fork to find out).
+                    routed=
+                    while read -r device rest; do
+                        [ "$device" = "$interface" ] && routed=1 && break
+                    done 2>/dev/null < /proc/net/route
+                    [ -n "$routed" ] && continue
                     case "$(ip -4 addr show dev "$interface" 2>/dev/null)" in *inet*) continue ;; esac
                     udhcpc -f -T 1 -t 5 -A 3 -i "$interface" -x hostname:"$(hostname)" -s /usr/share/udhcpc/default.script >/dev/null 2>&1 &
                 done
