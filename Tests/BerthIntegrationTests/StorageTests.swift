@@ -302,8 +302,14 @@ struct StorageTests {
         try box.ok("copy", ["-n", "kc", "-N", "half"])
         #expect(!box.entries().contains { $0.contains("creating") }, "\(box.entries())")
 
-        // Rename: the directory and every path in the config follow.
+        // Rename: the directory and every path in the config follow; the old name's lock file
+        // (a container that has run keeps one in the runtime directory) goes.
+        try box.ok("start", ["-n", "half"])
+        try box.ok("stop", ["-n", "half", "-k"])
+        let oldLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("half"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        #expect(FileManager.default.fileExists(atPath: oldLock))
         try box.ok("copy", ["-n", "half", "-N", "whole", "-R"])
+        #expect(!FileManager.default.fileExists(atPath: oldLock))
         #expect(try box.ok("ls", []).stdout == "kc\nwhole\n")
         #expect((box.text(box.lxcpath + "/whole/config") ?? "").contains("lxc.rootfs.path = dir:\(box.lxcpath)/whole/rootfs"))
         try box.ok("start", ["-n", "whole"])
@@ -316,6 +322,8 @@ struct StorageTests {
         #expect(try box.run("info", ["-n", "eph", "-sH"]).stdout == "RUNNING\n")
         try box.ok("stop", ["-n", "eph", "-k"])
         #expect(!box.entries().contains("eph"))
+        let ephLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("eph"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        #expect(!FileManager.default.fileExists(atPath: ephLock), "the ephemeral container's lock file went with it")
         #expect(box.text(box.lxcpath + "/kc/lxc_snapshots") == nil)
         box.expectClean("eph")
     }

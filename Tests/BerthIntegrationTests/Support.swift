@@ -142,15 +142,20 @@ final class Sandbox: @unchecked Sendable {
     }
 
     deinit {
-        // Stop whatever a test left running (its monitor and init), by asking each monitor.
-        for name in entries() where !name.hasPrefix(".") {
-            _ = try? run("stop", ["-n", name, "-k"])
-            // A monitor a test killed leaves its socket and lock files in /run/berth.
-            if let valid = try? ContainerName(name) {
-                let paths = ContainerPaths(lxcpath: lxcpath, name: valid)
+        // Stop whatever a test left running (its monitor and init), by asking each monitor, in
+        // the lxcpath and in any other one a test made in the sandbox.
+        let others = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).map { root + "/" + $0 }
+            .filter { $0 != lxcpath && FileSystem.isDirectory($0) }
+        for path in [lxcpath] + others {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []) where !name.hasPrefix(".") {
+                guard let valid = try? ContainerName(name), FileSystem.isFile(path + "/" + name + "/config") else { continue }
+                _ = try? run("stop", ["-P", path, "-n", name, "-k"], lxcpath: false)
+                // A stopped container keeps its lock file in /run/berth (a monitor a test killed,
+                // its socket too) until berth-destroy, which the sandbox's removal is not.
+                let paths = ContainerPaths(lxcpath: path, name: valid)
                 CommandSocket(paths: paths).removeIfStale()
-                // And its MAC addresses' holds (/run/berth/macs), as berth-destroy removes them.
-                MACClaim.removeStale(of: try? Container(lxcpath: lxcpath, name: valid).loadConfig(), paths: paths)
+                // And its MAC addresses' hold files (/run/berth/macs), as berth-destroy removes them.
+                MACClaim.removeStale(of: try? Container(lxcpath: path, name: valid).loadConfig(), paths: paths)
             }
         }
         // A DHCP server a failed test left running: ended by the pid its pid file names, when

@@ -165,6 +165,9 @@ public struct ContainerCopier {
             try ContainerDestroyer().removeDependent(source, from: origin)
             try Self.addDependent(target, to: origin)
         }
+        // The old name's runtime files (the lock file a stopped container keeps) go, as a
+        // destroy of that name would remove them.
+        CommandSocket(paths: source.paths).removeIfStale()
         return target
     }
 
