@@ -206,10 +206,9 @@ public struct PayloadCgroup: Sendable {
     /// `removeMadeParents`. A leftover
     /// of a crashed monitor (no processes in it) is reused; one with processes means the
     /// container still runs somewhere, which is an error — unless `shared` (a cgroup several
-    /// monitors use, as lxc.cgroup.dir.monitor.pivot).
+    /// monitors use, as lxc.cgroup.dir.monitor.pivot). `skippingV2`: the v2 directory is made
+    /// already, and its process is in it (a monitor born there).
     @discardableResult
-    /// `skippingV2`: the v2 directory is made already, and its process is in it (a monitor
-    /// born there).
     public func create(shared: Bool = false, skippingV2: Bool = false) throws(BerthError) -> [String] {
         var madeParents: [String] = []
         var swept = shared

@@ -76,10 +76,7 @@ public struct CommandSocket: Sendable {
         guard let lockFD = try lock() else { return nil }
         // The mark (`hasRuntimeFiles`) goes on before anything of the run exists: the monitor's
         // pid in the lock file, which a clean end empties again.
-        do throws(BerthError) {
-            try FileSystem.truncate(lockFD, to: 0, display: lockPath)
-            guard lockFD.writeFully("\(CurrentProcess.id)\n") else { throw BerthError.system("write", lockPath, currentErrno) }
-        } catch {
+        do throws(BerthError) { try FileSystem.replaceContents(of: lockFD, with: "\(CurrentProcess.id)\n", display: lockPath) } catch {
             lockFD.closeQuietly()
             throw error
         }

@@ -71,10 +71,7 @@ public struct MACClaim {
             let who = other.count == 2 ? "the running container \(other[0])" + (other[1] == paths.lxcpath ? "" : " of \(other[1])") : "a running container"
             throw BerthError(.busy, "\(paths.config): lxc.net.\(index).hwaddr: MAC address \(text) is already used by \(who)")
         }
-        do throws(BerthError) {
-            try FileSystem.truncate(fd, to: 0, display: path)
-            guard fd.writeFully(holder) else { throw BerthError.system("write", path, currentErrno) }
-        } catch {
+        do throws(BerthError) { try FileSystem.replaceContents(of: fd, with: holder, display: path) } catch {
             MACClaim(fd: fd, path: path).release()
             throw error
         }

@@ -79,10 +79,10 @@ extension FileSystem {
     }
 
     /// The file at `path` (made 0600 when missing, never through a symlink), opened and locked
-    /// with `tryLock`: nil when another process holds it. For a lock file its holder removes
-    /// when done (a monitor's, a MAC address's hold): the file locked must still be the one at
-    /// the path, else it was removed between the open and the flock and the lock guards
-    /// nothing; checked, and taken again.
+    /// with `tryLock`: nil when another process holds it. For a lock file that may be removed
+    /// while unlocked (berth-destroy removes a monitor's and a MAC address's hold): the file
+    /// locked must still be the one at the path, else it was removed between the open and the
+    /// flock and the lock guards nothing; checked, and taken again.
     static func lockFile(at path: String) throws(BerthError) -> FileDescriptor? {
         while true {
             let fd = try open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o600)
@@ -105,6 +105,15 @@ extension FileSystem {
     /// ftruncate(2).
     static func truncate(_ fd: FileDescriptor, to size: Int, display: String) throws(BerthError) {
         try syscall("truncate", display) { ftruncate(fd.rawValue, off_t(size)) }
+    }
+
+    /// Replaces what the open file holds with `text`: emptied, then written from its start.
+    /// For the lock files whose holder says in them who it is (a monitor's pid, a MAC hold's
+    /// container).
+    static func replaceContents(of fd: FileDescriptor, with text: String, display: String) throws(BerthError) {
+        try truncate(fd, to: 0, display: display)
+        // Why lseek: ftruncate leaves the offset where it was.
+        guard lseek(fd.rawValue, 0, SEEK_SET) == 0, fd.writeFully(text) else { throw BerthError.system("write", display, currentErrno) }
     }
 }
 
