@@ -108,6 +108,12 @@ struct NetworkTests {
         #expect(more.contains("mtu 1400") && more.contains("default via fd01:201::1 dev eth0"), "\(more)")
         let routes = try box.sh("ip route show 10.201.102.0/24; ip -6 route show fd01:22::/64")
         #expect(routes.contains("dev vt\(links.tag)n1") && routes.split(separator: "\n").count >= 2, "\(routes)")
+        // A bridge port's host end makes no IPv6 address (addrgenmode none); the container's
+        // end keeps its link-local one.
+        let hostEnd = try box.sh("ip -6 addr show dev vt\(links.tag)n1; ip -d link show vt\(links.tag)n1")
+        #expect(!hostEnd.contains("inet6") && hostEnd.contains("addrgenmode none"), "\(hostEnd)")
+        let insideV6 = try attach(box, "n1", "ip -6 addr show dev eth0").stdout
+        #expect(insideV6.contains("inet6 fe80::"), "\(insideV6)")
 
         // Host and container, and container and container, both ways, IPv4 and IPv6.
         #expect(try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.201.0.2"]).status == 0)
@@ -322,6 +328,8 @@ struct NetworkTests {
         try box.ok("start", ["-n", "rt"])
         #expect(try links.sh("ip -o link show \(hostEnd)").contains(" master ") == false, "the host end is on no bridge")
         #expect(try links.sh("ip -4 route show 10.217.0.2").contains("dev \(hostEnd)"))
+        // Off a bridge the host end keeps its IPv6 link-local address (routes may use it).
+        #expect(links.eventually { ((try? links.sh("ip -6 addr show dev \(hostEnd)")) ?? "").contains("inet6 fe80::") }, "router-mode host end without link-local")
         #expect(try links.sh("ip neigh show proxy dev \(uplink)").contains("10.217.0.2"), "l2proxy entry on the link")
         let ping = try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.217.0.2"])
         #expect(ping.status == 0, "the host routes to the container: \(ping.stdout)\(ping.stderr)")

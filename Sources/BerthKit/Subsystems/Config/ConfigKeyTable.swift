@@ -136,7 +136,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.net.N.ipv6.address", .ipv6Address, "Network", "IPv6 address with prefix.", list: true),
         ConfigKey("lxc.net.N.ipv6.gateway", .ipv6Gateway, "Network", "IPv6 default gateway, auto or dev."),
         ConfigKey("lxc.net.N.veth.pair", .interfaceName, "Network", "Name of the host end of a veth."),
-        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link; router leaves it on no bridge, routes each of the container's addresses to it (/32, /128) and answers ARP/NDP there for its gateways.", default: "bridge"),
+        ConfigKey("lxc.net.N.veth.mode", .choice(["bridge", "router"]), "Network", "bridge attaches the host end to link (as a bridge port it makes no IPv6 address of its own, addrgenmode none: the bridge holds the host's addresses); router leaves it on no bridge, keeping its IPv6 link-local address, routes each of the container's addresses to it (/32, /128) and answers ARP/NDP there for its gateways.", default: "bridge"),
         ConfigKey("lxc.net.N.veth.ipv4.route", .text, "Network", "Route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.ipv6.route", .text, "Network", "IPv6 route to the container added on the host end.", list: true),
         ConfigKey("lxc.net.N.veth.vlan.id", .text, "Network", "The host end's untagged VLAN (PVID, 1-4094) on its bridge, replacing the default VLAN 1; none removes VLAN 1 only. As LXC: the link must be a Linux bridge with vlan_filtering on (the start fails naming the bridge otherwise, and on a kernel without bridge VLAN filtering)."),

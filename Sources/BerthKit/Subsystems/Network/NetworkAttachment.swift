@@ -245,7 +245,17 @@ final class NetworkAttachment {
             throw BerthError(.system, "veth \(name) vanished right after it was made")
         }
         hostEnds.append((index, name))
-        try host.change(index, up: true, "bringing \(name) up")
+        // A bridge port's end gets no IPv6 address of its own: the bridge holds the host's
+        // addresses, and a port's link-local address is never used, but making one sends
+        // duplicate-address, multicast-listener and router-solicitation packets into the
+        // container at every start (and each one's timers and sysctl-driven work). An end
+        // without a bridge (router mode, a script's own wiring) keeps it: routes may use it.
+        // A kernel without IPv6 refuses the setting (EAFNOSUPPORT): then just up.
+        do throws(BerthError) {
+            try host.change(index, up: true, linkLocalIPv6: bridge == nil, "bringing \(name) up")
+        } catch where error.errno == .addressFamilyNotSupported && bridge != nil {
+            try host.change(index, up: true, "bringing \(name) up")
+        }
         return name
     }
 

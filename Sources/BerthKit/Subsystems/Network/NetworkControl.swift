@@ -12,6 +12,8 @@ struct NetworkControl {
     // IFLA_NUM_TX_QUEUES, IFLA_NUM_RX_QUEUES; IFLA_VLAN_ID; IFLA_IPVLAN_MODE, IFLA_IPVLAN_FLAGS.
     private static let txQueues: UInt16 = 31, rxQueues: UInt16 = 32, vlanID: UInt16 = 1, ipvlanMode: UInt16 = 1, ipvlanFlags: UInt16 = 2
     static let up: UInt32 = 1  // IFF_UP
+    // IFLA_AF_SPEC; inside its AF_INET6 nest, IFLA_INET6_ADDR_GEN_MODE (a u8).
+    private static let afSpec: UInt16 = 26, inet6AddressGenerationMode: UInt16 = 8
     private static let neighbourMaster: UInt16 = 9  // NDA_MASTER
 
     /// One interface as a dump reports it.
@@ -140,8 +142,10 @@ struct NetworkControl {
     }
 
     /// Changes an existing interface: what is given is set, in one request.
+    /// `linkLocalIPv6` false: the interface makes no IPv6 address of its own (addrgenmode none),
+    /// set in the same message as `up` so it holds before the link first comes up.
     func change(_ index: Int32, name: String? = nil, mtu: UInt32? = nil, mac: [UInt8]? = nil, up: Bool? = nil,
-                master: Int32? = nil, namespace: FileDescriptor? = nil, _ what: String) throws(BerthError) {
+                master: Int32? = nil, namespace: FileDescriptor? = nil, linkLocalIPv6: Bool = true, _ what: String) throws(BerthError) {
         var message = NetlinkMessage(type: NetlinkMessage.newLink, flags: NetlinkMessage.acknowledge)
         message.appendLinkHeader(index: index, flags: up == true ? Self.up : 0, change: up == nil ? 0 : Self.up)
         if let name { message.append(Self.ifname, string: name) }
@@ -149,6 +153,13 @@ struct NetworkControl {
         if let mac { message.append(Self.address, bytes: mac) }
         if let master { message.append(Self.master, master) }
         if let namespace { message.append(Self.netnsFD, UInt32(bitPattern: namespace.rawValue)) }
+        if !linkLocalIPv6 {
+            message.beginNest(Self.afSpec)
+            message.beginNest(10)  // AF_INET6
+            message.append(Self.inet6AddressGenerationMode, bytes: [1])  // IN6_ADDR_GEN_MODE_NONE
+            message.endNest()
+            message.endNest()
+        }
         try socket.perform(message, what)
     }
 
