@@ -69,6 +69,32 @@ import Testing
         #expect(!MACAddress.isPattern("10:66:6a:xx:xx"))
     }
 
+    @Test func macAddressesFormatAsTwoLowercaseDigitsAnOctet() {
+        #expect(MACAddress.format([0x10, 0x66, 0x6a, 0x00, 0xab, 0xff]) == "10:66:6a:00:ab:ff")
+        #expect(MACAddress.format([0x02, 0x0f, 0xf0, 0x9a, 0x01, 0x10], separator: UInt8(ascii: "-")) == "02-0f-f0-9a-01-10")
+        #expect(MACAddress.format([]) == "")
+        for _ in 0..<50 {
+            let bytes = (0..<6).map { _ in UInt8.random(in: 0...255) }
+            #expect(MACAddress.parse(MACAddress.format(bytes)) == bytes)
+        }
+    }
+
+    @Test func digitsWrittenByHandMatchTheStandardLibrarys() {
+        #expect(IPAddress.formatIPv4([10, 0, 3, 255]) == "10.0.3.255")
+        #expect(IPAddress.formatIPv4([0, 0, 0, 0]) == "0.0.0.0")
+        for byte in UInt8.min...UInt8.max {
+            var text: [UInt8] = []
+            ASCIIDigits.appendDecimal(byte, to: &text)
+            #expect(String(decoding: text, as: UTF8.self) == String(byte))
+        }
+        for value in [0, 1, 0xf, 0x10, 0xdead_beef, UInt64.max, 0x0123_4567_89ab_cdef] + (0..<50).map({ _ in UInt64.random(in: 0...UInt64.max) }) {
+            var text: [UInt8] = []
+            ASCIIDigits.appendHex(value, count: 16, to: &text)
+            let expected = String(value, radix: 16)
+            #expect(String(decoding: text, as: UTF8.self) == String(repeating: "0", count: 16 - expected.count) + expected)
+        }
+    }
+
     @Test func capabilitiesComeFromLibcap() {
         #expect(CapabilityName.number("sys_admin") == 21)
         #expect(CapabilityName.number("CAP_NET_RAW") == 13)

@@ -5,7 +5,9 @@ enum FNVHash {
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0100_0000_01b3 }
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        var text: [UInt8] = []
+        text.reserveCapacity(16)
+        ASCIIDigits.appendHex(value, count: 16, to: &text)
+        return String(decoding: text, as: UTF8.self)
     }
 }

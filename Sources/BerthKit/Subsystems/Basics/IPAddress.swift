@@ -43,7 +43,16 @@ public enum IPAddress {
     }
 
     /// Dotted quad.
-    public static func formatIPv4(_ bytes: [UInt8]) -> String { bytes.map(String.init).joined(separator: ".") }
+    /// Dotted decimal, written out by hand (see ASCIIDigits).
+    public static func formatIPv4(_ bytes: [UInt8]) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 4)
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { text.append(UInt8(ascii: ".")) }
+            ASCIIDigits.appendDecimal(byte, to: &text)
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
 
     /// RFC 5952 text: lower case, the longest run of two or more zero groups as `::`.
     public static func formatIPv6(_ bytes: [UInt8]) -> String {

@@ -22,8 +22,15 @@ public enum MACAddress {
         return bytes
     }
 
-    public static func format(_ bytes: [UInt8]) -> String {
-        bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined(separator: ":")
+    /// `aa:bb:cc:dd:ee:ff` (or with another `separator`), written out by hand (see ASCIIDigits).
+    public static func format(_ bytes: [UInt8], separator: UInt8 = UInt8(ascii: ":")) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.count * 3)
+        for (index, byte) in bytes.enumerated() {
+            if index > 0 { text.append(separator) }
+            ASCIIDigits.appendHex(UInt64(byte), count: 2, to: &text)
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Replaces every `x` with a random hex digit. The first octet keeps the locally

@@ -168,8 +168,9 @@ public struct PayloadCgroup: Sendable {
         for byte in Path.stripTrailingSlashes(lxcpath).utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
-        let hex = String(hash, radix: 16)
-        return prefix + name + "." + String(repeating: "0", count: 8 - hex.count) + hex
+        var hex: [UInt8] = []
+        ASCIIDigits.appendHex(UInt64(hash), count: 8, to: &hex)
+        return prefix + name + "." + String(decoding: hex, as: UTF8.self)
     }
 
     /// mount + cgroup path (`/system.slice`, `/`) + leaf, with no doubled or trailing slashes.

@@ -41,7 +41,7 @@ public struct MACClaim {
     private static func holder(_ paths: ContainerPaths) -> String { "\(paths.name.value)\n\(paths.lxcpath)\n" }
 
     private static func file(_ mac: [UInt8], in directory: String) -> String {
-        Path.join(directory, MACAddress.format(mac).replacingOccurrences(of: ":", with: "-"))
+        Path.join(directory, MACAddress.format(mac, separator: UInt8(ascii: "-")))
     }
 
     /// berth-destroy (and the tests' clean-up): the files of the container at `paths` with

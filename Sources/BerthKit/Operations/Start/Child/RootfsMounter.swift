@@ -31,7 +31,11 @@ struct RootfsMounter {
     func create(_ relative: String, file: Bool = false, mode: mode_t = 0o755) throws(BerthError) {
         let parts = relative.split(separator: "/").map(String.init)
         guard let last = parts.last else { return }
-        if let parent = try open(parts.dropLast().joined(separator: "/"), flags: FileSystem.pathOnly | O_DIRECTORY) {
+        // The parent's path put together by hand: joined(separator:) makes the container's first
+        // process look up witnesses by name (see MACAddress.format).
+        var parentPath = ""
+        for part in parts.dropLast() { parentPath += parentPath.isEmpty ? part : "/" + part }
+        if let parent = try open(parentPath, flags: FileSystem.pathOnly | O_DIRECTORY) {
             defer { parent.closeQuietly() }
             try make(last, in: parent, file: file, mode: mode, display: relative)
             return
