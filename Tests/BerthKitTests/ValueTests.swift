@@ -79,6 +79,15 @@ import Testing
         }
     }
 
+    @Test func joinedStringArraysMatchTheStandardLibrarys() {
+        for strings in [[], [""], ["a"], ["a", "b", ""], ["", ""], ["lxc.net.0", "ünïcode", "x y"]] as [[String]] {
+            for separator in ["", ", ", "/", "\n"] {
+                // An ArraySlice gets the standard library's generic joined(separator:).
+                #expect(strings.joined(separator: separator) == strings[...].joined(separator: separator))
+            }
+        }
+    }
+
     @Test func digitsWrittenByHandMatchTheStandardLibrarys() {
         #expect(IPAddress.formatIPv4([10, 0, 3, 255]) == "10.0.3.255")
         #expect(IPAddress.formatIPv4([0, 0, 0, 0]) == "0.0.0.0")
