@@ -128,9 +128,8 @@ struct DHCPServer {
             }
             if let address = entry.address { hostLines.append("\(IPAddress.formatIPv4(address)) \(name)") }
         }
-        // Each line with its newline, not joined(separator:) (see ASCIIDigits): this runs at start.
         return [(dhcpHostsDirectory, dhcpLines), (hostsDirectory, hostLines)].map { directory, lines in
-            (Path.join(directory, name), lines.isEmpty ? nil : lines.reduce(into: "") { $0 += $1 + "\n" })
+            (Path.join(directory, name), lines.isEmpty ? nil : lines.joined(separator: "\n") + "\n")
         }
     }
 

@@ -69,6 +69,6 @@ public struct IDMap: Sendable, Equatable {
 
     /// The text for `/proc/PID/uid_map` or `gid_map`.
     static func procText(_ maps: [IDMap], _ kind: Kind) -> String {
-        maps.filter { $0.kind == kind }.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined()
+        maps.filter { $0.kind == kind }.map { "\($0.inside) \($0.outside) \($0.count)\n" }.joined(separator: "")
     }
 }
