@@ -31,8 +31,8 @@ struct RootfsMounter {
     func create(_ relative: String, file: Bool = false, mode: mode_t = 0o755) throws(BerthError) {
         let parts = relative.split(separator: "/").map(String.init)
         guard let last = parts.last else { return }
-        // The parent's path put together by hand: joined(separator:) makes the container's first
-        // process look up witnesses by name (see MACAddress.format).
+        // The parent's path put together by hand: a slice's joined(separator:) is the standard
+        // library's generic one, whose first call looks witnesses up by name (Array+Joined.swift).
         var parentPath = ""
         for part in parts.dropLast() { parentPath += parentPath.isEmpty ? part : "/" + part }
         if let parent = try open(parentPath, flags: FileSystem.pathOnly | O_DIRECTORY) {
