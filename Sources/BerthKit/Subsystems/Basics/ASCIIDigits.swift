@@ -11,6 +11,14 @@ enum ASCIIDigits {
         }
     }
 
+    /// The low `count` hex digits of `value` as a string (a hash in a file or cgroup name).
+    static func hex(_ value: UInt64, count: Int) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(count)
+        appendHex(value, count: count, to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
     /// `value` in decimal, without leading zeros.
     static func appendDecimal(_ value: UInt8, to text: inout [UInt8]) {
         if value >= 100 { text.append(UInt8(ascii: "0") + value / 100) }

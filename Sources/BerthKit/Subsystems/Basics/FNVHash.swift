@@ -5,9 +5,6 @@ enum FNVHash {
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         var value: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0100_0000_01b3 }
-        var text: [UInt8] = []
-        text.reserveCapacity(16)
-        ASCIIDigits.appendHex(value, count: 16, to: &text)
-        return String(decoding: text, as: UTF8.self)
+        return ASCIIDigits.hex(value, count: 16)
     }
 }

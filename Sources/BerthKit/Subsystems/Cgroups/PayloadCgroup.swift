@@ -168,9 +168,7 @@ public struct PayloadCgroup: Sendable {
         for byte in Path.stripTrailingSlashes(lxcpath).utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
-        var hex: [UInt8] = []
-        ASCIIDigits.appendHex(UInt64(hash), count: 8, to: &hex)
-        return prefix + name + "." + String(decoding: hex, as: UTF8.self)
+        return prefix + name + "." + ASCIIDigits.hex(UInt64(hash), count: 8)
     }
 
     /// mount + cgroup path (`/system.slice`, `/`) + leaf, with no doubled or trailing slashes.

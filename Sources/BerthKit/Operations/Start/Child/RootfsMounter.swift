@@ -31,11 +31,8 @@ struct RootfsMounter {
     func create(_ relative: String, file: Bool = false, mode: mode_t = 0o755) throws(BerthError) {
         let parts = relative.split(separator: "/").map(String.init)
         guard let last = parts.last else { return }
-        // The parent's path put together by hand: a slice's joined(separator:) is the standard
-        // library's generic one, whose first call looks witnesses up by name (Array+Joined.swift).
-        var parentPath = ""
-        for part in parts.dropLast() { parentPath += parentPath.isEmpty ? part : "/" + part }
-        if let parent = try open(parentPath, flags: FileSystem.pathOnly | O_DIRECTORY) {
+        // An Array, not the slice dropLast gives: Berth's own join (see Array+Joined.swift).
+        if let parent = try open(Array(parts.dropLast()).joined(separator: "/"), flags: FileSystem.pathOnly | O_DIRECTORY) {
             defer { parent.closeQuietly() }
             try make(last, in: parent, file: file, mode: mode, display: relative)
             return
