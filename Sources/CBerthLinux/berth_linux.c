@@ -642,3 +642,16 @@ int berth_bpf_attach_device_program(int prog, int cgroup) {
 int berth_malloc_trim(void) {
     return malloc_trim(0);
 }
+
+int berth_ofd_lock(int fd, int lock) {
+    struct flock range = { .l_type = lock ? F_WRLCK : F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0, .l_pid = 0 };
+    return fcntl(fd, F_OFD_SETLK, &range);
+}
+
+int berth_ofd_locked(int fd) {
+    // l_pid must be 0 for the OFD commands; the kernel fills in l_type with F_UNLCK when no
+    // other description's lock would conflict with a write lock on the whole file.
+    struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0, .l_pid = 0 };
+    if (fcntl(fd, F_OFD_GETLK, &lock) != 0) return -1;
+    return lock.l_type != F_UNLCK;
+}

@@ -128,6 +128,11 @@ struct RuntimeTests {
         try #require(try box.run("start", ["-n", "r2"]).status == 0)
         let initPID = pid_t(try box.run("info", ["-n", "r2", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         let monitor = try #require(box.monitorPID("r2"))
+        // The monitor's mark in its lock file: its pid and state, which berth-wait believes
+        // only while the monitor holds the file.
+        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("r2"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        #expect(try String(contentsOfFile: lockPath, encoding: .utf8) == "\(monitor) RUNNING \n")
+        #expect(try box.run("wait", ["-n", "r2", "-s", "RUNNING|FROZEN", "-t", "1"]).status == 0)
         kill(monitor, SIGKILL)
         var gone = false
         for _ in 0..<200 where !gone {
@@ -135,6 +140,11 @@ struct RuntimeTests {
             usleep(10_000)
         }
         #expect(gone, "init died with its monitor")
+        // A killed monitor's mark stays (something of the run may be left to sweep) and still
+        // says RUNNING, but nobody holds the file: it is not believed.
+        #expect(try String(contentsOfFile: lockPath, encoding: .utf8) == "\(monitor) RUNNING \n")
+        #expect(try box.run("wait", ["-n", "r2", "-s", "RUNNING", "-t", "1"]).status != 0)
+        #expect(try box.run("wait", ["-n", "r2", "-s", "STOPPED", "-t", "1"]).status == 0)
         #expect(try box.run("info", ["-n", "r2", "-sH"]).stdout == "STOPPED\n")
         let restarted = try box.run("start", ["-n", "r2"])
         #expect(restarted.status == 0, "\(restarted.stderr)")

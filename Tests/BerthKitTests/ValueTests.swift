@@ -221,3 +221,24 @@ import Testing
         #expect((CurrentProcess.threadCount ?? 0) >= 1)
     }
 }
+
+@Suite struct MonitorMarkTests {
+    /// Every state's line has one length for one pid (a rewrite never leaves an older line's
+    /// end behind) and reads back as that state.
+    @Test func everyStateReadsBack() {
+        let lengths = Set(ContainerState.allCases.map { MonitorMark.line(pid: 4242, state: $0).count })
+        #expect(lengths == [5 + MonitorMark.stateWidth + 1])
+        for state in ContainerState.allCases {
+            #expect(MonitorMark.state(in: MonitorMark.line(pid: 4242, state: state)) == state)
+        }
+        #expect(String(decoding: MonitorMark.line(pid: 7, state: .frozen), as: UTF8.self) == "7 FROZEN  \n")
+    }
+
+    /// Anything but a whole line is not a state: an empty file, an older Berth's pid alone, a
+    /// line cut short or run on, a name that is no state, a pid that is not a number.
+    @Test(arguments: ["", "4242\n", "4242 RUNNING", "4242 RUNNING \nx", "4242 RUNNIN  \n", "4242 running \n",
+                      "4242 RUNNING\n", " RUNNING \n", "42x2 RUNNING \n", "4242  RUNNING\n", "4242 RUNNING  \n"])
+    func refusesWhatIsNotWhole(text: String) {
+        #expect(MonitorMark.state(in: Array(text.utf8)) == nil)
+    }
+}

@@ -8,7 +8,10 @@ public struct WaitCommand: BerthTool {
         discussion: """
                 Returns as soon as the container is in one of STATES (separated by |, e.g. \
                 'RUNNING|STOPPED'), with exit status 0, or with 1 when -t seconds pass first. The \
-                monitor tells berth-wait about every change as it happens; nothing is polled.
+                monitor tells berth-wait about every change as it happens; nothing is polled. A \
+                container in one of STATES already is known to be from the state its monitor keeps \
+                in its lock file, believed only while the monitor holds that file, without waking \
+                the monitor.
                 """,
         options: [
             NameOption.spec,

@@ -68,15 +68,29 @@ public struct CommandSocket: Sendable {
             if !keepingLockFile { try? FileSystem.truncate(lockFD, to: 0, display: lockPath) }
             lockFD.closeQuietly()
         }
+
+        /// Rewrites the mark with the monitor's new state (see MonitorMark), before the monitor
+        /// tells anybody else of it: a command that reads the mark after hearing of the state
+        /// (berth-wait after berth-start) finds it there. A mark that could not be rewritten is
+        /// no longer vouched for (the description lock goes), so readers ask the monitor.
+        public func record(_ state: ContainerState) {
+            if !FileData.write(lockFD, MonitorMark.line(pid: CurrentProcess.id, state: state), at: 0) {
+                FileSystem.dropDescriptionLock(lockFD)
+            }
+        }
     }
 
     /// Takes the lock and listens. nil when another monitor holds the lock (the container runs).
     public func listen() throws(BerthError) -> Listener? {
         try prepareDirectory()
         guard let lockFD = try lock() else { return nil }
+        // The description lock beside the flock says to readers of the mark that a monitor
+        // holds the file (see recordedState); without it the mark is never believed.
+        _ = FileSystem.holdDescriptionLock(lockFD)
         // The mark (`hasRuntimeFiles`) goes on before anything of the run exists: the monitor's
-        // pid in the lock file, which a clean end empties again.
-        do throws(BerthError) { try FileSystem.replaceContents(of: lockFD, with: "\(CurrentProcess.id)\n", display: lockPath) } catch {
+        // pid and state in the lock file, which a clean end empties again.
+        let mark = String(decoding: MonitorMark.line(pid: CurrentProcess.id, state: .starting), as: UTF8.self)
+        do throws(BerthError) { try FileSystem.replaceContents(of: lockFD, with: mark, display: lockPath) } catch {
             lockFD.closeQuietly()
             throw error
         }
@@ -95,6 +109,18 @@ public struct CommandSocket: Sendable {
     /// file: see FileSystem.lockFile).
     func lock() throws(BerthError) -> FileDescriptor? {
         try FileSystem.lockFile(at: lockPath)
+    }
+
+    /// The state the container's monitor last wrote in its lock file (MonitorMark), read
+    /// without asking the monitor; nil when no monitor holds the file or its mark is not whole.
+    /// The file must be a regular file of the runtime directory's owner, reached without a
+    /// symlink, in the directory only the owner can enter.
+    public func recordedState() -> ContainerState? {
+        guard let fd = try? FileSystem.open(lockPath, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) else { return nil }
+        defer { fd.closeQuietly() }
+        guard let st = try? FileSystem.status(of: fd, display: lockPath), FileSystem.kind(of: st.st_mode) == .file,
+              st.st_uid == owner, FileSystem.isDescriptionLocked(fd) == true else { return nil }
+        return MonitorMark.state(in: FileData.read(fd, count: 64, at: 0))
     }
 
     /// Whether the socket is there or the lock file holds its mark: a monitor runs, or one

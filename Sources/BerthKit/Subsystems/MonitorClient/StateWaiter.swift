@@ -2,7 +2,8 @@ import SystemPackage
 
 /// Waits for a container to reach one of a set of states, told by its monitor as they change
 /// (a `watch` connection); a container without a monitor is STOPPED, and one that is not yet
-/// running is watched for by retrying the connection.
+/// running is watched for by retrying the connection. A container already in a wanted state is
+/// known to be from its monitor's mark (MonitorMark), without waking the monitor.
 public struct StateWaiter {
     public let paths: ContainerPaths
 
@@ -12,6 +13,8 @@ public struct StateWaiter {
     public func wait(for states: Set<ContainerState>, timeout: Double?) throws(BerthError) -> Bool {
         let deadline = timeout.map { monotonicSeconds() + $0 }
         let client = MonitorClient(paths: paths)
+        // In a wanted state already, as the monitor's mark says: no round trip to the monitor.
+        if let recorded = client.socket.recordedState(), states.contains(recorded) { return true }
         var pause: UInt32 = 1_000
         while true {
             if let watch = try client.send(.watch) {

@@ -62,4 +62,10 @@ extension FileData {
         let n = buffer.withUnsafeMutableBytes { pread(fd.rawValue, $0.baseAddress, count, offset) }
         return n > 0 ? Array(buffer[0..<n]) : []
     }
+
+    /// pwrite(2) of all of `bytes` at `offset`: false when the file took fewer (or none).
+    static func write(_ fd: FileDescriptor, _ bytes: [UInt8], at offset: off_t) -> Bool {
+        let n = bytes.withUnsafeBytes { pwrite(fd.rawValue, $0.baseAddress, $0.count, offset) }
+        return n == bytes.count
+    }
 }

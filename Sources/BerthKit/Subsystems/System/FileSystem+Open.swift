@@ -78,6 +78,23 @@ extension FileSystem {
         }
     }
 
+    /// Takes an open-file-description write lock on the whole file open at `fd`, beside a flock
+    /// (see berth_ofd_lock): false when it could not be taken.
+    static func holdDescriptionLock(_ fd: FileDescriptor) -> Bool { berth_ofd_lock(fd.rawValue, 1) == 0 }
+
+    /// Drops the open-file-description lock `holdDescriptionLock` took (the flock stays).
+    static func dropDescriptionLock(_ fd: FileDescriptor) { _ = berth_ofd_lock(fd.rawValue, 0) }
+
+    /// Whether another open file description holds a lock on the file open at `fd`, asked
+    /// without taking anything; nil when the kernel would not say.
+    static func isDescriptionLocked(_ fd: FileDescriptor) -> Bool? {
+        switch berth_ofd_locked(fd.rawValue) {
+        case 1: return true
+        case 0: return false
+        default: return nil
+        }
+    }
+
     /// The file at `path` (made 0600 when missing, never through a symlink), opened and locked
     /// with `tryLock`: nil when another process holds it. For a lock file that may be removed
     /// while unlocked (berth-destroy removes a monitor's and a MAC address's hold): the file

@@ -197,6 +197,9 @@ public final class Monitor {
     func setState(_ new: ContainerState) {
         if new != state { containerLog?.write(.notice, "state \(new.rawValue)") }
         state = new
+        // The lock file's mark first: whoever hears of the state from here on and then reads
+        // the mark must find it there (berth-wait right after berth-start returned).
+        listener.record(new)
         var alive: [FileDescriptor] = []
         // A watcher that does not read its state lines is dropped, never waited for.
         for watcher in watchers {
