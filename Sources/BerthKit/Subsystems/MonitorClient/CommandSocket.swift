@@ -84,9 +84,6 @@ public struct CommandSocket: Sendable {
     public func listen() throws(BerthError) -> Listener? {
         try prepareDirectory()
         guard let lockFD = try lock() else { return nil }
-        // The description lock beside the flock says to readers of the mark that a monitor
-        // holds the file (see recordedState); without it the mark is never believed.
-        _ = FileSystem.holdDescriptionLock(lockFD)
         // The mark (`hasRuntimeFiles`) goes on before anything of the run exists: the monitor's
         // pid and state in the lock file, which a clean end empties again.
         let mark = String(decoding: MonitorMark.line(pid: CurrentProcess.id, state: .starting), as: UTF8.self)
@@ -94,6 +91,10 @@ public struct CommandSocket: Sendable {
             lockFD.closeQuietly()
             throw error
         }
+        // Then the description lock beside the flock, which tells readers of the mark that a
+        // monitor holds the file (see recordedState). After the mark, not before: a reader
+        // that finds the lock held must not read a killed monitor's line still there.
+        _ = FileSystem.holdDescriptionLock(lockFD)
         // A socket file left by a monitor that was killed: nobody listens on it any more (whoever
         // did held the lock this process now holds).
         try? FileSystem.removeFile(path)
@@ -120,7 +121,12 @@ public struct CommandSocket: Sendable {
         defer { fd.closeQuietly() }
         guard let st = try? FileSystem.status(of: fd, display: lockPath), FileSystem.kind(of: st.st_mode) == .file,
               st.st_uid == owner, FileSystem.isDescriptionLocked(fd) == true else { return nil }
-        return MonitorMark.state(in: FileData.read(fd, count: 64, at: 0))
+        // Read twice, believed only when both agree: a read racing a rewrite may see part of
+        // each line, and some such mixes are names too (STOPPED's start with STARTING's end
+        // reads STOPPING).
+        let line = FileData.read(fd, count: 64, at: 0)
+        guard FileData.read(fd, count: 64, at: 0) == line else { return nil }
+        return MonitorMark.state(in: line)
     }
 
     /// Whether the socket is there or the lock file holds its mark: a monitor runs, or one
