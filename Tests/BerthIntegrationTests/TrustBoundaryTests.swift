@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import BerthKit
+import CBerthLinux
 
 /// The host side of the trust boundary: what a container's root (privileged or not), a local
 /// user or an image does must not reach the host through the administrator's own commands.
@@ -208,6 +209,41 @@ struct TrustBoundaryTests {
         try box.ok("stop", ["-n", "victim", "-k"])
         box.expectClean("c")
         box.expectClean("victim")
+    }
+
+    /// berth-wait takes a state from a monitor's lock file only when the file is the monitor's
+    /// own: a regular file of the runtime directory's owner, reached without a symlink, and
+    /// locked by another open file description (as a monitor holds it). A symlink to a locked
+    /// decoy and a locked file of another user are not believed; the same line in a locked
+    /// file of root's is, which shows that the checks, not the line, made the difference.
+    @Test func aStateMarkIsBelievedOnlyFromTheMonitorsOwnLockFile() throws {
+        let box = try Sandbox.withBusybox("m")
+        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("m"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        defer { unlink(lockPath) }
+        let line = "4242 RUNNING \n"
+        // Each file is held as a monitor holds its lock file, by a description of this process.
+        func locked(_ path: String) throws -> Int32 {
+            let fd = open(path, O_RDWR)
+            try #require(fd >= 0 && berth_ofd_lock(fd, 1) == 0, "lock \(path)")
+            return fd
+        }
+        let decoy = box.root + "/decoy"
+        try line.write(toFile: decoy, atomically: false, encoding: .utf8)
+        let decoyFD = try locked(decoy)
+        defer { close(decoyFD) }
+        unlink(lockPath)
+        try #require(symlink(decoy, lockPath) == 0)
+        #expect(try box.run("wait", ["-n", "m", "-s", "RUNNING", "-t", "1"]).status == 1, "a symlink to a locked decoy was believed")
+
+        unlink(lockPath)
+        try line.write(toFile: lockPath, atomically: false, encoding: .utf8)
+        let lockFD = try locked(lockPath)
+        defer { close(lockFD) }
+        try #require(chown(lockPath, 65534, 65534) == 0)
+        #expect(try box.run("wait", ["-n", "m", "-s", "RUNNING", "-t", "1"]).status == 1, "another user's locked file was believed")
+        try #require(chown(lockPath, 0, 0) == 0)
+        #expect(try box.run("wait", ["-n", "m", "-s", "RUNNING", "-t", "1"]).status == 0, "root's locked file with a whole line")
+        #expect(try box.run("wait", ["-n", "m", "-s", "STOPPED", "-t", "1"]).status == 0)
     }
 
     /// A static program: `squat NAME SECONDS` binds and holds the abstract socket NAME;
