@@ -61,6 +61,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 if ! ip link show lxcbr0 >/dev/null 2>&1; then
     ip link add lxcbr0 type bridge && ip addr add 10.0.3.1/24 dev lxcbr0 && ip link set lxcbr0 up
     made_lxcbr=1
@@ -84,12 +85,18 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v
 # round KIT: one line "memavail free charged monitor monitor_anon guest", per container.
 round() {
     local kit=$1 names=() n i init monitor ns p m=0 ma=0 g=0
-    for (( i = 0; i < count; i++ )); do names+=("m$i"); tool "$kit" create -n "m$i" -t busybox >/dev/null 2>&1; done
+    for (( i = 0; i < count; i++ )); do
+        names+=("m$i")
+        tool "$kit" create -n "m$i" -t busybox >"$work/create.log" 2>&1 ||
+            { echo "memory.sh: $kit create of m$i failed:" >&2; tail -3 "$work/create.log" >&2; exit 1; }
+    done
     sync; sleep 1
     read -r a0 f0 c0 < <(reading)
     for n in "${names[@]}"; do tool "$kit" start -n "$n" -d >/dev/null 2>&1 & done
     wait
-    for n in "${names[@]}"; do tool "$kit" wait -n "$n" -s RUNNING -t 30 >/dev/null; done
+    for n in "${names[@]}"; do
+        tool "$kit" wait -n "$n" -s RUNNING -t 30 >/dev/null || { echo "memory.sh: $kit container $n did not reach RUNNING in 30 s" >&2; exit 1; }
+    done
     sleep 3
     read -r a1 f1 c1 < <(reading)
     for n in "${names[@]}"; do
