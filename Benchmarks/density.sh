@@ -6,12 +6,13 @@
 # Makes N overlay copies of one busybox container (berth-copy -s, so they share its files) on a
 # bridge of the script's own (berthdens0, 10.78.0.1/20: the managed bridge's default /24 holds
 # only 253 addresses), starts them PARALLEL at a time, and reports: the time until all are
-# RUNNING, MemAvailable per running container, berth-ls -f and berth-info latency with all of
+# RUNNING, memory per running container (three ways, see lib.sh), berth-ls -f and berth-info latency with all of
 # them running, and the time to stop them. Every container, the lxcpath and the bridge are
 # removed at exit, also on failure or Ctrl-C. A start that fails is reported with its error and
 # the host limits that usually cause it. Default N 500, PARALLEL 8; run as root.
 set -euo pipefail
 export LC_ALL=C
+. "$(dirname "$0")/lib.sh"
 
 count=500
 parallel=8
@@ -57,8 +58,6 @@ cleanup() {
 trap cleanup EXIT
 
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
-mem_available() { awk '/^MemAvailable/ {print $2}' /proc/meminfo; }
 
 echo "# density.sh N=$count parallel=$parallel bin=$bin kernel=$(uname -r) cpus=$(nproc) $(date -u +%FT%TZ)"
 b create -n base -t busybox >/dev/null
@@ -68,7 +67,7 @@ echo "copies $count $(ms "$start") ms"
 
 sync
 echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
-before=$(mem_available)
+read -r avail0 free0 charged0 < <(host_memory)
 start=$(date +%s%N)
 seq 1 "$count" | xargs -P "$parallel" -I{} sh -c '"$0/berth-start" -P "$1" -n c{} 2>>"$2/start-errors" || echo c{} >> "$2/start-failed"' "$bin" "$lxcpath" "$work"
 elapsed=$(ms "$start")
@@ -84,8 +83,9 @@ if [ -s "$work/start-failed" ]; then
         "user_namespaces=$(cat /proc/sys/user/max_user_namespaces)"
 fi
 sleep 2
-after=$(mem_available)
-echo "memory_per_container $(( (before - after) / (running > 0 ? running : 1) )) kB (MemAvailable, $running running)"
+read -r avail1 free1 charged1 < <(host_memory)
+per=$(( running > 0 ? running : 1 ))
+echo "memory_per_container $(( (avail0 - avail1) / per )) kB by MemAvailable, $(( (free0 - free1) / per )) kB of free pages, $(( (charged1 - charged0) / per )) kB charged ($running running; see lib.sh host_memory)"
 monitor=$(pgrep -f "berth monitor\] $lxcpath c1\$" | head -1 || true)
 [ -n "$monitor" ] && echo "monitor_pss $(awk '/^Pss:/ {print $2}' "/proc/$monitor/smaps_rollup") kB (of which anonymous $(awk '/^Pss_Anon:/ {print $2}' "/proc/$monitor/smaps_rollup") kB)"
 

@@ -16,3 +16,24 @@ summary_ms() {
         m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2
         printf "%.2f %.2f %.2f\n", m/1000, a[1]/1000, a[NR]/1000 }'
 }
+
+# The median of the numbers on standard input, one per line.
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
+
+# The host's memory now, in kB: "memavail free charged".
+#   memavail  MemAvailable.
+#   free      MemFree plus the pages parked on the per-CPU free lists (/proc/zoneinfo "count:"),
+#             which MemFree leaves out; their level drifts by thousands of pages within seconds,
+#             so a difference of MemFree (or MemAvailable) over a short window is mostly noise.
+#   charged   what the kernel has handed out to somebody: anonymous pages, shmem, slab, kernel
+#             stacks, page tables, vmalloc and per-CPU areas.
+host_memory() {
+    local pcp
+    pcp=$(awk '$1 == "count:" {s += $2} END {print s + 0}' /proc/zoneinfo)
+    awk -v pcp_kb=$(( pcp * $(getconf PAGESIZE) / 1024 )) '
+        {v[$1] = $2}
+        END {
+            print v["MemAvailable:"], v["MemFree:"] + pcp_kb,
+                  v["AnonPages:"] + v["Shmem:"] + v["Slab:"] + v["KernelStack:"] + v["PageTables:"] + v["VmallocUsed:"] + v["Percpu:"]
+        }' /proc/meminfo
+}

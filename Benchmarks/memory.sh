@@ -68,19 +68,7 @@ if ! ip link show lxcbr0 >/dev/null 2>&1; then
 fi
 mkdir -p "$work/lxc" "$work/berth"
 
-# One reading of the host, in kB: memavail free charged.
-reading() {
-    local pcp
-    pcp=$(awk '$1 == "count:" {s += $2} END {print s + 0}' /proc/zoneinfo)
-    awk -v pcp_kb=$(( pcp * $(getconf PAGESIZE) / 1024 )) '
-        {v[$1] = $2}
-        END {
-            print v["MemAvailable:"], v["MemFree:"] + pcp_kb,
-                  v["AnonPages:"] + v["Shmem:"] + v["Slab:"] + v["KernelStack:"] + v["PageTables:"] + v["VmallocUsed:"] + v["Percpu:"]
-        }' /proc/meminfo
-}
 pss() { awk -v f="${2:-Pss}:" '$1 == f {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 
 # round KIT: one line "memavail free charged monitor monitor_anon guest", per container.
 round() {
@@ -91,14 +79,14 @@ round() {
             { echo "memory.sh: $kit create of m$i failed:" >&2; tail -3 "$work/create.log" >&2; exit 1; }
     done
     sync; sleep 1
-    read -r a0 f0 c0 < <(reading)
+    read -r a0 f0 c0 < <(host_memory)
     for n in "${names[@]}"; do tool "$kit" start -n "$n" -d >/dev/null 2>&1 & done
     wait
     for n in "${names[@]}"; do
         tool "$kit" wait -n "$n" -s RUNNING -t 30 >/dev/null || { echo "memory.sh: $kit container $n did not reach RUNNING in 30 s" >&2; exit 1; }
     done
     sleep 3
-    read -r a1 f1 c1 < <(reading)
+    read -r a1 f1 c1 < <(host_memory)
     for n in "${names[@]}"; do
         init=$(tool "$kit" info -n "$n" -p -H)
         monitor=$(awk '{print $4}' "/proc/$init/stat")
