@@ -6,10 +6,11 @@
 # Makes N overlay copies of one busybox container (berth-copy -s, so they share its files) on a
 # bridge of the script's own (berthdens0, 10.78.0.1/20: the managed bridge's default /24 holds
 # only 253 addresses), starts them PARALLEL at a time, and reports: the time until all are
-# RUNNING, memory per running container (three ways, see lib.sh), berth-ls -f and berth-info latency with all of
-# them running, and the time to stop them. Every container, the lxcpath and the bridge are
-# removed at exit, also on failure or Ctrl-C. A start that fails is reported with its error and
-# the host limits that usually cause it. Default N 500, PARALLEL 8; run as root.
+# RUNNING, memory per running container (three ways, see host_memory in lib.sh), berth-ls -f
+# and berth-info latency with all of them running, and the time to stop them. Every container,
+# the lxcpath and the bridge are removed at exit, also on failure or Ctrl-C. A start that fails
+# is reported with its error and the host limits that usually cause it. Default N 500,
+# PARALLEL 8; run as root.
 set -euo pipefail
 export LC_ALL=C
 . "$(dirname "$0")/lib.sh"

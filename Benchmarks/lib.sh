@@ -24,7 +24,7 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v
 #   memavail  MemAvailable.
 #   free      MemFree plus the pages parked on the per-CPU free lists (/proc/zoneinfo "count:"),
 #             which MemFree leaves out; their level drifts by thousands of pages within seconds,
-#             so a difference of MemFree (or MemAvailable) over a short window is mostly noise.
+#             so a difference of MemFree or MemAvailable over a few seconds carries that noise.
 #   charged   what the kernel has handed out to somebody: anonymous pages, shmem, slab, kernel
 #             stacks, page tables, vmalloc and per-CPU areas.
 host_memory() {
