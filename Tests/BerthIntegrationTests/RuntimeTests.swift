@@ -130,7 +130,7 @@ struct RuntimeTests {
         let monitor = try #require(box.monitorPID("r2"))
         // The monitor's mark in its lock file: its pid and state, which berth-wait believes
         // only while the monitor holds the file.
-        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("r2"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("r2"))).lockPath
         #expect(try String(contentsOfFile: lockPath, encoding: .utf8) == "\(monitor) RUNNING \n")
         #expect(try box.run("wait", ["-n", "r2", "-s", "RUNNING|FROZEN", "-t", "1"]).status == 0)
         kill(monitor, SIGKILL)

@@ -306,7 +306,7 @@ struct StorageTests {
         // (a container that has run keeps one in the runtime directory) goes.
         try box.ok("start", ["-n", "half"])
         try box.ok("stop", ["-n", "half", "-k"])
-        let oldLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("half"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        let oldLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("half"))).lockPath
         #expect(FileManager.default.fileExists(atPath: oldLock))
         try box.ok("copy", ["-n", "half", "-N", "whole", "-R"])
         #expect(!FileManager.default.fileExists(atPath: oldLock))
@@ -322,7 +322,7 @@ struct StorageTests {
         #expect(try box.run("info", ["-n", "eph", "-sH"]).stdout == "RUNNING\n")
         try box.ok("stop", ["-n", "eph", "-k"])
         #expect(!box.entries().contains("eph"))
-        let ephLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("eph"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        let ephLock = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("eph"))).lockPath
         #expect(!FileManager.default.fileExists(atPath: ephLock), "the ephemeral container's lock file went with it")
         #expect(box.text(box.lxcpath + "/kc/lxc_snapshots") == nil)
         box.expectClean("eph")

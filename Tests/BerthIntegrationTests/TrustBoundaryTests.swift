@@ -218,7 +218,7 @@ struct TrustBoundaryTests {
     /// file of root's is, which shows that the checks, not the line, made the difference.
     @Test func aStateMarkIsBelievedOnlyFromTheMonitorsOwnLockFile() throws {
         let box = try Sandbox.withBusybox("m")
-        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("m"))).path.replacingOccurrences(of: ".sock", with: ".lock")
+        let lockPath = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("m"))).lockPath
         defer { unlink(lockPath) }
         let line = "4242 RUNNING \n"
         // Each file is held as a monitor holds its lock file, by a description of this process.

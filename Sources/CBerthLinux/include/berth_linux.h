@@ -255,10 +255,10 @@ ssize_t berth_send_with_fd(int sock, const void *data, size_t len, int fd);
 ssize_t berth_recv_with_fd(int sock, void *data, size_t len, int *fd);
 
 /// An open-file-description write lock on the whole file open at `fd` (F_OFD_SETLK), taken
-/// without waiting (`lock` 1), or dropped (`lock` 0). Why C: glibc defines the F_OFD_* commands only under _GNU_SOURCE, and
-/// fcntl(2) is variadic. A monitor holds one on its lock file beside the flock: unlike a flock,
-/// it can be asked about without being taken (berth_ofd_locked), so a reader never holds what a
-/// starting monitor must take. Returns 0, or -1 with errno set.
+/// without waiting (`lock` 1), or dropped (`lock` 0). Why C: glibc defines the F_OFD_* commands
+/// only under _GNU_SOURCE, and fcntl(2) is variadic. A monitor holds one on its lock file beside
+/// the flock: unlike a flock, it can be asked about without being taken (berth_ofd_locked), so
+/// a reader never holds what a starting monitor must take. Returns 0, or -1 with errno set.
 int berth_ofd_lock(int fd, int lock);
 /// Whether another open file description holds a lock on the file open at `fd` (F_OFD_GETLK,
 /// which takes nothing): 1 when one does, 0 when none does, -1 with errno set.

@@ -17,7 +17,8 @@ import SystemPackage
 /// lxcpath and name alone where that would not fit the 107 bytes a socket path may have.
 public struct CommandSocket: Sendable {
     public let path: String
-    let lockPath: String
+    /// The monitor's lock file beside the socket (its flock, and the mark of MonitorMark).
+    public let lockPath: String
     let directory: String
     /// The uid whose monitors serve this directory (the caller's effective uid).
     let owner: uid_t
