@@ -88,7 +88,7 @@ read -r avail1 free1 charged1 < <(host_memory)
 per=$(( running > 0 ? running : 1 ))
 echo "memory_per_container $(( (avail0 - avail1) / per )) kB by MemAvailable, $(( (free0 - free1) / per )) kB of free pages, $(( (charged1 - charged0) / per )) kB charged ($running running; see lib.sh host_memory)"
 monitor=$(pgrep -f "berth monitor\] $lxcpath c1\$" | head -1 || true)
-[ -n "$monitor" ] && echo "monitor_pss $(awk '/^Pss:/ {print $2}' "/proc/$monitor/smaps_rollup") kB (of which anonymous $(awk '/^Pss_Anon:/ {print $2}' "/proc/$monitor/smaps_rollup") kB)"
+[ -n "$monitor" ] && echo "monitor_pss $(pss "$monitor") kB (of which anonymous $(pss "$monitor" Pss_Anon) kB)"
 
 for i in 1 2 3 4 5; do t=$(date +%s%N); b ls -f >/dev/null; ms "$t"; done | median | sed 's/^/ls_f_ms /'
 for i in 1 2 3 4 5; do t=$(date +%s%N); b info -n c1 >/dev/null; ms "$t"; done | median | sed 's/^/info_ms /'

@@ -20,6 +20,9 @@ summary_ms() {
 # The median of the numbers on standard input, one per line.
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2)}'; }
 
+# A field of /proc/PID/smaps_rollup in kB ("${2:-Pss}": Pss, Pss_Anon, ...), 0 when PID is gone.
+pss() { awk -v f="${2:-Pss}:" '$1 == f {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+
 # The host's memory now, in kB: "memavail free charged".
 #   memavail  MemAvailable.
 #   free      MemFree plus the pages parked on the per-CPU free lists (/proc/zoneinfo "count:"),

@@ -68,8 +68,6 @@ if ! ip link show lxcbr0 >/dev/null 2>&1; then
 fi
 mkdir -p "$work/lxc" "$work/berth"
 
-pss() { awk -v f="${2:-Pss}:" '$1 == f {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
-
 # round KIT: one line "memavail free charged monitor monitor_anon guest", per container.
 round() {
     local kit=$1 names=() n i init monitor ns p m=0 ma=0 g=0
