@@ -13,9 +13,10 @@
 #             slab, kernel stacks, page tables, vmalloc and per-CPU areas,
 #   monitor   the PSS of a monitor (monitor_anon: of it, its anonymous memory),
 #   guest     the PSS of a container's processes.
-# All per container, in kB; medians over the rounds and Berth/LXC. Every container, lxcpath
-# and bridge the script made is removed at exit, also on failure. Default K 20, ROUNDS 3; run
-# as root, after `make install` (Berth's default config) and `apt-get install lxc`.
+# All per container, in kB; medians over the rounds and Berth/LXC. Every container, lxcpath,
+# bridge and LXC's lxc.pivot cgroup the script made is removed at exit, also on failure.
+# Default K 20, ROUNDS 3; run as root, after `make install` (Berth's default config) and
+# `apt-get install lxc`.
 set -euo pipefail
 export LC_ALL=C
 . "$(dirname "$0")/lib.sh"
@@ -29,7 +30,7 @@ while getopts "k:r:b:h" opt; do
         k) count=$OPTARG ;;
         r) rounds=$OPTARG ;;
         b) bin=$OPTARG ;;
-        *) sed -n '2,18p' "$0"; exit 2 ;;
+        *) sed -n '2,19p' "$0"; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "memory.sh: run as root" >&2; exit 1; }
@@ -41,6 +42,9 @@ chmod 755 "$work"
 made_lxcbr=0
 had_berthbr=0
 ip link show berthbr0 >/dev/null 2>&1 && had_berthbr=1
+# LXC's monitor parks itself in lxc.pivot in every hierarchy while it cleans up, and leaves it.
+had_pivot=0
+compgen -G "/sys/fs/cgroup/*/lxc.pivot" >/dev/null && had_pivot=1
 tool() {   # tool lxc|berth OP ARGS...: the toolkit's command on its private lxcpath
     if [ "$1" = lxc ]; then "lxc-$2" -P "$work/lxc" "${@:3}"; else "$bin/berth-$2" -P "$work/berth" "${@:3}"; fi
 }
@@ -54,6 +58,7 @@ cleanup() {
         done
     done
     [ "$made_lxcbr" = 1 ] && ip link del lxcbr0 2>/dev/null
+    [ "$had_pivot" = 0 ] && rmdir /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot 2>/dev/null
     if [ "$had_berthbr" = 0 ]; then
         "$bin/berth-net" stop >/dev/null 2>&1
         ip link del berthbr0 2>/dev/null
