@@ -27,6 +27,9 @@ struct CreateListInfoDestroyTests {
         chroot.waitUntilExit()
         #expect(chroot.terminationStatus == 0)
         #expect(said.hasPrefix("hello from b1\n"))
+        // init's utmp is there already (empty), so the first boot allocates no inode for it.
+        var utmp = stat()
+        #expect(stat(rootfs + "/var/run/utmp", &utmp) == 0 && utmp.st_size == 0 && utmp.st_mode & 0o777 == 0o644)
         let inittab = try String(contentsOfFile: rootfs + "/etc/inittab", encoding: .utf8)
         #expect(inittab.contains("::sysinit:/etc/init.d/rcS"))
 
@@ -66,6 +69,13 @@ struct CreateListInfoDestroyTests {
             usleep(50_000)
         }
         #expect(booted == "renamed\n0x9\n", "\(booted)")
+        // init wrote its getty's record into that same file (after rcS, so allow it a moment).
+        var written = stat()
+        for _ in 0..<40 {
+            if stat(rootfs + "/var/run/utmp", &written) == 0 && written.st_size > 0 { break }
+            usleep(50_000)
+        }
+        #expect(written.st_ino == utmp.st_ino && written.st_size > 0, "init writes the utmp it was given")
         #expect(try box.run("stop", ["-n", "b1", "-k"]).status == 0)
 
         let destroyed = try box.run("destroy", ["-n", "b1"])
