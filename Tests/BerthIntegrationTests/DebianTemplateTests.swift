@@ -38,7 +38,10 @@ struct DebianTemplateTests {
         #expect(config.contains("lxc.idmap = u 0 ") && config.contains("lxc.net.0.link = \(bridge)"), "unprivileged on the managed bridge: \(config)")
         #expect(box.text(box.lxcpath + "/deb/rootfs/etc/hostname") == "deb\n")
 
-        try #require(try run("start", ["-n", "deb"]).status == 0)
+        // The monitor's log at info, so a failed start says what the monitor saw.
+        let log = box.root + "/deb-start.log"
+        let started = try run("start", ["-n", "deb", "-o", log, "-l", "info"])
+        try #require(started.status == 0, "first start: \(started.stderr) log: \(box.text(log) ?? "")")
         let state = try run("attach", ["-n", "deb", "--", "/bin/sh", "-c", Self.waitForSystemd])
         let failed = try run("attach", ["-n", "deb", "--", "systemctl", "--failed", "--no-legend"]).stdout
         #expect(state.stdout == "running\n", "systemd: \(state.stdout) \(failed)")
@@ -49,12 +52,15 @@ struct DebianTemplateTests {
 
         // A clean stop (SIGRTMIN+3 to systemd) well within 5 s.
         begin = Date()
-        try #require(try run("stop", ["-n", "deb"]).status == 0)
+        let stopped = try run("stop", ["-n", "deb"])
+        try #require(stopped.status == 0, "clean stop: \(stopped.stderr)")
         #expect(Date().timeIntervalSince(begin) < 5, "clean stop took \(Date().timeIntervalSince(begin)) s")
         // Start again, reboot from the host, and it comes back running.
-        try #require(try run("start", ["-n", "deb"]).status == 0)
+        let restarted = try run("start", ["-n", "deb", "-o", log, "-l", "info"])
+        try #require(restarted.status == 0, "second start: \(restarted.stderr) log: \(box.text(log) ?? "")")
         let before = try run("info", ["-n", "deb", "-pH"]).stdout
-        try #require(try run("stop", ["-n", "deb", "-r"]).status == 0)
+        let rebooted = try run("stop", ["-n", "deb", "-r"])
+        try #require(rebooted.status == 0, "reboot: \(rebooted.stderr)")
         let after = try run("info", ["-n", "deb", "-pH"]).stdout
         #expect(before != after && !after.isEmpty, "a new init after the reboot")
         #expect(try run("attach", ["-n", "deb", "--", "/bin/sh", "-c", Self.waitForSystemd]).stdout == "running\n")
