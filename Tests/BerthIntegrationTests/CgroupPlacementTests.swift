@@ -27,6 +27,41 @@ struct CgroupPlacementTests {
         for path in paths.sorted(by: { $0.count > $1.count }) { rmdir(path) }
     }
 
+    /// Without placement keys the monitors share berth.monitors: two at once both in it in every
+    /// hierarchy (its v1 cpuset filled), one stop leaves it to the other, and a start after it
+    /// was removed while empty makes it again.
+    @Test func monitorsShareOneCgroupThatStays() throws {
+        let box = try Sandbox.withBusybox("ms1")
+        try box.ok("create", ["-n", "ms2", "-t", "busybox"])
+        let shared = everywhere(CgroupPlacement.sharedMonitor)
+        let started = [try box.start("start", ["-n", "ms1", "-d"]), try box.start("start", ["-n", "ms2", "-d"])]
+        for process in started { #expect(try box.finish(process).status == 0) }
+        // A monitor moves into its v1 cgroups once berth-start has returned.
+        func inShared(_ name: String) -> Bool {
+            guard let pid = box.monitorPID(name) else { return false }
+            return shared.allSatisfy { cgroupOf(String(pid), in: $0) == "/" + CgroupPlacement.sharedMonitor }
+        }
+        for _ in 0..<200 where !(inShared("ms1") && inShared("ms2")) { usleep(10_000) }
+        #expect(inShared("ms1") && inShared("ms2"), "\(shared.map { "\($0): \(box.text($0 + "/cgroup.procs") ?? "-")" })")
+        if let cpuset = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
+            let cpus = box.text(cpuset.mountPoint + "/" + CgroupPlacement.sharedMonitor + "/cpuset.cpus") ?? ""
+            #expect(!cpus.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "cpuset.cpus of berth.monitors: '\(cpus)'")
+        }
+        try box.ok("stop", ["-n", "ms1", "-k"])
+        box.expectClean("ms1")
+        #expect(shared.allSatisfy { FileManager.default.fileExists(atPath: $0) } && inShared("ms2"))
+        try box.ok("stop", ["-n", "ms2", "-k"])
+        box.expectClean("ms2")
+        #expect(shared.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "the shared cgroup stays")
+        // Removed while no monitor is in it (other tests' monitors may keep it), then a start.
+        for directory in shared { rmdir(directory) }
+        try box.ok("start", ["-n", "ms1", "-d"])
+        for _ in 0..<200 where !inShared("ms1") { usleep(10_000) }
+        #expect(inShared("ms1"))
+        try box.ok("stop", ["-n", "ms1", "-k"])
+        box.expectClean("ms1")
+    }
+
     @Test func cgroupDirPutsBothCgroupsBelowIt() throws {
         let box = try Sandbox.withBusybox("cp1")
         let group = "berth-test-\(getpid())/web"

@@ -14,7 +14,9 @@ extension Sandbox {
 
     /// The container's and its monitor's cgroup directories that exist now.
     func payloadCgroups(_ name: String) -> [String] {
-        (PayloadCgroup(name: name, lxcpath: lxcpath).directories + MonitorCgroup(name: name, lxcpath: lxcpath).cgroup.directories)
+        // The container's, and a monitor cgroup of its own (berth.monitor.NAME, which only a
+        // placement key gives); not the monitors' shared one, which stays.
+        (PayloadCgroup(name: name, lxcpath: lxcpath).directories + PayloadCgroup(name: name, lxcpath: lxcpath, prefix: "berth.monitor.").directories)
             .filter { FileManager.default.fileExists(atPath: $0) }
     }
 

@@ -142,7 +142,7 @@ public struct ContainerStarter {
         guard monitorPID >= 0 else {
             let error = currentErrno
             for claim in claims { claim.clear() }
-            if let birthplace { _ = FileSystem.removeEmptyDirectory(birthplace) }
+            if let birthplace { monitorCgroup.removeBirthplace(birthplace) }
             throw BerthError.system("fork", "monitor", error)
         }
         if monitorPID == 0 {
@@ -187,7 +187,7 @@ public struct ContainerStarter {
         // whoever adopts it. A monitor that failed before it booted (its lock, its socket) never
         // left the v2 cgroup it was born in, which it could not remove while in it: gone now.
         _ = ProcessControl.waitFor(monitorPID)
-        if let birthplace { _ = FileSystem.removeEmptyDirectory(birthplace) }
+        if let birthplace { monitorCgroup.removeBirthplace(birthplace) }
         if line.hasPrefix("ABORTING ") {
             throw BerthError(.system, "\(container.name) failed to start: \(line.dropFirst(9))")
         }

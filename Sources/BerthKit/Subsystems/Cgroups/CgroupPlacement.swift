@@ -1,9 +1,11 @@
 /// Where a container's cgroups go in each hierarchy, as LXC's placement keys say:
 ///
-/// - default: `berth.payload.NAME` and `berth.monitor.NAME` (plus the lxcpath's hash outside the
-///   default lxcpath) below the host init's cgroup;
+/// - default: `berth.payload.NAME` (plus the lxcpath's hash outside the default lxcpath) below
+///   the host init's cgroup, and `berth.monitors` beside it, one cgroup every monitor shares;
 /// - `lxc.cgroup.dir = X`: `X/berth.payload.NAME` and `X/berth.monitor.NAME`;
 /// - `lxc.cgroup.dir.container = C` with `lxc.cgroup.dir.monitor = M`: exactly C and M;
+/// - with any of these placement keys, or lxc.cgroup.relative, the monitor's cgroup is its own
+///   (made at start, removed at stop, as LXC's);
 /// - `lxc.cgroup.dir.container.inner = I`: the container's processes (and its cgroup namespace's
 ///   root) in `PAYLOAD/I`, the limits on PAYLOAD, out of the container's reach;
 /// - `lxc.cgroup.dir.monitor.pivot = P`: where the monitor moves before removing its own cgroup
@@ -17,6 +19,11 @@ public struct CgroupPlacement: Sendable, Equatable {
     public let payload: String
     /// The monitor's cgroup, below the base.
     public let monitor: String
+    /// Whether `monitor` is the cgroup all monitors share (`berth.monitors`): made when missing
+    /// and never removed by a monitor. A cgroup of its own per monitor would cost a memory
+    /// cgroup per running container (about 120 kB of kernel memory each where memory is a v1
+    /// controller, some 200 kB across a hybrid host's hierarchies) for no limit anyone sets.
+    public let monitorShared: Bool
     /// The processes' cgroup below the payload, when lxc.cgroup.dir.container.inner is set.
     public let inner: String?
     /// lxc.cgroup.dir.monitor.pivot, below the base.
@@ -28,19 +35,22 @@ public struct CgroupPlacement: Sendable, Equatable {
     public static let keys = ["lxc.cgroup.dir", "lxc.cgroup.dir.container", "lxc.cgroup.dir.container.inner",
                               "lxc.cgroup.dir.monitor", "lxc.cgroup.dir.monitor.pivot", "lxc.cgroup.relative"]
 
+    /// The cgroup the monitors share, below the base (or lxc.cgroup.dir).
+    public static let sharedMonitor = "berth.monitors"
+
     /// Berth's own placement for `name` in `lxcpath`.
     public static func standard(name: String, lxcpath: String) -> CgroupPlacement {
         CgroupPlacement(payload: PayloadCgroup.leaf(prefix: "berth.payload.", name: name, lxcpath: lxcpath),
-                        monitor: PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath),
-                        inner: nil, monitorPivot: nil, relative: false)
+                        monitor: sharedMonitor, inner: nil, monitorPivot: nil, relative: false, monitorShared: true)
     }
 
     /// Whether other commands find the cgroups from the name alone (else the monitor tells them).
     public func isStandard(name: String, lxcpath: String) -> Bool { self == .standard(name: name, lxcpath: lxcpath) }
 
-    public init(payload: String, monitor: String, inner: String?, monitorPivot: String?, relative: Bool) {
+    public init(payload: String, monitor: String, inner: String?, monitorPivot: String?, relative: Bool, monitorShared: Bool = false) {
         self.payload = payload
         self.monitor = monitor
+        self.monitorShared = monitorShared
         self.inner = inner
         self.monitorPivot = monitorPivot
         self.relative = relative
@@ -67,9 +77,14 @@ public struct CgroupPlacement: Sendable, Equatable {
             }
             payload = c
             monitor = m
+            monitorShared = false
         case (nil, nil):
+            // Under lxc.cgroup.dir, or below the caller's cgroup, each monitor has its own, as
+            // LXC's: nothing of Berth's stays in the cgroups a placement names once they stop.
+            let own = PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath)
             payload = dir.map { $0 + "/" + standard.payload } ?? standard.payload
-            monitor = dir.map { $0 + "/" + standard.monitor } ?? standard.monitor
+            monitor = dir.map { $0 + "/" + own } ?? (config.boolean("lxc.cgroup.relative") ? own : standard.monitor)
+            monitorShared = dir == nil && !config.boolean("lxc.cgroup.relative")
         case (_?, nil):
             throw BerthError(.invalidConfig, "\(origin("lxc.cgroup.dir.container")): needs lxc.cgroup.dir.monitor too (as LXC: both or neither)")
         case (nil, _?):

@@ -1,11 +1,16 @@
-/// The monitor's own cgroup, `berth.monitor.<name>` beside the container's payload cgroup in
-/// every hierarchy (or where lxc.cgroup.dir / lxc.cgroup.dir.monitor put it), so that what the
-/// monitor uses is accounted apart from both the container and the caller. The monitor enters
-/// it at start and, before it gives up the container's command socket, returns to where it came
-/// from (or to lxc.cgroup.dir.monitor.pivot) and removes it; a monitor killed with SIGKILL
-/// leaves it empty, and the next start removes it.
+/// The monitor's cgroup, so that what the monitor uses is accounted apart from both the
+/// container and the caller (whose session or unit it outlives), in every hierarchy.
+///
+/// By default that is `berth.monitors` beside the containers' payload cgroups, one cgroup all
+/// monitors share: made when missing, joined at start, and left in place (as LXC leaves its
+/// lxc.pivot). With lxc.cgroup.dir.monitor the monitor has a cgroup of its own, as LXC's: it
+/// enters it at start and, before it gives up the container's command socket, returns to where
+/// it came from (or to lxc.cgroup.dir.monitor.pivot) and removes it; a monitor killed with
+/// SIGKILL leaves it empty, and the next start removes it.
 public struct MonitorCgroup {
     public let cgroup: PayloadCgroup
+    /// The cgroup all monitors share (CgroupPlacement.monitorShared): never swept or removed.
+    public let isShared: Bool
     /// lxc.cgroup.dir.monitor.pivot's cgroup, when set.
     let pivot: PayloadCgroup?
     /// The cgroups the process was in before `enter`.
@@ -21,6 +26,7 @@ public struct MonitorCgroup {
     /// host init's when nil).
     public init(placement: CgroupPlacement, layout: CgroupLayout, baseCgroups: String?) {
         cgroup = PayloadCgroup(path: placement.monitor, inner: nil, layout: layout, baseCgroups: baseCgroups)
+        isShared = placement.monitorShared
         pivot = placement.monitorPivot.map { PayloadCgroup(path: $0, inner: nil, layout: layout, baseCgroups: baseCgroups) }
     }
 
@@ -31,8 +37,19 @@ public struct MonitorCgroup {
             let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
             origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
         }
-        madeParents = try cgroup.create(skippingV2: bornInV2)
-        try cgroup.joinSelf(skippingV2: bornInV2)
+        guard isShared else {
+            madeParents = try cgroup.create(skippingV2: bornInV2)
+            try cgroup.joinSelf(skippingV2: bornInV2)
+            return
+        }
+        // Made when missing; the cgroups above it (lxc.cgroup.dir) stay with it. Should it be
+        // removed between the mkdir and the move (an administrator's cleanup of an empty
+        // cgroup), it is made once more.
+        try cgroup.create(shared: true, skippingV2: bornInV2)
+        do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
+            try cgroup.create(shared: true, skippingV2: bornInV2)
+            try cgroup.joinSelf(skippingV2: bornInV2)
+        }
     }
 
     /// berth-start, before it forks the monitor: makes the v2 directory for the monitor to be
@@ -40,12 +57,20 @@ public struct MonitorCgroup {
     /// `leave` returns to (the monitor's own /proc/self/cgroup will name this one). nil, and
     /// nothing made, where there is no v2 hierarchy or the directory is not made fresh (a
     /// leftover, or parents that lxc.cgroup.dir names and that do not exist yet): `enter` then
-    /// does it all.
+    /// does it all. The shared cgroup need not be fresh: the one there is the one to be born in.
     public mutating func birthplace() -> String? {
-        guard let directory = cgroup.processV2Directory, let own = try? FileSystem.readText("/proc/self/cgroup"),
-              (try? FileSystem.makeDirectory(directory)) != nil else { return nil }
+        guard let directory = cgroup.processV2Directory, let own = try? FileSystem.readText("/proc/self/cgroup") else { return nil }
+        let made = (try? FileSystem.makeDirectory(directory)) != nil
+        guard made || (isShared && FileSystem.isDirectory(directory)) else { return nil }
         origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
         return directory
+    }
+
+    /// Removes the birthplace after a start that failed before the monitor entered it: never
+    /// the shared cgroup, which other monitors are in or about to be born in.
+    public func removeBirthplace(_ directory: String) {
+        guard !isShared else { return }
+        _ = FileSystem.removeEmptyDirectory(directory)
     }
 
     /// Set once the monitor was born in `birthplace`.
@@ -57,11 +82,14 @@ public struct MonitorCgroup {
     @discardableResult
     public func leave() -> Bool {
         guard let origin else { return true }
+        // The shared cgroup stays, and the monitor with it as it ends, unless a pivot is set.
+        if isShared && pivot == nil { return true }
         if let pivot, (try? pivot.create(shared: true)) != nil {
             try? pivot.joinSelf()
         } else {
             try? origin.joinSelf(everywhere: true)
         }
+        if isShared { return true }
         let removed = (try? cgroup.remove()) != nil
         PayloadCgroup.removeMadeParents(madeParents)
         return removed

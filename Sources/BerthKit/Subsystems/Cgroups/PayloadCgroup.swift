@@ -237,6 +237,8 @@ public struct PayloadCgroup: Sendable {
                 for busy in [directory, processes] where !shared && !PayloadCgroup.processes(in: busy).isEmpty {
                     throw BerthError(.busy, "cgroup \(busy) still has processes: a previous run of the container was not cleaned up")
                 }
+                // A shared cgroup another process made a moment ago may not have its cpuset yet.
+                if shared && cpuset { PayloadCgroup.fillCpusetIfEmpty(directory) }
             case .noSuchFileOrDirectory?:
                 // The cgroups above (lxc.cgroup.dir), top first: each needs its parent's
                 // cpuset before a child can have one.
@@ -288,6 +290,17 @@ public struct PayloadCgroup: Sendable {
         return nil
     }
 
+    /// Copies the parent's cpus and memory nodes into a v1 cpuset cgroup that has none yet
+    /// (another process made it and has not written them): the same values whoever writes them.
+    private static func fillCpusetIfEmpty(_ directory: String) {
+        for file in ["cpuset.cpus", "cpuset.mems"] {
+            let path = Path.join(directory, file)
+            guard let current = try? FileSystem.readText(path), current.allSatisfy(\.isWhitespace),
+                  let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
+            try? PayloadCgroup.write(path, parent)
+        }
+    }
+
     /// Removes the cgroups `create` made above the directories, deepest first, as far as they
     /// are empty (another container may have made its own below one meanwhile).
     public static func removeMadeParents(_ made: [String]) {
@@ -329,7 +342,10 @@ public struct PayloadCgroup: Sendable {
         let base = placement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
         let payload = PayloadCgroup(path: placement.payload, inner: placement.inner, baseCgroups: base)
         payload.sweep()
-        PayloadCgroup(path: placement.monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
+        // The shared monitors' cgroup is never a leftover.
+        if !placement.monitorShared {
+            PayloadCgroup(path: placement.monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
+        }
     }
 
     /// Removes directories a killed monitor left, when they hold no processes.
