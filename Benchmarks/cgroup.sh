@@ -37,6 +37,7 @@ cleanup() {
         "${prefix}destroy" -P "$work/$prefix" -n bench -f >/dev/null 2>&1 || true
     done
     rm -rf "$work"
+    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -55,6 +55,7 @@ cleanup() {
     "$bin/berth-net" stop >/dev/null 2>&1
     ip link del berthdens0 2>/dev/null
     rm -rf "$work"
+    remove_monitors_cgroup
 }
 trap cleanup EXIT
 

@@ -10,6 +10,12 @@ without_readonly_devpts() {
     fi
 }
 
+# The monitors' shared cgroup (berth.monitors) that the benchmark's starts made, once empty:
+# rmdir leaves it where a monitor still runs.
+remove_monitors_cgroup() {
+    rmdir /sys/fs/cgroup/berth.monitors /sys/fs/cgroup/*/berth.monitors 2>/dev/null || true
+}
+
 # "median min max" in ms of the microsecond samples in file $1, one per line.
 summary_ms() {
     sort -n "$1" | awk '{a[NR]=$1} END {

@@ -64,6 +64,7 @@ cleanup() {
         ip link del berthbr0 2>/dev/null
     fi
     rm -rf "$work"
+    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -40,6 +40,7 @@ cleanup() {
     done
     ip link del "$bridge" 2>/dev/null || true
     rm -rf "$work"
+    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

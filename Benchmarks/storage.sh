@@ -43,6 +43,7 @@ cleanup() {
         for name in R O F big small; do "${prefix}destroy" -P "$path" -n "$name" -f -s >/dev/null 2>&1 || true; done
     done
     rm -rf "$work"
+    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
