@@ -342,10 +342,10 @@ public struct PayloadCgroup: Sendable {
         let base = placement.relative ? try? FileSystem.readText("/proc/self/cgroup") : nil
         let payload = PayloadCgroup(path: placement.payload, inner: placement.inner, baseCgroups: base)
         payload.sweep()
-        // The shared monitors' cgroup is never a leftover.
-        if !placement.monitorShared {
-            PayloadCgroup(path: placement.monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
-        }
+        // The shared monitors' cgroup is never a leftover; a monitor of an earlier Berth, which
+        // had a cgroup of its own there too, may have left one.
+        let monitor = placement.monitorShared ? PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath) : placement.monitor
+        PayloadCgroup(path: monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
     }
 
     /// Removes directories a killed monitor left, when they hold no processes.
