@@ -44,7 +44,7 @@ RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
 DEBUG_DIR     = $(shell $(SWIFT) build --show-bin-path)
 MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
-.PHONY: remove-monitors-cgroup all build deps install uninstall test install-check deb deb-check ansible-check man clean
+.PHONY: all build deps install uninstall test test-steps remove-monitors-cgroup install-check deb deb-check ansible-check man clean
 
 all: build
 
@@ -123,13 +123,15 @@ uninstall:
 # The monitors' shared cgroup (berth.monitors) that the tests' starts made goes at the end, also
 # after a failure; rmdir leaves it where a monitor still runs.
 test:
+	@$(MAKE) --no-print-directory test-steps; status=$$?; $(MAKE) --no-print-directory remove-monitors-cgroup; exit $$status
+
+test-steps:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip DebianTemplateTests || { $(MAKE) --no-print-directory remove-monitors-cgroup; exit 1; }
-	$(SWIFT) test --skip-build --filter DebianTemplateTests || { $(MAKE) --no-print-directory remove-monitors-cgroup; exit 1; }
+	$(SWIFT) test --skip-build --skip DebianTemplateTests
+	$(SWIFT) test --skip-build --filter DebianTemplateTests
 	$(MAKE) install-check
-	$(MAKE) deb-check || { $(MAKE) --no-print-directory remove-monitors-cgroup; exit 1; }
-	$(MAKE) ansible-check || { $(MAKE) --no-print-directory remove-monitors-cgroup; exit 1; }
-	$(MAKE) --no-print-directory remove-monitors-cgroup
+	$(MAKE) deb-check
+	$(MAKE) ansible-check
 
 remove-monitors-cgroup:
 	-@rmdir /sys/fs/cgroup/berth.monitors /sys/fs/cgroup/*/berth.monitors 2>/dev/null || true

@@ -145,7 +145,7 @@ struct CgroupTests {
         #expect(try state(box, "g5") == "STOPPED")
         // A cgroup of its own that a killed monitor of an earlier Berth left (monitors share
         // berth.monitors now) goes with the sweep of the stop that finds the container stopped.
-        let legacy = PayloadCgroup(name: "g5", lxcpath: box.lxcpath, prefix: "berth.monitor.").directories
+        let legacy = PayloadCgroup(path: CgroupPlacement.ownMonitor(name: "g5", lxcpath: box.lxcpath), inner: nil).directories
         for directory in legacy { mkdir(directory, 0o755) }
         #expect(try box.run("stop", ["-n", "g5", "-k"]).status == 2)
         #expect(legacy.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "\(legacy.filter { FileManager.default.fileExists(atPath: $0) })")

@@ -16,7 +16,7 @@ extension Sandbox {
     func payloadCgroups(_ name: String) -> [String] {
         // The container's, and a monitor cgroup of its own (berth.monitor.NAME, which only a
         // placement key gives); not the monitors' shared one, which stays.
-        (PayloadCgroup(name: name, lxcpath: lxcpath).directories + PayloadCgroup(name: name, lxcpath: lxcpath, prefix: "berth.monitor.").directories)
+        (PayloadCgroup(name: name, lxcpath: lxcpath).directories + PayloadCgroup(path: CgroupPlacement.ownMonitor(name: name, lxcpath: lxcpath), inner: nil).directories)
             .filter { FileManager.default.fileExists(atPath: $0) }
     }
 

@@ -38,6 +38,12 @@ public struct CgroupPlacement: Sendable, Equatable {
     /// The cgroup the monitors share, below the base (or lxc.cgroup.dir).
     public static let sharedMonitor = "berth.monitors"
 
+    /// A monitor's cgroup of its own (a placement key asks for one, and earlier Berths always
+    /// made one): `berth.monitor.NAME`, with the lxcpath's hash as the payload's.
+    public static func ownMonitor(name: String, lxcpath: String) -> String {
+        PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath)
+    }
+
     /// Berth's own placement for `name` in `lxcpath`.
     public static func standard(name: String, lxcpath: String) -> CgroupPlacement {
         CgroupPlacement(payload: PayloadCgroup.leaf(prefix: "berth.payload.", name: name, lxcpath: lxcpath),
@@ -67,6 +73,7 @@ public struct CgroupPlacement: Sendable, Equatable {
         let container = try path("lxc.cgroup.dir.container")
         let monitorDir = try path("lxc.cgroup.dir.monitor")
         let standard = CgroupPlacement.standard(name: name, lxcpath: lxcpath)
+        relative = config.boolean("lxc.cgroup.relative")
         if dir != nil, container != nil || monitorDir != nil {
             throw BerthError(.invalidConfig, "\(origin("lxc.cgroup.dir")): set either lxc.cgroup.dir or lxc.cgroup.dir.container with lxc.cgroup.dir.monitor, not both (as LXC)")
         }
@@ -81,10 +88,10 @@ public struct CgroupPlacement: Sendable, Equatable {
         case (nil, nil):
             // Under lxc.cgroup.dir, or below the caller's cgroup, each monitor has its own, as
             // LXC's: nothing of Berth's stays in the cgroups a placement names once they stop.
-            let own = PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath)
+            let own = CgroupPlacement.ownMonitor(name: name, lxcpath: lxcpath)
             payload = dir.map { $0 + "/" + standard.payload } ?? standard.payload
-            monitor = dir.map { $0 + "/" + own } ?? (config.boolean("lxc.cgroup.relative") ? own : standard.monitor)
-            monitorShared = dir == nil && !config.boolean("lxc.cgroup.relative")
+            monitorShared = dir == nil && !relative
+            monitor = dir.map { $0 + "/" + own } ?? (monitorShared ? standard.monitor : own)
         case (_?, nil):
             throw BerthError(.invalidConfig, "\(origin("lxc.cgroup.dir.container")): needs lxc.cgroup.dir.monitor too (as LXC: both or neither)")
         case (nil, _?):
@@ -95,7 +102,6 @@ public struct CgroupPlacement: Sendable, Equatable {
         if let pivot = monitorPivot, pivot == monitor || pivot.hasPrefix(monitor + "/") || pivot == payload || pivot.hasPrefix(payload + "/") {
             throw BerthError(.invalidConfig, "\(origin("lxc.cgroup.dir.monitor.pivot")): '\(pivot)' is inside the cgroup it is to leave")
         }
-        relative = config.boolean("lxc.cgroup.relative")
     }
 
     /// A usable cgroup path: relative, no `.`/`..` part, no empty part, no whitespace or `:`.

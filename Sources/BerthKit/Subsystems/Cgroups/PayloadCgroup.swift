@@ -238,7 +238,7 @@ public struct PayloadCgroup: Sendable {
                     throw BerthError(.busy, "cgroup \(busy) still has processes: a previous run of the container was not cleaned up")
                 }
                 // A shared cgroup another process made a moment ago may not have its cpuset yet.
-                if shared && cpuset { PayloadCgroup.fillCpusetIfEmpty(directory) }
+                if shared && cpuset { try? PayloadCgroup.copyParentCpuset(into: directory, onlyIfEmpty: true) }
             case .noSuchFileOrDirectory?:
                 // The cgroups above (lxc.cgroup.dir), top first: each needs its parent's
                 // cpuset before a child can have one.
@@ -283,21 +283,19 @@ public struct PayloadCgroup: Sendable {
     private static func makeCgroup(_ directory: String, copyingCpuset: Bool) -> Errno? {
         do throws(BerthError) { try FileSystem.makeDirectory(directory) } catch { return error.errno ?? .ioError }
         guard copyingCpuset else { return nil }
-        for file in ["cpuset.cpus", "cpuset.mems"] {
-            guard let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
-            do throws(BerthError) { try PayloadCgroup.write(Path.join(directory, file), parent) } catch { return error.errno ?? .ioError }
-        }
+        do throws(BerthError) { try copyParentCpuset(into: directory) } catch { return error.errno ?? .ioError }
         return nil
     }
 
-    /// Copies the parent's cpus and memory nodes into a v1 cpuset cgroup that has none yet
-    /// (another process made it and has not written them): the same values whoever writes them.
-    private static func fillCpusetIfEmpty(_ directory: String) {
+    /// Copies the parent's cpus and memory nodes into the v1 cpuset cgroup `directory`; with
+    /// `onlyIfEmpty`, each file only while it is still empty (a shared cgroup another process
+    /// made a moment ago: the same values whoever writes them).
+    private static func copyParentCpuset(into directory: String, onlyIfEmpty: Bool = false) throws(BerthError) {
         for file in ["cpuset.cpus", "cpuset.mems"] {
             let path = Path.join(directory, file)
-            guard let current = try? FileSystem.readText(path), current.allSatisfy(\.isWhitespace),
-                  let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
-            try? PayloadCgroup.write(path, parent)
+            if onlyIfEmpty, let current = try? FileSystem.readText(path), !current.allSatisfy(\.isWhitespace) { continue }
+            guard let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
+            try PayloadCgroup.write(path, parent)
         }
     }
 
@@ -344,7 +342,7 @@ public struct PayloadCgroup: Sendable {
         payload.sweep()
         // The shared monitors' cgroup is never a leftover; a monitor of an earlier Berth, which
         // had a cgroup of its own there too, may have left one.
-        let monitor = placement.monitorShared ? PayloadCgroup.leaf(prefix: "berth.monitor.", name: name, lxcpath: lxcpath) : placement.monitor
+        let monitor = placement.monitorShared ? CgroupPlacement.ownMonitor(name: name, lxcpath: lxcpath) : placement.monitor
         PayloadCgroup(path: monitor, inner: nil, layout: payload.layout, baseCgroups: base).sweep()
     }
 
