@@ -60,6 +60,16 @@ struct CgroupPlacementTests {
         #expect(inShared("ms1"))
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
+        // lxc.cgroup.dir.monitor.pivot alone still acts: a monitor in the shared cgroup moves
+        // to the pivot as it ends, making it where missing (and leaving it, as LXC's).
+        let pivot = everywhere("berth-test-\(getpid())-pivot")
+        defer { removeAll(pivot) }
+        try box.ok("start", ["-n", "ms1", "-d", "-s", "lxc.cgroup.dir.monitor.pivot=berth-test-\(getpid())-pivot"])
+        for _ in 0..<200 where !inShared("ms1") { usleep(10_000) }
+        #expect(inShared("ms1"))
+        try box.ok("stop", ["-n", "ms1", "-k"])
+        box.expectClean("ms1")
+        #expect(pivot.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "\(pivot.filter { !FileManager.default.fileExists(atPath: $0) })")
     }
 
     @Test func cgroupDirPutsBothCgroupsBelowIt() throws {
