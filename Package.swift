@@ -18,7 +18,6 @@ let package = Package(
         + (tools + ["berth"]).map { .executable(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "CBerthLinux"),
@@ -38,7 +37,6 @@ let package = Package(
             dependencies: [
                 "BerthKit",
                 .product(name: "SystemPackage", package: "swift-system"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The installed binary: all tools in one, chosen by argv[0] (see Multicall.swift).

@@ -86,6 +86,25 @@ struct CreateListInfoDestroyTests {
         #expect(again.status == 1 && again.stderr.contains("Container is not defined: b1"))
     }
 
+    /// `-o FILE -l LEVEL` on a tool: lines at or above the level appended to the file, in LXC's
+    /// level names; below it (and at the default, error) nothing.
+    @Test func toolsWriteTheirOwnLog() throws {
+        let box = try Sandbox()
+        let log = box.root + "/tools.log"
+        #expect(try box.run("create", ["-n", "lg", "-t", "none", "-o", log, "-l", "INFO"]).status == 0)
+        #expect(try box.run("destroy", ["-n", "lg", "-o", log]).status == 0)
+        #expect(try box.run("create", ["-n", "lg", "-t", "none", "-o", log, "-l", "6"]).status == 0)
+        #expect(try box.run("destroy", ["-n", "lg", "-o", log, "-l", "debug"]).status == 0)
+        let lines = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        // Each line: date, time, UTC, the tool, the level, the message.
+        let body = lines.map { $0.split(separator: " ", maxSplits: 3).dropFirst(3).joined() }
+        #expect(body == ["berth-create INFO created lg in \(box.lxcpath)", "berth-destroy DEBUG lxcpath \(box.lxcpath)", "berth-destroy INFO Destroyed container lg"],
+                "\(lines)")
+        #expect(lines.allSatisfy { $0.split(separator: " ").dropFirst(2).first == "UTC" }, "each line starts with its time: \(lines)")
+        let bad = try box.run("create", ["-n", "lg", "-t", "none", "-o", log, "-l", "loud"])
+        #expect(bad.status != 0 && bad.stderr.contains("unknown log level 'loud'"), "\(bad.stderr)")
+    }
+
     @Test func lsFiltersGroupsAndColumns() throws {
         let box = try Sandbox()
         for (name, extra) in [("web1", ["-s", "lxc.group=web", "-s", "lxc.start.auto=1"]), ("web2", ["-s", "lxc.group=web,prod"]), ("db1", [])] {

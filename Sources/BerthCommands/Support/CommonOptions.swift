@@ -19,7 +19,7 @@ public struct CommonOptions: Sendable {
         logfile = arguments.value("logfile")
         logpriority = arguments.value("logpriority")
         quiet = arguments.flag("quiet")
-        if let level = logpriority, BerthLogHandler.level(level) == nil {
+        if let level = logpriority, LogLevel(level) == nil {
             throw BerthError(.invalidArgument, "unknown log level '\(level)' (trace, debug, info, notice, warn, error, crit)")
         }
     }

@@ -1,5 +1,4 @@
 import BerthKit
-import Logging
 
 /// What a tool needs once its flags are parsed: host settings, the lxcpath, a logger, and
 /// printers for warnings and progress that honour `-q`.
@@ -7,7 +6,7 @@ struct ToolContext {
     let program: String
     let system: SystemConfig
     let lxcpath: String
-    let logger: Logger
+    let logger: ToolLog
     let quiet: Bool
 
     init(program: String, options: CommonOptions) throws(BerthError) {
@@ -16,13 +15,8 @@ struct ToolContext {
         lxcpath = system.lxcpath(override: options.lxcpath)
         try SystemConfig.checkLxcpath(lxcpath, option: options.lxcpath == nil ? "lxc.lxcpath in berth.conf" : "-P")
         quiet = options.quiet
-        let level = options.logpriority.flatMap(BerthLogHandler.level) ?? .error
-        if let file = options.logfile {
-            let fd = try BerthLogHandler.open(file)
-            logger = Logger(label: program) { _ in BerthLogHandler(program: program, fd: fd, level: level) }
-        } else {
-            logger = Logger(label: program) { _ in SwiftLogNoOpLogHandler() }
-        }
+        let level = options.logpriority.flatMap(LogLevel.init) ?? .error
+        logger = ToolLog(program: program, fd: try options.logfile.map(ToolLog.open), level: level)
         logger.debug("lxcpath \(lxcpath)")
     }
 

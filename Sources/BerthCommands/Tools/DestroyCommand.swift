@@ -36,7 +36,7 @@ public struct DestroyCommand: BerthTool {
         let context = try ToolContext(program: Self.spec.name, options: common)
         let name = try container.resolve(positional: positionalName)
         let target = Container(lxcpath: context.lxcpath, name: name)
+        // (The destroyer's progress line is the log's record of it.)
         try ContainerDestroyer(info: context.progress, managedBridge: try context.system.managedBridge).destroy(target, force: force, withSnapshots: snapshots)
-        context.logger.info("destroyed \(name)")
     }
 }

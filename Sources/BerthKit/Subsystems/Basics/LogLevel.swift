@@ -18,5 +18,5 @@ public enum LogLevel: Int, Sendable, Comparable {
         self = level
     }
 
-    var word: String { ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRIT", "ALERT", "FATAL"][rawValue] }
+    public var word: String { ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRIT", "ALERT", "FATAL"][rawValue] }
 }
