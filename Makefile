@@ -18,7 +18,7 @@ COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The toolchain on PATH, else where the Swift tarball is usually unpacked on these machines.
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 
-# One fully static executable (Swift runtime, libstdc++, libcap, libseccomp, libapparmor, zlib
+# One fully static executable (Swift runtime, libstdc++, libseccomp, libapparmor, zlib
 # and glibc inside): a tool starts without the dynamic loader, so nothing is looked up or
 # relocated before main, and it runs on any Linux of the same architecture. Non-PIE by default,
 # which measured fastest (no start-up relocation at all); STATIC_PIE=1 builds a static PIE

@@ -21,14 +21,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "CBerthLinux"),
-        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CAppArmor", providers: [.apt(["libapparmor-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "BerthKit",
             dependencies: [
-                "CBerthLinux", "CCap", "CSeccomp", "CAppArmor", "CZlib",
+                "CBerthLinux", "CSeccomp", "CAppArmor", "CZlib",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

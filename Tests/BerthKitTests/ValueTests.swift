@@ -104,10 +104,15 @@ import Testing
         }
     }
 
-    @Test func capabilitiesComeFromLibcap() {
+    @Test func capabilityNames() throws {
         #expect(CapabilityName.number("sys_admin") == 21)
         #expect(CapabilityName.number("CAP_NET_RAW") == 13)
-        #expect(CapabilityName.number("bogus") == nil)
+        #expect(CapabilityName.number("chown") == 0 && CapabilityName.number("cap_checkpoint_restore") == 40)
+        for bogus in ["bogus", "", "cap_", "21", "cap_cap_chown", "sys admin"] { #expect(CapabilityName.number(bogus) == nil, "\(bogus)") }
+        // The table names every capability of the running kernel: one it lacked could not be
+        // dropped or kept by name.
+        let last = try #require(Int(try FileSystem.readText("/proc/sys/kernel/cap_last_cap").split(separator: "\n").first ?? ""))
+        #expect(CapabilityName.all.count > last, "the kernel has capabilities up to \(last)")
     }
 
     @Test func rootfsSpecs() {
