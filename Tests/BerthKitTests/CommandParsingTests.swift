@@ -10,6 +10,20 @@ import BerthKit
         #expect(Multicall.tool(named: "berth") == nil && Multicall.tool(named: "berth-nosuch") == nil)
     }
 
+    /// A tool's log keeps one line per message: a newline or escape in a message (a value from
+    /// outside) is written escaped, as in the container's log.
+    @Test func toolLogEscapesControlCharacters() throws {
+        let path = "/tmp/berth-toollog-\(getpid())"
+        defer { unlink(path) }
+        let fd = try ToolLog.open(path)
+        defer { fd.closeQuietly() }
+        let log = ToolLog(program: "berth-x", fd: fd, level: .info)
+        log.info("a\nb\u{1b}[2Jc")
+        log.debug("below the level")
+        let text = try FileSystem.readText(path)
+        #expect(text.hasSuffix(" berth-x INFO a\\xab\\x1b[2Jc\n") && text.split(separator: "\n").count == 1, "\(text)")
+    }
+
     @Test func createTakesLXCFlagsAndTemplateArguments() throws {
         let command = try CreateCommand.parse(["-n", "web", "-t", "debian", "-B", "dir", "-P", "/tmp/x", "-s", "lxc.start.auto=1", "--", "-r", "bookworm"])
         #expect(command.template == "debian")

@@ -23,8 +23,10 @@ struct ToolLog {
     func info(_ message: @autoclosure () -> String) { write(.info, message) }
     func warning(_ message: @autoclosure () -> String) { write(.warn, message) }
 
+    /// One line per message: control characters in it (a config value, a path, a template's
+    /// output) are escaped as in the container's log, so nothing ends a line early.
     private func write(_ at: LogLevel, _ message: () -> String) {
         guard let fd, at >= level else { return }
-        fd.writeFully("\(Timestamp.utcNow()) \(program) \(at.word) \(message())\n")
+        fd.writeFully("\(Timestamp.utcNow()) \(program) \(at.word) \(PrintableText.escaped(message()))\n")
     }
 }
