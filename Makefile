@@ -53,7 +53,10 @@ MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
 all: build
 
+# SwiftPM does not count the hot-function list as an input of the link: a binary older than the
+# list goes first, so the link that follows lays the text out by the list as it is now.
 build:
+	@bin=$(RELEASE_BIN); if [ scripts/hot-functions.order -nt "$$bin" ]; then rm -f "$$bin"; fi
 	$(SWIFT) build $(RELEASE_FLAGS) --product berth
 
 # The Debian packages the build, the templates and the tests need (run as root).
