@@ -41,8 +41,7 @@ struct CgroupPlacementTests {
             guard let pid = box.monitorPID(name) else { return false }
             return shared.allSatisfy { cgroupOf(String(pid), in: $0) == "/" + CgroupPlacement.sharedMonitor }
         }
-        for _ in 0..<200 where !(inShared("ms1") && inShared("ms2")) { usleep(10_000) }
-        #expect(inShared("ms1") && inShared("ms2"), "\(shared.map { "\($0): \(box.text($0 + "/cgroup.procs") ?? "-")" })")
+        #expect(eventually { inShared("ms1") && inShared("ms2") }, "\(shared.map { "\($0): \(box.text($0 + "/cgroup.procs") ?? "-")" })")
         if let cpuset = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
             let cpus = box.text(cpuset.mountPoint + "/" + CgroupPlacement.sharedMonitor + "/cpuset.cpus") ?? ""
             #expect(!cpus.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "cpuset.cpus of berth.monitors: '\(cpus)'")
@@ -56,8 +55,7 @@ struct CgroupPlacementTests {
         // Removed while no monitor is in it (other tests' monitors may keep it), then a start.
         for directory in shared { rmdir(directory) }
         try box.ok("start", ["-n", "ms1", "-d"])
-        for _ in 0..<200 where !inShared("ms1") { usleep(10_000) }
-        #expect(inShared("ms1"))
+        #expect(eventually { inShared("ms1") })
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
         // lxc.cgroup.dir.monitor.pivot alone still acts: a monitor in the shared cgroup moves
@@ -65,8 +63,7 @@ struct CgroupPlacementTests {
         let pivot = everywhere("berth-test-\(getpid())-pivot")
         defer { removeAll(pivot) }
         try box.ok("start", ["-n", "ms1", "-d", "-s", "lxc.cgroup.dir.monitor.pivot=berth-test-\(getpid())-pivot"])
-        for _ in 0..<200 where !inShared("ms1") { usleep(10_000) }
-        #expect(inShared("ms1"))
+        #expect(eventually { inShared("ms1") })
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
         #expect(pivot.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "\(pivot.filter { !FileManager.default.fileExists(atPath: $0) })")

@@ -108,11 +108,7 @@ struct CgroupTests {
         func count() -> Int { Int((try? String(contentsOfFile: counterFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0 }
         // Up to 15 s: the counter writes to the rootfs's disk, and under the I/O of tests
         // running beside this one (a 240 MB debian copy) a write can wait seconds.
-        func eventually(_ condition: () -> Bool) -> Bool {
-            for _ in 0..<1500 where !condition() { usleep(10_000) }
-            return condition()
-        }
-        #expect(eventually { count() > 0 }, "the counter runs")
+        #expect(eventually(tries: 1500) { count() > 0 }, "the counter runs")
 
         #expect(try box.run("freeze", ["-n", "g5"]).status == 0)
         #expect(try state(box, "g5") == "FROZEN")
@@ -123,7 +119,7 @@ struct CgroupTests {
 
         #expect(try box.run("unfreeze", ["-n", "g5"]).status == 0)
         #expect(try state(box, "g5") == "RUNNING")
-        #expect(eventually { count() > frozenAt }, "the counter runs again after the thaw")
+        #expect(eventually(tries: 1500) { count() > frozenAt }, "the counter runs again after the thaw")
 
         // A frozen container still stops at once: the stop thaws it first.
         #expect(try box.run("freeze", ["-n", "g5"]).status == 0)
@@ -206,18 +202,14 @@ struct CgroupTests {
         func members(_ directory: String) -> [String] {
             ((try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
-        func eventually(_ condition: () -> Bool) -> Bool {
-            for _ in 0..<500 where !condition() { usleep(10_000) }
-            return condition()
-        }
         #expect(!payload.isEmpty && payload.allSatisfy { members($0).contains(initPID) },
                 "init in \(payload.filter { members($0).contains(initPID) })")
-        #expect(eventually { own.allSatisfy { members($0).contains("\(monitor)") } },
+        #expect(eventually(tries: 500) { own.allSatisfy { members($0).contains("\(monitor)") } },
                 "the monitor in \(own.filter { members($0).contains("\(monitor)") }) of \(own)")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(monitor)/task")) ?? []).count == 1)
         let attached = try box.start(executable: binDirectory + "/berth-attach", ["-P", box.lxcpath, "-n", "g9", "--", "/bin/sleep", "5"])
         let attachedPIDs = { Set(payload.flatMap(members)).subtracting([initPID]) }
-        #expect(eventually { payload.allSatisfy { members($0).count >= 2 } && !attachedPIDs().isEmpty },
+        #expect(eventually(tries: 500) { payload.allSatisfy { members($0).count >= 2 } && !attachedPIDs().isEmpty },
                 "the attached command in every payload cgroup: \(payload.map { ($0, members($0)) })")
         kill(attached.pid, SIGKILL)
         _ = try box.finish(attached)

@@ -123,7 +123,7 @@ struct ManagedNetworkTests {
         #expect(busy.stdout.contains("\(bridge) is left"), "\(busy.stdout)")
         #expect(serverPID(box, bridge) == nil)
         for name in ["d1", "d3"] { try box.ok("stop", ["-n", name, "-k"]) }
-        _ = links.eventually { (try? links.ports(of: bridge))?.isEmpty ?? true }
+        _ = eventually { (try? links.ports(of: bridge))?.isEmpty ?? true }
         try box.ok("net", ["stop"], lxcpath: false)
         #expect(try !links.names().contains(bridge))
         #expect(FileManager.default.fileExists(atPath: box.root + "/net-state/\(bridge)/leases"), "leases outlive the server")

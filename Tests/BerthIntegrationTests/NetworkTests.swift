@@ -48,14 +48,6 @@ final class TestLinks {
         try sh("ip -o link show master \(bridge) | awk -F': ' '{print $2}' | cut -d@ -f1").split(separator: "\n").map(String.init)
     }
 
-    /// Waits up to two seconds for `condition` (veth teardown finishes after stop returns).
-    func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
-        for _ in 0..<200 {
-            if try condition() { return true }
-            usleep(10_000)
-        }
-        return try condition()
-    }
 
     deinit {
         for name in made.reversed() { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(name) 2>/dev/null"]) }
@@ -130,7 +122,7 @@ struct NetworkTests {
 
         // Stop: the host ends go; a quick restart reuses the fixed host name.
         #expect(try box.run("stop", ["-n", "n1", "-k"]).status == 0)
-        #expect(try links.eventually { try !links.names().contains("vt\(links.tag)n1") }, "host end left after stop")
+        #expect(try eventually { try !links.names().contains("vt\(links.tag)n1") }, "host end left after stop")
         #expect(try box.run("start", ["-n", "n1"]).status == 0)
         #expect(try box.run("stop", ["-n", "n1", "-k"]).status == 0)
         #expect(try box.run("start", ["-n", "n1"]).status == 0)
@@ -139,11 +131,11 @@ struct NetworkTests {
         // A monitor killed outright: the kernel takes the pair with the namespace.
         let monitor = try #require(box.monitorPID("n2"))
         kill(monitor, SIGKILL)
-        #expect(try links.eventually { try !links.names().contains("vt\(links.tag)n2") }, "host end left after the monitor died")
-        #expect(links.eventually { box.monitorPID("n2") == nil })
+        #expect(try eventually { try !links.names().contains("vt\(links.tag)n2") }, "host end left after the monitor died")
+        #expect(eventually { box.monitorPID("n2") == nil })
         for name in ["n1", "n2"] {
             _ = try box.run("stop", ["-n", name, "-k"])
-            let emptied = try links.eventually { try links.ports(of: bridge).isEmpty }
+            let emptied = try eventually { try links.ports(of: bridge).isEmpty }
             #expect(emptied)
             box.expectClean(name)
         }
@@ -176,7 +168,7 @@ struct NetworkTests {
             #expect(try box.run("stop", ["-n", name, "-k"]).status == 0)
             box.expectClean(name)
         }
-        #expect(try links.eventually { try links.sh("ip -o link show type macvlan").isEmpty || !links.sh("ip -o link show type macvlan").contains(parent) })
+        #expect(try eventually { try links.sh("ip -o link show type macvlan").isEmpty || !links.sh("ip -o link show type macvlan").contains(parent) })
     }
 
     @Test func physDeviceMovedInAndReturned() throws {
@@ -329,12 +321,12 @@ struct NetworkTests {
         #expect(try links.sh("ip -o link show \(hostEnd)").contains(" master ") == false, "the host end is on no bridge")
         #expect(try links.sh("ip -4 route show 10.217.0.2").contains("dev \(hostEnd)"))
         // Off a bridge the host end keeps its IPv6 link-local address (routes may use it).
-        #expect(links.eventually { ((try? links.sh("ip -6 addr show dev \(hostEnd)")) ?? "").contains("inet6 fe80::") }, "router-mode host end without link-local")
+        #expect(eventually { ((try? links.sh("ip -6 addr show dev \(hostEnd)")) ?? "").contains("inet6 fe80::") }, "router-mode host end without link-local")
         #expect(try links.sh("ip neigh show proxy dev \(uplink)").contains("10.217.0.2"), "l2proxy entry on the link")
         let ping = try box.run(executable: "/bin/busybox", ["ping", "-c1", "-W2", "10.217.0.2"])
         #expect(ping.status == 0, "the host routes to the container: \(ping.stdout)\(ping.stderr)")
         try box.ok("stop", ["-n", "rt", "-k"])
-        #expect(links.eventually { ((try? links.sh("ip -4 route show 10.217.0.2")) ?? "x").isEmpty }, "the route went with the host end")
+        #expect(eventually { ((try? links.sh("ip -4 route show 10.217.0.2")) ?? "x").isEmpty }, "the route went with the host end")
         #expect(try !links.sh("ip neigh show proxy dev \(uplink)").contains("10.217.0.2"), "the l2proxy entry is removed at stop")
         box.expectClean("rt")
         let auto = try box.run("start", ["-n", "rt", "-s", "lxc.net.0.ipv4.gateway=auto"])
@@ -486,7 +478,7 @@ struct NetworkTests {
         #expect(onStatic.status != 0 && onStatic.stderr.contains("10:66:6a:0b:0b:07") && onStatic.stderr.contains("behind its port \(near) (a static forwarding entry)"), "\(onStatic.stderr)")
         box.expectClean("b7")
         try links.sh("ip link set \(far) address 10:66:6a:0b:0b:08")
-        let learned = try links.eventually {
+        let learned = try eventually {
             _ = try? box.run(executable: "/bin/busybox", ["arping", "-D", "-c", "1", "-w", "1", "-I", far, "10.205.0.9"])
             return try links.sh("bridge fdb show br \(bridge)").split(separator: "\n").contains { $0.hasPrefix("10:66:6a:0b:0b:08 dev \(near)") && !$0.contains("static") && !$0.contains("permanent") }
         }
@@ -497,7 +489,7 @@ struct NetworkTests {
         #expect(try box.run("stop", ["-n", "b8", "-k"]).status == 0)
         try links.sh("ip link del \(near)")
         #expect(try box.run("stop", ["-n", "b4", "-k"]).status == 0)
-        let settled = try links.eventually { try leftovers().isEmpty }
+        let settled = try eventually { try leftovers().isEmpty }
         let left = try leftovers()
         #expect(settled, "interfaces left: \(left)")
         for name in ["b1", "b3", "b4", "b5", "b6", "b7", "b8"] { box.expectClean(name) }

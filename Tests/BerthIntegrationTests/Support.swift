@@ -15,6 +15,17 @@ let binDirectory: String = {
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+/// Looks at `condition` every 10 ms until it holds, `tries` times, then once more, which
+/// decides. For what follows a command's return (a monitor moving or ending, a veth going, a
+/// guest's boot script): 200 tries wait about two seconds.
+func eventually(tries: Int = 200, _ condition: () throws -> Bool) rethrows -> Bool {
+    for _ in 0..<tries {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
+}
+
 /// What a tool run produced.
 struct RunResult {
     let status: Int32
