@@ -53,9 +53,17 @@ struct CgroupPlacementTests {
         box.expectClean("ms2")
         #expect(shared.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "the shared cgroup stays")
         // Removed while no monitor is in it (other tests' monitors may keep it), then a start.
+        // In v1 cpuset it is made again with no cpus, as another start's mkdir leaves it for a
+        // moment: the monitor's join is refused there, and the start fills it and joins.
+        let cpusetShared = layout.v1.first(where: { $0.controllers.contains("cpuset") }).map { $0.mountPoint + "/" + CgroupPlacement.sharedMonitor }
         for directory in shared { rmdir(directory) }
+        if let cpusetShared { mkdir(cpusetShared, 0o755) }
         try box.ok("start", ["-n", "ms1", "-d"])
         #expect(eventually { inShared("ms1") })
+        if let cpusetShared {
+            let cpus = box.text(cpusetShared + "/cpuset.cpus") ?? ""
+            #expect(!cpus.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "cpuset.cpus of berth.monitors: '\(cpus)'")
+        }
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
         // lxc.cgroup.dir.monitor.pivot alone still acts: a monitor in the shared cgroup moves

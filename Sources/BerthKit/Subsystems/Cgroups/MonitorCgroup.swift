@@ -42,13 +42,18 @@ public struct MonitorCgroup {
             try cgroup.joinSelf(skippingV2: bornInV2)
             return
         }
-        // Made when missing; the cgroups above it (lxc.cgroup.dir) stay with it. Should it be
-        // removed between the mkdir and the move (an administrator's cleanup of an empty
-        // cgroup), it is made once more.
-        try cgroup.create(shared: true, skippingV2: bornInV2)
+        // Joined first and made only when that fails (missing, or a cpuset another start made
+        // a moment ago and has not filled yet): it is there at every start but the first, and a
+        // mkdir that finds it still takes the lock of the hierarchy's root directory, which the
+        // payload cgroups' mkdirs of other starts hold. The cgroups above it (lxc.cgroup.dir)
+        // stay with it. Should it be removed between the mkdir and the move (an
+        // administrator's cleanup of an empty cgroup), it is made once more.
         do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
             try cgroup.create(shared: true, skippingV2: bornInV2)
-            try cgroup.joinSelf(skippingV2: bornInV2)
+            do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
+                try cgroup.create(shared: true, skippingV2: bornInV2)
+                try cgroup.joinSelf(skippingV2: bornInV2)
+            }
         }
     }
 
@@ -60,8 +65,12 @@ public struct MonitorCgroup {
     /// does it all. The shared cgroup need not be fresh: the one there is the one to be born in.
     public mutating func birthplace() -> String? {
         guard let directory = cgroup.processV2Directory, let own = try? FileSystem.readText("/proc/self/cgroup") else { return nil }
-        let made = (try? FileSystem.makeDirectory(directory)) != nil
-        guard made || (isShared && FileSystem.isDirectory(directory)) else { return nil }
+        // The shared one is looked for first: a mkdir that finds it still locks the root
+        // directory of the hierarchy that other starts make their cgroups in.
+        if !(isShared && FileSystem.isDirectory(directory)) {
+            let made = (try? FileSystem.makeDirectory(directory)) != nil
+            guard made || (isShared && FileSystem.isDirectory(directory)) else { return nil }
+        }
         origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
         return directory
     }
