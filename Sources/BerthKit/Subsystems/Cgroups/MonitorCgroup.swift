@@ -30,8 +30,9 @@ public struct MonitorCgroup {
         pivot = placement.monitorPivot.map { PayloadCgroup(path: $0, inner: nil, layout: layout, baseCgroups: baseCgroups) }
     }
 
-    /// Creates the cgroup (sweeping an empty leftover) and moves this process into it; in the
-    /// v1 hierarchies only when it was born in the v2 directory (`birthplace`).
+    /// Creates the cgroup (sweeping an empty leftover; the shared one only when it is missing)
+    /// and moves this process into it; in the v1 hierarchies only when it was born in the v2
+    /// directory (`birthplace`).
     public mutating func enter() throws(BerthError) {
         if origin == nil {
             let own = (try? FileSystem.readText("/proc/self/cgroup")) ?? ""
@@ -48,11 +49,15 @@ public struct MonitorCgroup {
         // payload cgroups' mkdirs of other starts hold. The cgroups above it (lxc.cgroup.dir)
         // stay with it. Should it be removed between the mkdir and the move (an
         // administrator's cleanup of an empty cgroup), it is made once more.
-        do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
-            try cgroup.create(shared: true, skippingV2: bornInV2)
-            do throws(BerthError) { try cgroup.joinSelf(skippingV2: bornInV2) } catch {
-                try cgroup.create(shared: true, skippingV2: bornInV2)
+        var makes = 0
+        while true {
+            do throws(BerthError) {
                 try cgroup.joinSelf(skippingV2: bornInV2)
+                return
+            } catch {
+                makes += 1
+                guard makes <= 2 else { throw error }
+                try cgroup.create(shared: true, skippingV2: bornInV2)
             }
         }
     }
