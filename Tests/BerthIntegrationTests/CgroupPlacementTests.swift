@@ -54,10 +54,14 @@ struct CgroupPlacementTests {
         #expect(shared.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "the shared cgroup stays")
         // Removed while no monitor is in it (other tests' monitors may keep it), then a start.
         // In v1 cpuset it is made again with no cpus, as another start's mkdir leaves it for a
-        // moment: the monitor's join is refused there, and the start fills it and joins.
+        // moment (where the root's clone_children is off): the monitor's join is refused there,
+        // and the start fills it and joins.
         let cpusetShared = layout.v1.first(where: { $0.controllers.contains("cpuset") }).map { $0.mountPoint + "/" + CgroupPlacement.sharedMonitor }
         for directory in shared { rmdir(directory) }
-        if let cpusetShared { mkdir(cpusetShared, 0o755) }
+        if let cpusetShared, mkdir(cpusetShared, 0o755) == 0 {
+            try "\n".write(toFile: cpusetShared + "/cpuset.cpus", atomically: false, encoding: .utf8)
+            #expect(box.text(cpusetShared + "/cpuset.cpus")?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true)
+        }
         try box.ok("start", ["-n", "ms1", "-d"])
         #expect(eventually { inShared("ms1") })
         if let cpusetShared {
