@@ -42,10 +42,10 @@ struct CgroupPlacementTests {
             return shared.allSatisfy { cgroupOf(String(pid), in: $0) == "/" + CgroupPlacement.sharedMonitor }
         }
         #expect(eventually { inShared("ms1") && inShared("ms2") }, "\(shared.map { "\($0): \(box.text($0 + "/cgroup.procs") ?? "-")" })")
-        if let cpuset = layout.v1.first(where: { $0.controllers.contains("cpuset") }) {
-            let cpus = box.text(cpuset.mountPoint + "/" + CgroupPlacement.sharedMonitor + "/cpuset.cpus") ?? ""
-            #expect(!cpus.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "cpuset.cpus of berth.monitors: '\(cpus)'")
-        }
+        // Its v1 cpuset has cpus (a task cannot join one without).
+        let cpusetShared = layout.v1.first(where: { $0.controllers.contains("cpuset") }).map { $0.mountPoint + "/" + CgroupPlacement.sharedMonitor }
+        func cpus() -> String { cpusetShared.flatMap { box.text($0 + "/cpuset.cpus") }?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+        if cpusetShared != nil { #expect(!cpus().isEmpty, "cpuset.cpus of berth.monitors: '\(cpus())'") }
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
         #expect(shared.allSatisfy { FileManager.default.fileExists(atPath: $0) } && inShared("ms2"))
@@ -56,18 +56,14 @@ struct CgroupPlacementTests {
         // In v1 cpuset it is made again with no cpus, as another start's mkdir leaves it for a
         // moment (where the root's clone_children is off): the monitor's join is refused there,
         // and the start fills it and joins.
-        let cpusetShared = layout.v1.first(where: { $0.controllers.contains("cpuset") }).map { $0.mountPoint + "/" + CgroupPlacement.sharedMonitor }
         for directory in shared { rmdir(directory) }
         if let cpusetShared, mkdir(cpusetShared, 0o755) == 0 {
             try "\n".write(toFile: cpusetShared + "/cpuset.cpus", atomically: false, encoding: .utf8)
-            #expect(box.text(cpusetShared + "/cpuset.cpus")?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true)
+            #expect(cpus().isEmpty)
         }
         try box.ok("start", ["-n", "ms1", "-d"])
         #expect(eventually { inShared("ms1") })
-        if let cpusetShared {
-            let cpus = box.text(cpusetShared + "/cpuset.cpus") ?? ""
-            #expect(!cpus.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "cpuset.cpus of berth.monitors: '\(cpus)'")
-        }
+        if cpusetShared != nil { #expect(!cpus().isEmpty, "cpuset.cpus of berth.monitors: '\(cpus())'") }
         try box.ok("stop", ["-n", "ms1", "-k"])
         box.expectClean("ms1")
         // lxc.cgroup.dir.monitor.pivot alone still acts: a monitor in the shared cgroup moves

@@ -48,7 +48,6 @@ final class TestLinks {
         try sh("ip -o link show master \(bridge) | awk -F': ' '{print $2}' | cut -d@ -f1").split(separator: "\n").map(String.init)
     }
 
-
     deinit {
         for name in made.reversed() { _ = try? box.run(executable: "/bin/sh", ["-c", "ip link del \(name) 2>/dev/null"]) }
     }
