@@ -232,6 +232,23 @@ struct NetworkTests {
         #expect(try box.run("create", ["-n", "a7", "-t", "busybox"]).status == 0)
         let seventh = try String(contentsOfFile: box.lxcpath + "/a7/config", encoding: .utf8)
         #expect(!addresses.contains { seventh.contains("ipv4.address = \($0)") })
+
+        // Four copies of one container at once, overlay and full: each gets one address of
+        // its own, none of the creates' and none of the other copies'.
+        let copies = ["k1", "k2", "k3", "k4"]
+        let copying = try copies.enumerated().map { index, name in
+            try box.start("copy", ["-n", "a3", "-N", name] + (index % 2 == 0 ? ["-s", "-B", "overlay"] : []))
+        }
+        for process in copying { #expect(try box.finish(process).status == 0) }
+        var copied: [String] = []
+        for name in copies {
+            let config = try String(contentsOfFile: box.lxcpath + "/\(name)/config", encoding: .utf8)
+            let lines = config.split(separator: "\n").filter { $0.hasPrefix("lxc.net.0.ipv4.address = ") }
+            #expect(lines.count == 1, "\(name): \(lines)")
+            copied += lines.map { String($0.dropFirst("lxc.net.0.ipv4.address = ".count)) }
+        }
+        #expect(Set(copied).count == copies.count, "\(copied)")
+        #expect(Set(copied).isDisjoint(with: addresses) && !copied.contains { seventh.contains("ipv4.address = \($0)") }, "\(copied)")
     }
 
     /// vlan and ipvlan interfaces carry traffic between two containers each: two vlan devices

@@ -230,6 +230,7 @@ public struct ContainerCopier {
         }
         for (key, value) in request.settings { try document.set(key, value) }
         let configPath = Path.join(staging, "config")
+        var written = false
         if !request.keepMAC, let bridge = try system.managedBridge {
             // A clone on the managed bridge gets an address of its own.
             let allocator = AddressAllocator(bridge: bridge, lxcpaths: [request.newLxcpath] + system.allLxcpaths.filter { $0 != request.newLxcpath })
@@ -239,10 +240,14 @@ public struct ContainerCopier {
                 let lock = try AddressAllocator.lock(request.newLxcpath)
                 defer { lock.release() }
                 try allocator.assign(&document)
+                // Written while the lock is held: the allocator reads the staging directory's
+                // config too, so a copy made at the same time sees this address as taken.
                 try FileSystem.writeAtomically(configPath, text: document.render())
+                written = true
             }
         }
-        try FileSystem.writeAtomically(configPath, text: document.render())
+        // Each write is a temporary file, an fsync and a rename: done once.
+        if !written { try FileSystem.writeAtomically(configPath, text: document.render()) }
         _ = try ConfigLoader.load(configPath, warn: { _ in })
         return made
     }
