@@ -133,11 +133,7 @@ struct CgroupTests {
         #expect(try box.run("freeze", ["-n", "g5"]).status == 0)
         let monitor = try #require(box.monitorPID("g5"))
         kill(monitor, SIGKILL)
-        var gone = false
-        for _ in 0..<200 where !gone {
-            gone = box.monitorPID("g5") == nil
-            usleep(10_000)
-        }
+        #expect(eventually { box.monitorPID("g5") == nil }, "the killed monitor is gone")
         #expect(try state(box, "g5") == "STOPPED")
         // A cgroup of its own that a killed monitor of an earlier Berth left (monitors share
         // berth.monitors now) goes with the sweep of the stop that finds the container stopped.
@@ -173,7 +169,7 @@ struct CgroupTests {
         try "\(sleeper.processIdentifier)".write(toFile: payloadPids + "/cgroup.procs", atomically: false, encoding: .utf8)
 
         #expect(try box.run("stop", ["-n", "g8", "-k"]).status == 0)
-        for _ in 0..<300 where box.monitorPID("g8") != nil { usleep(10_000) }
+        #expect(eventually(tries: 300) { box.monitorPID("g8") == nil }, "the monitor ended")
         let socket = CommandSocket(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("g8")))
         #expect(FileManager.default.fileExists(atPath: payloadPids), "the busy cgroup is still there")
         #expect(socket.hasRuntimeFiles, "the monitor kept its lock file as the mark")

@@ -42,8 +42,7 @@ extension Sandbox {
     /// Nothing of a stopped container remains: no monitor, no cgroup, no mount below the sandbox.
     func expectClean(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) {
         // The monitor answers the stop before it exits; give it a moment to be gone.
-        for _ in 0..<200 where monitorPID(name) != nil { usleep(10_000) }
-        #expect(monitorPID(name) == nil, "monitor left running", sourceLocation: sourceLocation)
+        #expect(eventually { monitorPID(name) == nil }, "monitor left running", sourceLocation: sourceLocation)
         #expect(payloadCgroups(name).isEmpty, "cgroups left: \(payloadCgroups(name))", sourceLocation: sourceLocation)
         // (A test may have put the lxcpath itself on a filesystem of its own.)
         #expect(MountTable.mounts(under: root).filter { $0 != lxcpath }.isEmpty, "mounts left", sourceLocation: sourceLocation)

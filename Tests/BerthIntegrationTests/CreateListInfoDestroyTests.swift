@@ -63,18 +63,14 @@ struct CreateListInfoDestroyTests {
         try "renamed\n".write(toFile: rootfs + "/etc/hostname", atomically: false, encoding: .utf8)
         #expect(try box.run("start", ["-n", "b1"]).status == 0)
         var booted = ""
-        for _ in 0..<40 {
+        _ = try eventually {
             booted = try box.run("attach", ["-n", "b1", "--", "sh", "-c", "hostname; cat /sys/class/net/lo/flags"]).stdout
-            if booted == "renamed\n0x9\n" { break }
-            usleep(50_000)
+            return booted == "renamed\n0x9\n"
         }
         #expect(booted == "renamed\n0x9\n", "\(booted)")
         // init wrote its getty's record into that same file (after rcS, so allow it a moment).
         var written = stat()
-        for _ in 0..<40 {
-            if stat(rootfs + "/var/run/utmp", &written) == 0 && written.st_size > 0 { break }
-            usleep(50_000)
-        }
+        _ = eventually { stat(rootfs + "/var/run/utmp", &written) == 0 && written.st_size > 0 }
         #expect(written.st_ino == utmp.st_ino && written.st_size > 0, "init writes the utmp it was given")
         #expect(try box.run("stop", ["-n", "b1", "-k"]).status == 0)
 

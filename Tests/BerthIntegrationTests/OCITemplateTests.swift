@@ -52,10 +52,9 @@ struct OCITemplateTests {
         // The shell opens /tmp/out before it writes the line: wait for the whole line, not for
         // the file (a read in between finds it empty).
         var out: String?
-        for _ in 0..<250 {
+        _ = eventually(tries: 500) {
             out = box.text(box.lxcpath + "/o1/rootfs/tmp/out")
-            if out?.hasSuffix("\n") == true { break }
-            usleep(20_000)
+            return out?.hasSuffix("\n") == true
         }
         #expect(out == "hello oci 1000 /tmp\n", "\(out ?? "no /tmp/out")")
         // A clean stop: SIGTERM reaches the image's command (lxc.signal.halt), no 60 s wait.

@@ -33,8 +33,7 @@ struct ParityOptionsTests {
         try box.ok("create", ["-n", "b", "-t", "busybox"])
         let log = box.root + "/console.log"
         try box.ok("start", ["-n", "a", "-L", log, "-C", "--", "/bin/sh", "-c", "echo hello-console; exec sleep 300"])
-        for _ in 0..<100 where !(box.text(log) ?? "").contains("hello-console") { usleep(20_000) }
-        #expect((box.text(log) ?? "").contains("hello-console"), "-L writes the console to the file")
+        #expect(eventually { (box.text(log) ?? "").contains("hello-console") }, "-L writes the console to the file")
         // --share-net: b runs in a's network namespace.
         let pid = try #require(Int32(try box.ok("info", ["-n", "a", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let theirs = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net")
@@ -227,10 +226,9 @@ struct ConsolePathTests {
         let file = box.root + "/console.out"
         try box.ok("start", ["-n", "cp", "-c", file])
         var text = ""
-        for _ in 0..<200 {
+        _ = eventually(tries: 400) {
             text = box.text(file) ?? ""
-            if text.contains("Please press Enter") { break }
-            usleep(20_000)
+            return text.contains("Please press Enter")
         }
         #expect(text.contains("Please press Enter to activate this console"), "busybox init's console line in the file: \(text)")
         try box.ok("stop", ["-n", "cp", "-k"])

@@ -114,9 +114,9 @@ struct RuntimeTests {
         let back = try box.run("wait", ["-n", "r2", "-s", "RUNNING", "-t", "20"])
         #expect(back.status == 0)
         var second = first
-        for _ in 0..<200 where second == first {
+        _ = try eventually(tries: 400) {
             second = try box.run("info", ["-n", "r2", "-pH"]).stdout
-            usleep(20_000)
+            return second != first
         }
         #expect(second != first && !second.isEmpty, "init was replaced by the reboot")
         #expect(try box.run("info", ["-n", "r2", "-sH"]).stdout == "RUNNING\n")
@@ -135,12 +135,7 @@ struct RuntimeTests {
         #expect(try String(contentsOfFile: lockPath, encoding: .utf8) == "\(monitor) RUNNING \n")
         #expect(try box.run("wait", ["-n", "r2", "-s", "RUNNING|FROZEN", "-t", "1"]).status == 0)
         kill(monitor, SIGKILL)
-        var gone = false
-        for _ in 0..<200 where !gone {
-            gone = kill(initPID, 0) != 0
-            usleep(10_000)
-        }
-        #expect(gone, "init died with its monitor")
+        #expect(eventually { kill(initPID, 0) != 0 }, "init died with its monitor")
         // A killed monitor's mark stays (something of the run may be left to sweep) and still
         // says RUNNING, but nobody holds the file: it is not believed.
         #expect(try String(contentsOfFile: lockPath, encoding: .utf8) == "\(monitor) RUNNING \n")
@@ -242,9 +237,9 @@ struct RuntimeTests {
         #expect(try box.run("attach", ["-n", "r6", "--", "/bin/sh", "-c",
                                        "head -c 3000 /dev/zero | tr '\\0' a > /dev/console; head -c 3000 /dev/zero | tr '\\0' b > /dev/console"]).status == 0)
         var current = ""
-        for _ in 0..<100 where !current.contains("bbb") {
+        _ = eventually(tries: 100) {
             current = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            usleep(10_000)
+            return current.contains("bbb")
         }
         let old = (try? String(contentsOfFile: log + ".1", encoding: .utf8)) ?? ""
         #expect(current.count <= 4096 && current.hasPrefix("bbb") && !current.contains("a"), "the log started over: \(current.count) bytes")

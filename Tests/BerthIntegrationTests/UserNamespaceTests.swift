@@ -62,11 +62,9 @@ struct UserNamespaceTests {
         try box.ok("start", ["-n", "u1"])
         let initPID = try box.ok("info", ["-n", "u1", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         kill(try #require(box.monitorPID("u1")), SIGKILL)
-        var initGone = false
-        for _ in 0..<200 where !initGone {
-            initGone = !FileManager.default.fileExists(atPath: "/proc/\(initPID)/status")
+        let initGone = eventually {
+            !FileManager.default.fileExists(atPath: "/proc/\(initPID)/status")
                 || ((try? String(contentsOfFile: "/proc/\(initPID)/status", encoding: .utf8)) ?? "").contains("State:\tZ")
-            if !initGone { usleep(10_000) }
         }
         #expect(initGone, "init \(initPID) outlived its monitor")
         #expect(try box.run("info", ["-n", "u1", "-sH"]).stdout == "STOPPED\n")
