@@ -119,12 +119,12 @@ struct BadInputTests {
         for signal in [SIGTERM, SIGHUP] {
             try? FileManager.default.removeItem(atPath: pidFile)
             let started = try box.start("create", ["-n", "int", "-t", slow])
-            try waitFor { FileManager.default.fileExists(atPath: pidFile) }
+            try #require(eventually(tries: 1000) { FileManager.default.fileExists(atPath: pidFile) })
             kill(started.pid, signal)
             let result = try box.finish(started)
             #expect((result.signaled && result.status == signal) || result.status == 128 + signal, "ended by the signal, status \(result.status)")
             let templatePID = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-            try waitFor { processEnded(templatePID) }
+            try #require(eventually(tries: 1000) { processEnded(templatePID) })
             #expect(box.entries().isEmpty, "\(box.entries())")
         }
     }
@@ -134,11 +134,11 @@ struct BadInputTests {
         let pidFile = box.root + "/template.pid"
         let slow = try box.template("sleeper", "echo $$ > \(pidFile)\nexec sleep 60")
         let started = try box.start("create", ["-n", "k1", "-t", slow])
-        try waitFor { FileManager.default.fileExists(atPath: pidFile) }
+        try #require(eventually(tries: 1000) { FileManager.default.fileExists(atPath: pidFile) })
         kill(started.pid, SIGKILL)
         _ = try box.finish(started)
         let templatePID = Int32((try String(contentsOfFile: pidFile, encoding: .utf8)).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
-        try waitFor { processEnded(templatePID) }  // the template dies with its parent (PDEATHSIG)
+        try #require(eventually(tries: 1000) { processEnded(templatePID) })  // the template dies with its parent (PDEATHSIG)
         #expect(box.entries().contains { $0.hasPrefix(".k1.creating-") })
         #expect(try box.run("ls", []).stdout.isEmpty, "the half-made container is not listed")
         #expect(!box.entries().contains { $0.hasPrefix(".k1.creating-") }, "the next command listing the lxcpath swept what the dead create left")
@@ -170,22 +170,5 @@ struct BadInputTests {
         #expect(umount2(mnt, 0) == 0)
         #expect(try box.run("destroy", ["-n", "origin", "-s"]).status == 0)
         #expect(box.entries().isEmpty, "\(box.entries())")
-    }
-}
-
-/// Polls `condition` for up to 10 seconds.
-/// True when `pid` has ended: gone, or a zombie nobody has reaped yet (an orphaned template is
-/// adopted by the test process, which reaps only its own children by pid).
-func processEnded(_ pid: pid_t) -> Bool {
-    guard kill(pid, 0) == 0 else { return true }
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
-    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
-}
-
-func waitFor(_ condition: () -> Bool) throws {
-    let deadline = Date().addingTimeInterval(10)
-    while !condition() {
-        guard Date() < deadline else { throw CancellationError() }
-        usleep(10_000)
     }
 }

@@ -52,9 +52,9 @@ struct KeyParityTests {
         let monitor = try #require(box.monitorPID("e"))
         kill(monitor, SIGKILL)
         // The file is created before its line is written: wait for the line.
-        try waitFor { box.text(box.lxcpath + "/e/rootfs/pdeath") == "term\n" }
+        try #require(eventually(tries: 1000) { box.text(box.lxcpath + "/e/rootfs/pdeath") == "term\n" })
         #expect(box.text(box.lxcpath + "/e/rootfs/pdeath") == "term\n")
-        try waitFor { box.payloadCgroups("e").isEmpty || (try? box.run("info", ["-n", "e", "-sH"]).stdout) == "STOPPED\n" }
+        try #require(eventually(tries: 1000) { box.payloadCgroups("e").isEmpty || (try? box.run("info", ["-n", "e", "-sH"]).stdout) == "STOPPED\n" })
         try box.ok("start", ["-n", "e", "--", "/bin/sleep", "1"])
         try box.ok("stop", ["-n", "e", "-k"])
         box.expectClean("e")
@@ -446,7 +446,7 @@ struct AppliedKeysTourTests {
         #expect(listed.contains("l") && listed.contains("1"), "\(listed)")
         try box.ok("start", ["-n", "l", "--", "/bin/sh", "-c", "trap 'echo usr1 >> /tmp/reboot; exit 0' USR1; while :; do sleep 0.1; done"])
         try box.ok("stop", ["-n", "l", "-r"])
-        try waitFor { FileManager.default.fileExists(atPath: box.lxcpath + "/l/rootfs/tmp/reboot") }
+        try #require(eventually(tries: 1000) { FileManager.default.fileExists(atPath: box.lxcpath + "/l/rootfs/tmp/reboot") })
         try box.ok("stop", ["-n", "l", "-k"])
         #expect(!box.entries().contains("l"), "the ephemeral container is destroyed: \(box.entries())")
         // lxc.rootfs.managed = 0: destroy leaves a --dir rootfs that is not Berth's.

@@ -26,6 +26,14 @@ func eventually(tries: Int = 200, _ condition: () throws -> Bool) rethrows -> Bo
     return try condition()
 }
 
+/// True when `pid` has ended: gone, or a zombie nobody has reaped yet (an orphan is adopted by
+/// the test process, which reaps only its own children by pid).
+func processEnded(_ pid: pid_t) -> Bool {
+    guard kill(pid, 0) == 0 else { return true }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+}
+
 /// What a tool run produced.
 struct RunResult {
     let status: Int32

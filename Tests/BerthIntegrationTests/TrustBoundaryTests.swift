@@ -173,7 +173,7 @@ struct TrustBoundaryTests {
         let pidFile = box.root + "/squatter.pid"
         try box.sh("touch '\(pidFile)' && chown \(user) '\(pidFile)'")
         let squatter = try box.start(executable: "/bin/su", [user, "-s", "/bin/sh", "-c", "echo $$ > '\(pidFile)'; exec '\(probe)' squat 'berth\(box.lxcpath)/c/command' 20"])
-        try waitFor { (box.text(pidFile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0) > 0 }
+        try #require(eventually(tries: 1000) { (box.text(pidFile).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0) > 0 })
         let squatterPID = Int32((box.text(pidFile) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
         var reaped = false
         defer { if !reaped { kill(squatterPID, SIGKILL); _ = try? box.finish(squatter) } }
