@@ -92,6 +92,19 @@ struct ManagedNetworkTests {
         let staticName = try box.run(executable: "/bin/busybox", ["nslookup", "s1.berth", "10.206.0.1"])
         #expect(staticName.stdout.contains("Address: 10.206.0.50"), "\(staticName.stdout)\(staticName.stderr)")
 
+        // A static container boots without a DHCP client: Berth tells its init which interface
+        // it addressed, and the busybox rcS leaves that one alone (once getty runs, rcS is done).
+        // A DHCP container is told nothing and runs its client.
+        try box.ok("start", ["-n", "s1"])
+        let booted = eventually(tries: 500) { ((try? attach(box, "s1", "ps").stdout) ?? "").contains("getty") }
+        #expect(booted, "s1's rcS did not finish")
+        let s1 = try attach(box, "s1", "tr '\\0' '\\n' < /proc/1/environ; ps")
+        #expect(s1.stdout.contains("container_ipv4_configured=eth0\n") && !s1.stdout.contains("udhcpc"), "\(s1.stdout)")
+        #expect(try address(box, "s1") == "10.206.0.50")
+        let d1 = try attach(box, "d1", "tr '\\0' '\\n' < /proc/1/environ; ps")
+        #expect(!d1.stdout.contains("container_ipv4_configured") && d1.stdout.contains("udhcpc"), "\(d1.stdout)")
+        try box.ok("stop", ["-n", "s1", "-k"])
+
         // A restart keeps the lease.
         try box.ok("stop", ["-n", "d1", "-k"])
         try box.ok("start", ["-n", "d1"])

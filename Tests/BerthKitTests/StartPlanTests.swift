@@ -59,6 +59,32 @@ import Testing
         }
     }
 
+    /// Init learns which interfaces Berth gives an IPv4 address (their names inside), so the
+    /// busybox guest's rcS asks DHCP for the others only; with none, the variable is not set.
+    @Test func initIsToldWhichInterfacesBerthAddresses() throws {
+        let inputs = Self.host(directories: ["/made/up/rootfs"], files: [:])
+        let config = try Self.config("""
+            lxc.rootfs.path = dir:/made/up/rootfs
+            lxc.net.0.type = veth
+            lxc.net.0.link = br0
+            lxc.net.0.ipv4.address = 10.1.2.3/24
+            lxc.net.1.type = veth
+            lxc.net.1.link = br0
+            lxc.net.2.type = veth
+            lxc.net.2.link = br0
+            lxc.net.2.name = uplink
+            lxc.net.2.ipv4.address = 10.9.0.2/16
+            lxc.environment = KEPT=1
+            """)
+        let plan = try StartPlan(container: try Self.container(), config: config, inputs: inputs)
+        #expect(plan.environment.filter { $0.hasPrefix("container_ipv4_configured=") } == ["container_ipv4_configured=eth0 uplink"], "\(plan.environment)")
+        #expect(plan.environment.contains("KEPT=1") && plan.environment.contains("container=lxc"))
+
+        let dhcpOnly = try Self.config("lxc.rootfs.path = dir:/made/up/rootfs\nlxc.net.0.type = veth\nlxc.net.0.link = br0\n")
+        let unaddressed = try StartPlan(container: try Self.container(), config: dhcpOnly, inputs: inputs)
+        #expect(!unaddressed.environment.contains { $0.hasPrefix("container_ipv4_configured") }, "\(unaddressed.environment)")
+    }
+
     @Test func mountEntriesSplitFlagsFromTheFilesystemsOwnOptions() throws {
         let entry = try MountEntry(parsing: "tmpfs /tmp tmpfs rw,nosuid,size=10m,create=dir,mode=1777 0 0", where: "c:1")
         #expect(entry.target == "tmp" && entry.fstype == "tmpfs" && entry.create == .dir)

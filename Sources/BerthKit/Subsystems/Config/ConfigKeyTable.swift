@@ -25,7 +25,7 @@ public enum ConfigKeyTable {
         ConfigKey("lxc.init.groups", .text, "Init", "Supplementary group ids of init, comma-separated.", list: true),
         ConfigKey("lxc.init.cwd", .path, "Init", "Working directory of init.", default: "/"),
         ConfigKey("lxc.execute.cmd", .command, "Init", "The command berth-execute runs when none is given (split as lxc.init.cmd)."),
-        ConfigKey("lxc.environment", .text, "Init", "VAR=value set in init's environment, or VAR to pass the caller's value.", list: true),
+        ConfigKey("lxc.environment", .text, "Init", "VAR=value set in init's environment, or VAR to pass the caller's value. Berth adds container=lxc, container_ttys (the ttys) and container_ipv4_configured (the interfaces it gives an IPv4 address).", list: true),
         ConfigKey("lxc.environment.runtime", .text, "Init", "Like lxc.environment, for init only (not hooks).", list: true),
         ConfigKey("lxc.environment.hooks", .text, "Init", "Like lxc.environment, for hooks only.", list: true),
         ConfigKey("lxc.signal.halt", .signal, "Init", "Signal that asks init to halt (berth-stop). Unset: SIGRTMIN+3 for an init that blocks it (systemd), else SIGPWR."),

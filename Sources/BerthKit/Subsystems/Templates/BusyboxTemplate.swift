@@ -168,7 +168,9 @@ public struct BusyboxTemplate {
             // What Berth has done already (the hostname, loopback up) is looked at with the
             // shell's own `read` and done again only when it is not so: every command run here
             // is a fork and an exec of busybox, and a host starting many containers at once
-            // runs all their boot scripts at once.
+            // runs all their boot scripts at once. The interfaces Berth addressed come in
+            // `container_ipv4_configured`, so the usual boot reads no route table either
+            // (busybox's `read` takes a byte and a poll per call: about 500 system calls).
             ("etc/init.d/rcS", """
                 #!/bin/sh
                 # Boot script of a Berth busybox container.
@@ -182,7 +184,9 @@ public struct BusyboxTemplate {
                 for path in /sys/class/net/*; do
                     interface=${path##*/}
                     [ "$interface" = lo ] && continue
-                    # An IPv4 route through it: Berth gave it its address (no fork to find out).
+                    # Berth names the interfaces it gave an IPv4 address in init's environment.
+                    case " $container_ipv4_configured " in *" $interface "*) continue ;; esac
+                    # An IPv4 route through it: given an address some other way (no fork to find out).
                     routed=
                     while read -r device rest; do
                         [ "$device" = "$interface" ] && routed=1 && break

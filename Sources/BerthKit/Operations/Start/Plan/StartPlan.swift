@@ -28,7 +28,8 @@ public struct StartPlan: Sendable {
     public let initUID: UInt32
     public let initGID: UInt32
     public let initCwd: String
-    /// init's environment (`VAR=value`), before `container_ttys` is added.
+    /// init's environment (`VAR=value`): lxc.environment, `container=lxc` and
+    /// `container_ipv4_configured`, before `container_ttys` is added.
     public let environment: [String]
     /// Extra variables for hooks (`lxc.environment.hooks`).
     public let hookEnvironment: [String]
@@ -244,18 +245,8 @@ public struct StartPlan: Sendable {
         initUID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.uid"))
         initGID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.gid"))
         initCwd = config.effective("lxc.init.cwd") ?? "/"
-        var environment: [String] = []
-        func expand(_ values: [String]) -> [String] {
-            // `VAR` alone passes the caller's value, as LXC does.
-            values.compactMap { item in item.contains("=") ? item : callerEnvironment[item].map { "\(item)=\($0)" } }
-        }
-        environment += expand(config.values("lxc.environment") + config.values("lxc.environment.runtime"))
-        if !environment.contains(where: { $0.hasPrefix("PATH=") }) {
-            environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-        }
-        environment.append("container=lxc")
-        self.environment = environment
-        hookEnvironment = expand(config.values("lxc.environment") + config.values("lxc.environment.hooks"))
+        environment = InitEnvironment.forInit(config, caller: callerEnvironment, interfaces: self.interfaces)
+        hookEnvironment = InitEnvironment.forHooks(config, caller: callerEnvironment)
 
         // Mounts.
         autoMounts = try AutoMounts(parsing: config.values("lxc.mount.auto"), where: origin("lxc.mount.auto"))
