@@ -17,6 +17,12 @@ SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The toolchain on PATH, else where the Swift tarball is usually unpacked on these machines.
 SWIFT      ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+# SwiftPM leaves a few empty TemporaryDirectory.XXXXXX directories in $TMPDIR at every
+# invocation (about 330 a `make test`): they go under .build, which `make clean` removes, not into
+# the host's /tmp. (Containers made by the tests live under /tmp, named there explicitly; make
+# 4.3 hands exported variables to recipes but not to $(shell), so those calls set it themselves.)
+export TMPDIR := $(CURDIR)/.build/tmp
+$(shell mkdir -p "$(TMPDIR)")
 
 # One fully static executable (Swift runtime, libstdc++, libseccomp, libapparmor, zlib
 # and glibc inside): a tool starts without the dynamic loader, so nothing is looked up or
@@ -45,8 +51,8 @@ RELEASE_FLAGS += -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/hot-functions
 ifeq ($(STATIC_PIE),1)
 RELEASE_FLAGS += -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
 endif
-RELEASE_BIN   = $(shell $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
-DEBUG_DIR     = $(shell $(SWIFT) build --show-bin-path)
+RELEASE_BIN   = $(shell TMPDIR="$(TMPDIR)" $(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/berth
+DEBUG_DIR     = $(shell TMPDIR="$(TMPDIR)" $(SWIFT) build --show-bin-path)
 MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
 .PHONY: all build deps install uninstall test test-steps remove-monitors-cgroup install-check deb deb-check ansible-check man clean
@@ -187,3 +193,4 @@ man:
 
 clean:
 	$(SWIFT) package clean
+	rm -rf "$(TMPDIR)"
