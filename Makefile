@@ -55,7 +55,7 @@ RELEASE_BIN   = $(shell TMPDIR="$(TMPDIR)" $(SWIFT) build $(RELEASE_FLAGS) --sho
 DEBUG_DIR     = $(shell TMPDIR="$(TMPDIR)" $(SWIFT) build --show-bin-path)
 MAN_DATE      ?= $(shell git log -1 --format=%cs 2>/dev/null || date +%F)
 
-.PHONY: all build deps install uninstall test test-steps remove-monitors-cgroup install-check deb deb-check ansible-check man clean
+.PHONY: all build deps install uninstall test test-steps remove-monitors-cgroup remove-runtime-directory install-check deb deb-check ansible-check man clean
 
 all: build
 
@@ -136,8 +136,14 @@ uninstall:
 # copies load the disk enough to stall the writes of tests running beside it.
 # The monitors' shared cgroup (berth.monitors) that the tests' starts made goes at the end, also
 # after a failure; rmdir leaves it where a monitor still runs.
+# After the tests, the host is left as it was: the monitors' shared cgroup goes, and so does
+# root's runtime directory (its seccomp cache) when the tests made it.
 test:
-	@$(MAKE) --no-print-directory test-steps; status=$$?; $(MAKE) --no-print-directory remove-monitors-cgroup; exit $$status
+	@had_runtime=$$([ -e /run/berth ] && echo 1); \
+	$(MAKE) --no-print-directory test-steps; status=$$?; \
+	$(MAKE) --no-print-directory remove-monitors-cgroup; \
+	[ -n "$$had_runtime" ] || $(MAKE) --no-print-directory remove-runtime-directory; \
+	exit $$status
 
 test-steps:
 	$(SWIFT) build --build-tests
@@ -149,6 +155,11 @@ test-steps:
 
 remove-monitors-cgroup:
 	-@rmdir /sys/fs/cgroup/berth.monitors /sys/fs/cgroup/*/berth.monitors 2>/dev/null || true
+
+# Only what the tests' starts leave once every container has stopped: a monitor's socket or lock
+# still there keeps the directory.
+remove-runtime-directory:
+	-@rm -rf /run/berth/seccomp; rmdir /run/berth/macs /run/berth 2>/dev/null || true
 
 install-check:
 	@set -e; stage=$$(mktemp -d /tmp/berth-install-XXXXXX); \
