@@ -134,10 +134,9 @@ uninstall:
 # tests against a release install into a scratch DESTDIR: the binaries an admin gets.
 # The debian end-to-end test runs on its own, after the others: its debootstrap and its 240 MB
 # copies load the disk enough to stall the writes of tests running beside it.
-# The monitors' shared cgroup (berth.monitors) that the tests' starts made goes at the end, also
-# after a failure; rmdir leaves it where a monitor still runs.
-# After the tests, the host is left as it was: the monitors' shared cgroup goes, and so does
-# root's runtime directory (its seccomp cache) when the tests made it.
+# At the end, also after a failure, the host is left as it was: the monitors' shared cgroup
+# (berth.monitors) that the tests' starts made goes (rmdir leaves it where a monitor still runs),
+# and so does root's runtime directory with its seccomp cache when the tests made it.
 test:
 	@had_runtime=$$([ -e /run/berth ] && echo 1); \
 	$(MAKE) --no-print-directory test-steps; status=$$?; \
