@@ -203,4 +203,4 @@ man:
 
 clean:
 	$(SWIFT) package clean
-	rm -rf "$(TMPDIR)"
+	rm -rf "$(CURDIR)/.build/tmp"
