@@ -11,8 +11,9 @@ enum InitEnvironment {
         environment.append("container=lxc")
         // The interfaces Berth gives an IPv4 address at start (lxc.net.N.ipv4.address), by their
         // names inside: a boot script can leave them alone without looking (the busybox
-        // template's rcS asks DHCP only for the others).
-        let addressed = interfaces.filter { $0.kind != .empty && !$0.ipv4.isEmpty }.map(\.name)
+        // template's rcS asks DHCP only for the others). An empty network with an address is
+        // refused by its plan, so every interface here with one is made and addressed.
+        let addressed = interfaces.filter { !$0.ipv4.isEmpty }.map(\.name)
         if !addressed.isEmpty { environment.append("container_ipv4_configured=" + addressed.joined(separator: " ")) }
         return environment
     }
