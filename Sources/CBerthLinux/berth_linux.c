@@ -296,12 +296,17 @@ int berth_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMER
 // The argv/environment string area, captured before main() runs.
 static char *title_start;
 static size_t title_space;
+// argv itself, for the Swift runtime (below).
+static char **captured_argv;
+static int captured_argc;
 
 // glibc passes (argc, argv, envp) to ELF constructors; this is the only portable way to reach
 // the original argv area from a Swift program.
 __attribute__((constructor)) static void berth_capture_argv(int argc, char **argv, char **envp) {
     if (argc <= 0 || !argv || !argv[0])
         return;
+    captured_argv = argv;
+    captured_argc = argc;
     char *end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
     // The environment strings usually follow argv directly; they may be overwritten too once
     // the process has copied what it needs (setproctitle's trick).
@@ -311,6 +316,25 @@ __attribute__((constructor)) static void berth_capture_argv(int argc, char **arg
     }
     title_start = argv[0];
     title_space = (size_t)(end - argv[0]);
+}
+
+// The Swift runtime's source of CommandLine.arguments. Its own definition (CommandLine.cpp in
+// libswiftCore.a) finds argv on Linux from a constructor that runs in every process: it opens
+// /proc/self/maps, has the kernel print every mapping, scans the lines with sscanf for the stack
+// and walks back from environ to argv (about 20 us and a file a process). glibc hands argv to
+// constructors, so berth_capture_argv has it already; with this definition in the link, the
+// linker never takes the runtime's object, constructor and all, from the archive. Why C: the
+// standard library calls this with the Swift calling convention (hence swiftcall), by this
+// name. The pointers are the process's own argv, as the runtime's were; a process the kernel
+// started with no arguments gets an empty list.
+__attribute__((swiftcall)) char **_swift_stdlib_getUnsafeArgvArgc(int *outArgLen) {
+    static char *no_arguments[] = { NULL };
+    if (!captured_argv) {
+        *outArgLen = 0;
+        return no_arguments;
+    }
+    *outArgLen = captured_argc;
+    return captured_argv;
 }
 
 size_t berth_set_process_title(const char *title) {
