@@ -10,6 +10,15 @@ import BerthKit
         #expect(Multicall.tool(named: "berth") == nil && Multicall.tool(named: "berth-nosuch") == nil)
     }
 
+    /// The name a process was run as is the last part of its path, as a split at "/" gave it.
+    @Test func programNameIsThePathsLastPart() {
+        #expect(Multicall.programName("/usr/local/bin/berth-ls") == "berth-ls")
+        #expect(Multicall.programName("berth-wait") == "berth-wait")
+        #expect(Multicall.programName("./bin//berth-info/") == "berth-info")
+        #expect(Multicall.programName("/opt/bérth/berth-start") == "berth-start")
+        #expect(Multicall.programName("/") == "" && Multicall.programName("") == "")
+    }
+
     /// A tool's log keeps one line per message: a newline or escape in a message (a value from
     /// outside) is written escaped, as in the container's log.
     @Test func toolLogEscapesControlCharacters() throws {
