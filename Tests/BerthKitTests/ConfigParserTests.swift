@@ -23,6 +23,23 @@ import Testing
     @Test func emptyValueAndMismatchedQuotes() {
         #expect(ConfigParser.classify("lxc.cap.drop =") == .entry(key: "lxc.cap.drop", value: ""))
         #expect(ConfigParser.classify("lxc.uts.name = \"x'") == .entry(key: "lxc.uts.name", value: "\"x'"))
+        #expect(ConfigParser.classify("lxc.uts.name = \"") == .entry(key: "lxc.uts.name", value: "\""))
+        #expect(ConfigParser.classify("lxc = 1") == .foreign && ConfigParser.classify("lxc.") == .malformed)
+    }
+
+    /// Lines are cut at newline bytes: a final newline ends the last line, an empty line before
+    /// it stays, a lone carriage return is part of its line, and text past ASCII is kept whole.
+    @Test func cutsLinesAtNewlineBytes() {
+        #expect(ConfigParser.parse("a\n", file: "t").map(\.raw) == ["a"])
+        #expect(ConfigParser.parse("a\n\n", file: "t").map(\.raw) == ["a", ""])
+        #expect(ConfigParser.parse("\n", file: "t").map(\.raw) == [""])
+        #expect(ConfigParser.parse("a", file: "t").map(\.raw) == ["a"])
+        #expect(ConfigParser.parse("a\r\n b \r\r\n", file: "t").map(\.raw) == ["a", " b \r"])
+        let lines = ConfigParser.parse("lxc.uts.name = 'héllo wörld'\r\n# ünïcode\n", file: "t")
+        #expect(lines.map(\.content) == [.entry(key: "lxc.uts.name", value: "héllo wörld"), .comment])
+        #expect(lines.map(\.number) == [1, 2] && lines[1].raw == "# ünïcode")
+        #expect(ConfigParser.anyAssignment("  berth.net.bridge\t=  'br1' ")! == ("berth.net.bridge", "br1"))
+        #expect(ConfigParser.anyAssignment("# berth.x = 1") == nil && ConfigParser.anyAssignment("   ") == nil)
     }
 }
 

@@ -124,7 +124,7 @@ public struct ConfigDocument: Sendable {
     static func quoted(_ value: String) -> String {
         let scalars = value.unicodeScalars
         let blankEdge = [" ", "\t"].contains(scalars.first) || [" ", "\t"].contains(scalars.last)
-        // By bytes, as ConfigParser.unquote reads it: `"́x"` starts with a quote byte too.
+        // By bytes, as ConfigParser.unquoted reads it: `"́x"` starts with a quote byte too.
         let bytes = value.utf8
         let quotedAlready = bytes.count >= 2 && (bytes.first == UInt8(ascii: "\"") || bytes.first == UInt8(ascii: "'")) && bytes.last == bytes.first
         return blankEdge || quotedAlready ? "\"\(value)\"" : value

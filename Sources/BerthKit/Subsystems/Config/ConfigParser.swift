@@ -26,19 +26,31 @@ public enum ConfigParser {
     public static func parse(_ text: String, file: String) -> [ConfigLine] {
         // An empty file has no lines (not one empty line).
         guard !text.isEmpty else { return [] }
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// The lines of UTF-8 text, cut at its newline bytes. Every config read (berth.conf by
+    /// every command, a container's config and its includes by a start) comes here, so the
+    /// scan runs over the buffer itself: through String's views it cost a `berth-wait` a third
+    /// of its instructions for a berth.conf of comments. A line of a CRLF file loses its
+    /// carriage return.
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> [ConfigLine] {
         var lines: [ConfigLine] = []
         var number = 0
-        // Split on the newline byte (every config read does this: bytes, not Characters); a
-        // line of a CRLF file loses its carriage return.
-        for piece in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        var start = 0
+        while start <= bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != newline { end += 1 }
             number += 1
-            var line = Substring(piece)
-            if line.utf8.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            let raw = String(line)
-            lines.append(ConfigLine(number: number, raw: raw, content: classify(raw)))
+            var stop = end
+            if stop > start, bytes[stop - 1] == carriageReturn { stop -= 1 }
+            let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
+            lines.append(ConfigLine(number: number, raw: String(decoding: line, as: UTF8.self), content: classify(bytes: line)))
+            start = end + 1
         }
-        // A final newline produces one empty trailing piece that is not a line of the file.
-        if text.utf8.last == UInt8(ascii: "\n"), let last = lines.last, last.raw.isEmpty { lines.removeLast() }
+        // A final newline leaves one empty piece after it that is not a line of the file.
+        if bytes.last == newline, let last = lines.last, last.raw.isEmpty { lines.removeLast() }
         return lines
     }
 
@@ -50,42 +62,78 @@ public enum ConfigParser {
 
     /// `key = value` whatever the key (berth.conf has `berth.*` keys beside LXC's).
     static func anyAssignment(_ raw: String) -> (key: String, value: String)? {
-        let line = trim(Substring(raw))
-        guard line.utf8.first != UInt8(ascii: "#"), let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else { return nil }
-        return (String(trim(line[..<eq])), unquote(trim(line[line.utf8.index(after: eq)...])))
+        var raw = raw
+        return raw.withUTF8 { line in
+            let (start, end) = trimmed(line, start: 0, end: line.count)
+            guard start < end, line[start] != hash, let eq = firstIndex(of: equals, in: line, start: start, end: end) else { return nil }
+            let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
+            let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
+            return (text(line, keyStart, keyEnd), unquoted(line, start: valueStart, end: valueEnd))
+        }
+    }
+
+    static func classify(_ raw: String) -> ConfigLine.Content {
+        var raw = raw
+        return raw.withUTF8 { classify(bytes: $0) }
     }
 
     // Every step below works on the UTF-8 bytes, as LXC's parser does: the separators (blank,
-    // tab, `#`, `=`) are ASCII, so each index found is a boundary a Substring may be cut at,
-    // and no line is taken apart into Characters (which costs the most of a config read).
-    static func classify(_ raw: String) -> ConfigLine.Content {
-        let line = trim(Substring(raw))
-        guard let first = line.utf8.first else { return .blank }
-        if first == UInt8(ascii: "#") { return .comment }
-        guard let eq = line.utf8.firstIndex(of: UInt8(ascii: "=")) else {
-            return line.startsWithBytes("lxc.") ? .malformed : .foreign
+    // tab, `#`, `=`) are ASCII, so each cut falls between characters and no line is taken
+    // apart into Characters.
+    static func classify(bytes line: UnsafeBufferPointer<UInt8>) -> ConfigLine.Content {
+        let (start, end) = trimmed(line, start: 0, end: line.count)
+        guard start < end else { return .blank }
+        if line[start] == hash { return .comment }
+        guard let eq = firstIndex(of: equals, in: line, start: start, end: end) else {
+            return hasLXCPrefix(line, start: start, end: end) ? .malformed : .foreign
         }
-        let key = trim(line[..<eq])
-        guard key.startsWithBytes("lxc.") else { return .foreign }
-        return .entry(key: String(key), value: unquote(trim(line[line.utf8.index(after: eq)...])))
+        let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
+        guard hasLXCPrefix(line, start: keyStart, end: keyEnd) else { return .foreign }
+        let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
+        return .entry(key: text(line, keyStart, keyEnd), value: unquoted(line, start: valueStart, end: valueEnd))
     }
 
-    static func trim(_ s: Substring) -> Substring {
-        let bytes = s.utf8
+    private static let newline = UInt8(ascii: "\n")
+    private static let carriageReturn = UInt8(ascii: "\r")
+    private static let hash = UInt8(ascii: "#")
+    private static let equals = UInt8(ascii: "=")
+
+    /// `start..<end` without the blanks and tabs at either end.
+    private static func trimmed(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> (Int, Int) {
         func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        guard let start = bytes.firstIndex(where: { !isBlank($0) }) else { return s[s.endIndex...] }
-        var end = bytes.endIndex
-        while end > start, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-        return s[start..<end]
+        var start = start
+        var end = end
+        while start < end, isBlank(line[start]) { start += 1 }
+        while end > start, isBlank(line[end - 1]) { end -= 1 }
+        return (start, end)
     }
 
-    static func unquote(_ s: Substring) -> String {
-        // The quote bytes alone go (a combining mark after the opening quote stays with the
-        // value): the same test ConfigDocument.quoted makes when it writes one.
-        let bytes = s.utf8
-        if let first = bytes.first, first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), bytes.count >= 2, bytes.last == first {
-            return String(s[bytes.index(after: bytes.startIndex)..<bytes.index(before: bytes.endIndex)])
+    private static func firstIndex(of byte: UInt8, in line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int? {
+        var index = start
+        while index < end {
+            if line[index] == byte { return index }
+            index += 1
         }
-        return String(s)
+        return nil
+    }
+
+    private static func hasLXCPrefix(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        end - start >= 4 && line[start] == UInt8(ascii: "l") && line[start + 1] == UInt8(ascii: "x")
+            && line[start + 2] == UInt8(ascii: "c") && line[start + 3] == UInt8(ascii: ".")
+    }
+
+    private static func text(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+    }
+
+    /// The value without one pair of matching quotes around it. The quote bytes alone go (a
+    /// combining mark after the opening quote stays with the value): the same test
+    /// ConfigDocument.quoted makes when it writes one.
+    private static func unquoted(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> String {
+        let first = start < end ? line[start] : 0
+        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), end - start >= 2, line[end - 1] == first {
+            return text(line, start + 1, end - 1)
+        }
+        return text(line, start, end)
     }
 }
