@@ -105,7 +105,7 @@ public struct NestedLister {
     /// Inside the container: its containers, and theirs `depth - 1` levels down.
     private func listHere() -> [ContainerSummary] {
         // Its own berth.conf, not the caller's environment (BERTH_CONFIG_DIR names a host path).
-        let lxcpath = (try? SystemConfig.load(environment: [:]))?.lxcpath ?? SystemConfig.defaultLXCPath
+        let lxcpath = (try? SystemConfig.load(environment: { _ in nil }))?.lxcpath ?? SystemConfig.defaultLXCPath
         var rows: [ContainerSummary] = []
         for container in ContainerInventory.list(lxcpath: lxcpath) {
             let summary = ContainerSummary(container)

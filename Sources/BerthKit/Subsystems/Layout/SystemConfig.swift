@@ -20,7 +20,7 @@ public struct SystemConfig: Sendable {
     /// --privileged (on by default).
     public var unprivilegedByDefault = true
     /// Where `subuid` and `subgid` are (`/etc`; `BERTH_SUBID_DIR` for tests).
-    public var subordinateDirectory: String = ProcessEnvironment.current["BERTH_SUBID_DIR"] ?? "/etc"
+    public var subordinateDirectory: String = ProcessEnvironment.value("BERTH_SUBID_DIR") ?? "/etc"
     /// The bridge Berth creates and hands addresses on (`berth.net.*`); nil when turned off.
     /// Its settings are checked when a command asks for it (start, create, copy, destroy,
     /// berth-net...): the other commands never pay for reading addresses and names they do not
@@ -44,18 +44,18 @@ public struct SystemConfig: Sendable {
 
     /// Reads the host's settings. A missing `berth.conf` means defaults; a bad one is an error
     /// that names the file and line.
-    public static func load(environment: [String: String] = ProcessEnvironment.current) throws(BerthError) -> SystemConfig {
+    public static func load(environment: (String) -> String? = ProcessEnvironment.value) throws(BerthError) -> SystemConfig {
         // A user other than root has its own settings and containers, as LXC's users do:
         // ~/.config/berth and ~/.local/share/berth (or the XDG directories).
-        let home = environment["HOME"] ?? "/"
+        let home = environment("HOME") ?? "/"
         let asUser = !CurrentProcess.isRoot
-        let directory = environment["BERTH_CONFIG_DIR"]
-            ?? (asUser ? Path.join(environment["XDG_CONFIG_HOME"] ?? Path.join(home, ".config"), "berth") : "/etc/berth")
+        let directory = environment("BERTH_CONFIG_DIR")
+            ?? (asUser ? Path.join(environment("XDG_CONFIG_HOME") ?? Path.join(home, ".config"), "berth") : "/etc/berth")
         var result = SystemConfig(
             configDirectory: directory,
-            lxcpath: asUser ? Path.join(environment["XDG_DATA_HOME"] ?? Path.join(home, ".local/share"), "berth") : defaultLXCPath,
+            lxcpath: asUser ? Path.join(environment("XDG_DATA_HOME") ?? Path.join(home, ".local/share"), "berth") : defaultLXCPath,
             defaultConfig: Path.join(directory, "default.conf"),
-            templateOverride: environment["BERTH_TEMPLATE_DIR"]
+            templateOverride: environment("BERTH_TEMPLATE_DIR")
         )
         let file = Path.join(directory, "berth.conf")
         result.configFile = file

@@ -17,4 +17,11 @@ public enum ProcessEnvironment {
         }
         return result
     }()
+
+    /// One variable, looked up where the process keeps it (getenv): a command that needs two or
+    /// three of them (where berth.conf is, the subordinate id files) does not build `current`,
+    /// whose hashing of every variable took a `berth-wait` a seventh of its instructions.
+    public static func value(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
 }
