@@ -10,13 +10,14 @@ import BerthKit
         #expect(Multicall.tool(named: "berth") == nil && Multicall.tool(named: "berth-nosuch") == nil)
     }
 
-    /// The name a process was run as is the last part of its path, as a split at "/" gave it.
+    /// The name a process was run as (Multicall takes Path.base of argv[0]) is the last part of
+    /// its path, as a split at "/" gave it.
     @Test func programNameIsThePathsLastPart() {
-        #expect(Multicall.programName("/usr/local/bin/berth-ls") == "berth-ls")
-        #expect(Multicall.programName("berth-wait") == "berth-wait")
-        #expect(Multicall.programName("./bin//berth-info/") == "berth-info")
-        #expect(Multicall.programName("/opt/bérth/berth-start") == "berth-start")
-        #expect(Multicall.programName("/") == "" && Multicall.programName("") == "")
+        #expect(Path.base("/usr/local/bin/berth-ls") == "berth-ls")
+        #expect(Path.base("berth-wait") == "berth-wait")
+        #expect(Path.base("./bin//berth-info/") == "berth-info")
+        #expect(Path.base("/opt/bérth/berth-start") == "berth-start")
+        #expect(Path.base("/") == "" && Path.base("") == "")
     }
 
     /// A tool's log keeps one line per message: a newline or escape in a message (a value from
