@@ -65,7 +65,7 @@ public enum ConfigParser {
         var raw = raw
         return raw.withUTF8 { line in
             let (start, end) = trimmed(line, start: 0, end: line.count)
-            guard start < end, line[start] != hash, let eq = firstIndex(of: equals, in: line, start: start, end: end) else { return nil }
+            guard start < end, line[start] != hash, let eq = line[start..<end].firstIndex(of: equals) else { return nil }
             let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
             let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
             return (text(line, keyStart, keyEnd), unquoted(line, start: valueStart, end: valueEnd))
@@ -84,11 +84,11 @@ public enum ConfigParser {
         let (start, end) = trimmed(line, start: 0, end: line.count)
         guard start < end else { return .blank }
         if line[start] == hash { return .comment }
-        guard let eq = firstIndex(of: equals, in: line, start: start, end: end) else {
-            return hasLXCPrefix(line, start: start, end: end) ? .malformed : .foreign
+        guard let eq = line[start..<end].firstIndex(of: equals) else {
+            return line[start..<end].starts(with: "lxc.".utf8) ? .malformed : .foreign
         }
         let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
-        guard hasLXCPrefix(line, start: keyStart, end: keyEnd) else { return .foreign }
+        guard line[keyStart..<keyEnd].starts(with: "lxc.".utf8) else { return .foreign }
         let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
         return .entry(key: text(line, keyStart, keyEnd), value: unquoted(line, start: valueStart, end: valueEnd))
     }
@@ -106,20 +106,6 @@ public enum ConfigParser {
         while start < end, isBlank(line[start]) { start += 1 }
         while end > start, isBlank(line[end - 1]) { end -= 1 }
         return (start, end)
-    }
-
-    private static func firstIndex(of byte: UInt8, in line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Int? {
-        var index = start
-        while index < end {
-            if line[index] == byte { return index }
-            index += 1
-        }
-        return nil
-    }
-
-    private static func hasLXCPrefix(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
-        end - start >= 4 && line[start] == UInt8(ascii: "l") && line[start + 1] == UInt8(ascii: "x")
-            && line[start + 2] == UInt8(ascii: "c") && line[start + 3] == UInt8(ascii: ".")
     }
 
     private static func text(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
