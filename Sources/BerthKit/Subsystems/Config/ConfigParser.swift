@@ -40,8 +40,7 @@ public enum ConfigParser {
         var number = 0
         var start = 0
         while start <= bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != newline { end += 1 }
+            let end = bytes[start...].firstIndex(of: newline) ?? bytes.count
             number += 1
             var stop = end
             if stop > start, bytes[stop - 1] == carriageReturn { stop -= 1 }
@@ -64,11 +63,9 @@ public enum ConfigParser {
     static func anyAssignment(_ raw: String) -> (key: String, value: String)? {
         var raw = raw
         return raw.withUTF8 { line in
-            let (start, end) = trimmed(line, start: 0, end: line.count)
-            guard start < end, line[start] != hash, let eq = line[start..<end].firstIndex(of: equals) else { return nil }
-            let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
-            let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
-            return (text(line, keyStart, keyEnd), unquoted(line, start: valueStart, end: valueEnd))
+            let whole = trimmed(line, 0..<line.count)
+            guard !whole.isEmpty, line[whole.lowerBound] != hash, let sides = sides(line, whole) else { return nil }
+            return (text(line, sides.key), unquoted(line, sides.value))
         }
     }
 
@@ -81,16 +78,14 @@ public enum ConfigParser {
     // tab, `#`, `=`) are ASCII, so each cut falls between characters and no line is taken
     // apart into Characters.
     static func classify(bytes line: UnsafeBufferPointer<UInt8>) -> ConfigLine.Content {
-        let (start, end) = trimmed(line, start: 0, end: line.count)
-        guard start < end else { return .blank }
-        if line[start] == hash { return .comment }
-        guard let eq = line[start..<end].firstIndex(of: equals) else {
-            return line[start..<end].starts(with: "lxc.".utf8) ? .malformed : .foreign
+        let whole = trimmed(line, 0..<line.count)
+        guard !whole.isEmpty else { return .blank }
+        if line[whole.lowerBound] == hash { return .comment }
+        guard let sides = sides(line, whole) else {
+            return line[whole].starts(with: "lxc.".utf8) ? .malformed : .foreign
         }
-        let (keyStart, keyEnd) = trimmed(line, start: start, end: eq)
-        guard line[keyStart..<keyEnd].starts(with: "lxc.".utf8) else { return .foreign }
-        let (valueStart, valueEnd) = trimmed(line, start: eq + 1, end: end)
-        return .entry(key: text(line, keyStart, keyEnd), value: unquoted(line, start: valueStart, end: valueEnd))
+        guard line[sides.key].starts(with: "lxc.".utf8) else { return .foreign }
+        return .entry(key: text(line, sides.key), value: unquoted(line, sides.value))
     }
 
     private static let newline = UInt8(ascii: "\n")
@@ -98,28 +93,34 @@ public enum ConfigParser {
     private static let hash = UInt8(ascii: "#")
     private static let equals = UInt8(ascii: "=")
 
-    /// `start..<end` without the blanks and tabs at either end.
-    private static func trimmed(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> (Int, Int) {
+    /// `range` without the blanks and tabs at either end.
+    private static func trimmed(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        var start = start
-        var end = end
+        var start = range.lowerBound
+        var end = range.upperBound
         while start < end, isBlank(line[start]) { start += 1 }
         while end > start, isBlank(line[end - 1]) { end -= 1 }
-        return (start, end)
+        return start..<end
     }
 
-    private static func text(_ line: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
-        String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self)
+    /// The key and the value of `key = value`, trimmed, either side of the first `=`.
+    private static func sides(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> (key: Range<Int>, value: Range<Int>)? {
+        guard let eq = line[range].firstIndex(of: equals) else { return nil }
+        return (trimmed(line, range.lowerBound..<eq), trimmed(line, (eq + 1)..<range.upperBound))
+    }
+
+    private static func text(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: line[range]), as: UTF8.self)
     }
 
     /// The value without one pair of matching quotes around it. The quote bytes alone go (a
     /// combining mark after the opening quote stays with the value): the same test
     /// ConfigDocument.quoted makes when it writes one.
-    private static func unquoted(_ line: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> String {
-        let first = start < end ? line[start] : 0
-        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), end - start >= 2, line[end - 1] == first {
-            return text(line, start + 1, end - 1)
+    private static func unquoted(_ line: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        let first = range.isEmpty ? 0 : line[range.lowerBound]
+        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'"), range.count >= 2, line[range.upperBound - 1] == first {
+            return text(line, (range.lowerBound + 1)..<(range.upperBound - 1))
         }
-        return text(line, start, end)
+        return text(line, range)
     }
 }
