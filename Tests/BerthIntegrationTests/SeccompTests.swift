@@ -63,6 +63,56 @@ struct SeccompTests {
         box.expectClean("sc2")
     }
 
+    /// An unprivileged container's first process keeps its program in root's cache (and finds
+    /// it there at the next start) as a privileged one's does. It looks while it is in a new
+    /// user namespace without a uid (its maps are not written yet), so the monitor, still
+    /// root, names the cache before the clone; asked in the child, the cache was never used.
+    @Test func anUnprivilegedStartKeepsItsProgramInRootsCache() throws {
+        let box = try Sandbox()
+        try FileManager.default.removeItem(atPath: box.configDirectory + "/berth.conf")  // the shipped default: unprivileged
+        try box.ok("create", ["-n", "sc6", "-t", "busybox"])
+        let config = box.lxcpath + "/sc6/config"
+        #expect((box.text(config) ?? "").contains("lxc.idmap = u 0 "))
+        // A policy of this run's own, so that no cache holds its program yet.
+        let errno = 100 + Int(getpid() % 900)
+        let profile = box.root + "/own.seccomp"
+        try "2\ndenylist\n[all]\nacct errno \(errno)\n".write(toFile: profile, atomically: true, encoding: .utf8)
+        try ((box.text(config) ?? "") + "lxc.seccomp.profile = \(profile)\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let cache = "/run/berth/seccomp"
+        func kept() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: cache)) ?? []).map { cache + "/" + $0 }
+                .filter { (box.text($0) ?? "").split(separator: "\n").first?.contains("acct errno:\(errno)") == true }
+        }
+        defer { for file in kept() { try? FileManager.default.removeItem(atPath: file) } }
+        #expect(kept().isEmpty)
+
+        try box.ok("start", ["-n", "sc6"])
+        let files = kept()
+        #expect(files.count == 1, "\(files)")
+        // Kept under the identity of the binary that started the container.
+        var st = stat()
+        #expect(stat(binDirectory + "/berth-start", &st) == 0)
+        let key = files.first.flatMap { box.text($0) }.flatMap { $0.split(separator: "\n").first }.map(String.init) ?? ""
+        #expect(key.hasPrefix("\(st.st_dev):\(st.st_ino):\(st.st_size):"), "\(key)")
+        let pid = try box.ok("info", ["-n", "sc6", "-pH"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect((box.text("/proc/\(pid)/status") ?? "").contains("Seccomp:\t2"))
+        try box.ok("stop", ["-n", "sc6", "-k"])
+
+        // The next start reads it: a program generated again would be written to a new file
+        // renamed over this one (a new inode).
+        func inode(_ path: String?) -> ino_t? {
+            var st = stat()
+            guard let path, stat(path, &st) == 0 else { return nil }
+            return st.st_ino
+        }
+        let before = inode(files.first)
+        #expect(before != nil)
+        try box.ok("start", ["-n", "sc6"])
+        #expect(kept() == files && inode(files.first) == before)
+        try box.ok("stop", ["-n", "sc6", "-k"])
+        box.expectClean("sc6")
+    }
+
     @Test func demandedLSMConfinementFailsClearlyWhereTheKernelLacksIt() throws {
         let box = try Sandbox.withBusybox("sc3")
         if !LSMSupport.apparmorEnabled {

@@ -52,6 +52,11 @@ extension Monitor {
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
         let directory = cgroup.processV2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
+        // Which program cache the child reads is decided here, as the monitor's user: a child
+        // in a new user namespace has no uid there until the maps are written (geteuid says
+        // 65534), so asked after the clone it would find no cache and generate the program
+        // with libseccomp at every start of an unprivileged container.
+        let seccompCache = SeccompProgramCache.callerDirectory
         let (pid, pidfd, bornInV2) = ProcessControl.clone(flags, intoCgroup: directory)
         directory?.closeQuietly()
         if pid == 0 {
@@ -60,7 +65,7 @@ extension Monitor {
                            consolePty: console?.ptyPath, ttyPtys: ttys.map(\.ptyPath),
                            inheritStdio: options.inheritStdio,
                            shared: shared.filter { $0.share.set != .pid }, bornInV2: bornInV2,
-                           seccompCache: SeccompProgramCache.callerDirectory).run()
+                           seccompCache: seccompCache).run()
         }
         if let ownPidNamespace {
             try? Namespaces.join(ownPidNamespace, .pid, what: "the monitor's own pid namespace")
