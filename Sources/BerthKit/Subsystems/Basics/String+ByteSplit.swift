@@ -2,8 +2,24 @@ extension Substring {
     /// The pieces between `separator` bytes (an ASCII separator: every cut is a Character
     /// boundary). Files of /proc and Berth's own are split this way rather than into
     /// Characters, which costs several times as much and gains nothing on ASCII separators.
+    /// The bytes are scanned in the string's own storage: the standard library's generic split
+    /// walks a UTF-8 view index by index, about ten times the instructions (mountinfo's lines
+    /// cut into fields were an eighth of a berth-start's). The same pieces either way, as
+    /// `split(separator:omittingEmptySubsequences:)` makes them.
     func splitBytes(_ separator: UInt8, omittingEmpty: Bool = true) -> [Substring] {
-        utf8.split(separator: separator, omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
+        let view = utf8
+        let pieces = view.withContiguousStorageIfAvailable { bytes -> [Substring] in
+            var pieces: [Substring] = []
+            var start = 0
+            for end in 0...bytes.count where end == bytes.count || bytes[end] == separator {
+                if end > start || !omittingEmpty {
+                    pieces.append(self[view.index(view.startIndex, offsetBy: start)..<view.index(view.startIndex, offsetBy: end)])
+                }
+                start = end + 1
+            }
+            return pieces
+        }
+        return pieces ?? view.split(separator: separator, omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
     }
 
     /// Whether the text starts with `prefix`, byte for byte.

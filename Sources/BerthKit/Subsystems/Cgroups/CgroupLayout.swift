@@ -31,10 +31,11 @@ public struct CgroupLayout: Sendable, Equatable {
             let fields = MountTable.fields(of: line)
             guard let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count + 1, fields.count > 4 else { continue }
             let fstype = fields[dash + 1]
-            let mountPoint = MountTable.unescape(fields[4])
+            // Only a cgroup mount's point is unescaped: the other lines need none of it.
             if fstype == "cgroup2" {
-                if v2 == nil { v2 = mountPoint }
+                if v2 == nil { v2 = MountTable.unescape(fields[4]) }
             } else if fstype == "cgroup", dash + 3 < fields.count {
+                let mountPoint = MountTable.unescape(fields[4])
                 let options = fields[dash + 3].splitBytes(UInt8(ascii: ",")).map(String.init)
                 let controllers = options.filter { !["rw", "ro", "relatime", "nosuid", "nodev", "noexec", "clone_children"].contains($0) && !$0.hasPrefix("release_agent=") }
                 v1.append(Hierarchy(mountPoint: mountPoint, controllers: controllers))

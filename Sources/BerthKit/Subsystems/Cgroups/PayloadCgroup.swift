@@ -175,8 +175,8 @@ public struct PayloadCgroup: Sendable {
     static func join(_ mount: String, _ base: String, _ leaf: String) -> String {
         // On the bytes: '/' is ASCII (see Path).
         var result = mount
-        for component in (base + "/" + leaf).utf8.split(separator: UInt8(ascii: "/")) {
-            let text = String(Substring(component))
+        for component in (base + "/" + leaf).splitBytes(UInt8(ascii: "/")) {
+            let text = String(component)
             if result.isEmpty { result = text } else if result.utf8.last == UInt8(ascii: "/") { result += text } else { result += "/" + text }
         }
         return result
@@ -189,13 +189,16 @@ public struct PayloadCgroup: Sendable {
     /// `/proc/PID/cgroup` lines `N:controllers:/path` as controllers → path ("" for cgroup2).
     static func parse(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
-        for line in text.utf8.split(separator: UInt8(ascii: "\n")) {
-            let fields = line.split(separator: UInt8(ascii: ":"), maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            var path = String(Substring(fields[2]))
+        let colon = UInt8(ascii: ":")
+        for line in text.splitBytes(UInt8(ascii: "\n")) {
+            // The hierarchy's number, its controllers, and the path (which may hold colons).
+            guard let first = line.utf8.firstIndex(of: colon) else { continue }
+            let controllersStart = line.utf8.index(after: first)
+            guard let second = line.utf8[controllersStart...].firstIndex(of: colon) else { continue }
+            var path = String(line[line.utf8.index(after: second)...])
             // The host init's own leaf (systemd's init.scope) is not where containers belong.
             if path.hasSuffix("/init.scope") { path = String(path.dropLast("/init.scope".count)) }
-            result[String(Substring(fields[1]))] = path.isEmpty ? "/" : path
+            result[String(line[controllersStart..<second])] = path.isEmpty ? "/" : path
         }
         return result
     }

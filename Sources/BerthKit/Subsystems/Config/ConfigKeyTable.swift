@@ -1,8 +1,17 @@
 /// Every `lxc.*` key Berth knows. Keys for features that later parts of Berth implement are
 /// accepted and validated now, so that an LXC config loads unchanged.
 public enum ConfigKeyTable {
-    public static let all: [ConfigKey] = identity + rootfs + initKeys + mounts + devices + console
-        + security + cgroups + namespaces + kernel + hooks + autostart + logging + network
+    /// Appended group by group into one array: `+` between them made an intermediate array at
+    /// each step, copying and then releasing every key before it (most of the cost of the first
+    /// lookup in every process that reads a config).
+    public static let all: [ConfigKey] = {
+        var keys: [ConfigKey] = []
+        keys.reserveCapacity(128)
+        for group in [identity, rootfs, initKeys, mounts, devices, console, security, cgroups, namespaces, kernel, hooks, autostart, logging, network] {
+            keys.append(contentsOf: group)
+        }
+        return keys
+    }()
 
     static let identity: [ConfigKey] = [
         ConfigKey("lxc.include", .path, "Includes", "Reads another config file here; a directory includes every *.conf file in it, in name order. Relative paths are relative to the including file.", list: true),

@@ -160,10 +160,12 @@ public struct SeccompPolicy: Sendable, Equatable {
     static func contentLines(_ text: String) -> [(Int, String)] {
         var lines: [(Int, String)] = []
         var number = 0
-        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        // Cut on the bytes (splitBytes), not through the generic split of a UTF-8 view: the
+        // default policy is read at every start.
+        for raw in text.splitBytes(UInt8(ascii: "\n"), omittingEmpty: false) {
             number += 1
-            let content = raw.split(separator: UInt8(ascii: "#"), maxSplits: 1, omittingEmptySubsequences: false).first ?? raw
-            let kept = String(Substring(content)).trimmingSpaces()
+            let content = raw.utf8.firstIndex(of: UInt8(ascii: "#")).map { raw[..<$0] } ?? raw
+            let kept = String(content).trimmingSpaces()
             if !kept.isEmpty { lines.append((number, kept)) }
         }
         return lines
@@ -171,7 +173,7 @@ public struct SeccompPolicy: Sendable, Equatable {
 
     /// The words of a line, split at single spaces (as LXC reads a rule).
     static func words(_ line: String) -> [String] {
-        line.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
+        line.splitBytes(UInt8(ascii: " ")).map { String($0) }
     }
 
     private static func action(_ words: [String], line: Int, bad: (Int, String) -> BerthError) throws(BerthError) -> Action {

@@ -1,0 +1,35 @@
+import Testing
+@testable import BerthKit
+
+/// The byte-level helpers give what the standard library's generic algorithms give, on the
+/// edges: empty pieces at either end, runs of separators, non-ASCII text, and a slice that
+/// starts inside a larger string.
+@Suite struct ByteSplitTests {
+    static let texts = ["", "a", ",", ",,", "a,b", ",a,", "a,,b", "é,ü,,ß", "x\r\n,y", "日本,語,", "  lead,trail  ", "no separator at all"]
+
+    @Test(arguments: texts)
+    func splitBytesCutsAsTheGenericSplitDoes(text: String) {
+        for omitting in [true, false] {
+            let expected = text.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: omitting).map { String(Substring($0)) }
+            #expect(text.splitBytes(UInt8(ascii: ","), omittingEmpty: omitting).map(String.init) == expected, "\(text) omitting \(omitting)")
+            // The same text as a slice in the middle of a longer string.
+            let framed = "head," + text + ",tail"
+            let slice = framed.dropFirst(5).dropLast(5)
+            #expect(slice.splitBytes(UInt8(ascii: ","), omittingEmpty: omitting).map(String.init) == expected, "\(text) in a slice, omitting \(omitting)")
+        }
+    }
+
+    @Test func byteOrderSortsAsTheUTF8ViewsDo() {
+        let words = ["", "a", "ab", "abc", "b", "lxc.net", "lxc.net.N.link", "lxc.net.N.li", "lxc.netz", "é", "e", "z", "日本"]
+        for a in words {
+            for b in words {
+                let order = ConfigKeyTable.byteOrder(a, b)
+                if a == b {
+                    #expect(order == 0, "\(a) \(b)")
+                } else {
+                    #expect((order < 0) == a.utf8.lexicographicallyPrecedes(b.utf8) && order != 0, "\(a) \(b): \(order)")
+                }
+            }
+        }
+    }
+}
