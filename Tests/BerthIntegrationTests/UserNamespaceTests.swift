@@ -124,7 +124,8 @@ struct UserNamespaceTests {
         // useradd may give the user a range itself (SUB_UID_MIN); one more is added either way,
         // and the container takes the first the files list.
         try box.sh("useradd -M -d '\(home)' -s /bin/sh \(user) && usermod --add-subuids \(added)-\(added + 65_535) --add-subgids \(added)-\(added + 65_535) \(user)")
-        defer { _ = try? box.run(executable: "/bin/sh", ["-c", "usermod --del-subuids \(added)-\(added + 65_535) --del-subgids \(added)-\(added + 65_535) \(user); userdel \(user)"]) }
+        // The user's runtime directory goes too (no /run/user/UID here, so /tmp/berth-UID).
+        defer { _ = try? box.run(executable: "/bin/sh", ["-c", "rm -rf \"/tmp/berth-$(id -u \(user))\"; usermod --del-subuids \(added)-\(added + 65_535) --del-subgids \(added)-\(added + 65_535) \(user); userdel \(user)"]) }
         let base = try #require(Int(try box.sh("grep '^\(user):' /etc/subuid | head -1 | cut -d: -f2").trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try box.sh("grep '^\(user):' /etc/subgid | head -1 | cut -d: -f2") == "\(base)\n", "the test assumes the same first uid and gid range")
         // The tools, where the user can run them (the build's directory may be closed).
