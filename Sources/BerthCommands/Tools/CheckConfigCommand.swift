@@ -47,7 +47,7 @@ public struct CheckConfigCommand: BerthTool {
                 })),
             ]).render())
         } else {
-            let color = Terminal.stdoutIsTerminal && ProcessEnvironment.current["NO_COLOR"] == nil
+            let color = Terminal.stdoutIsTerminal && ProcessEnvironment.value("NO_COLOR") == nil
             print("Kernel: \(check.kernelRelease) (config: \(check.kernelConfigSource ?? "not published"))")
             for section in check.sections {
                 print("\n--- \(section.title) ---")

@@ -14,11 +14,13 @@ public struct ManagedNetwork {
     let nat: NATTable
     let runDirectory: String
 
-    /// `BERTH_NET_RUN_DIR` and `BERTH_NET_STATE_DIR` replace the two roots (tests).
-    public init(bridge: ManagedBridge, environment: [String: String] = ProcessEnvironment.current) {
+    /// `BERTH_NET_RUN_DIR` and `BERTH_NET_STATE_DIR` replace the two roots (tests). Looked up
+    /// one by one (as SystemConfig.load does): a create, copy or destroy needs no dictionary of
+    /// the whole environment for them.
+    public init(bridge: ManagedBridge, environment: (String) -> String? = ProcessEnvironment.value) {
         self.bridge = bridge
-        runDirectory = Path.join(environment["BERTH_NET_RUN_DIR"] ?? Self.defaultRunRoot, bridge.name)
-        let stateDirectory = Path.join(environment["BERTH_NET_STATE_DIR"] ?? Self.defaultStateRoot, bridge.name)
+        runDirectory = Path.join(environment("BERTH_NET_RUN_DIR") ?? Self.defaultRunRoot, bridge.name)
+        let stateDirectory = Path.join(environment("BERTH_NET_STATE_DIR") ?? Self.defaultStateRoot, bridge.name)
         server = DHCPServer(bridge: bridge, runDirectory: runDirectory, stateDirectory: stateDirectory)
         nat = NATTable(bridge: bridge, runDirectory: runDirectory)
     }

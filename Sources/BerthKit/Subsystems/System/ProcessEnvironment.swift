@@ -1,8 +1,8 @@
 /// The process environment as a dictionary (without Foundation).
 public enum ProcessEnvironment {
-    /// Read once per process: Berth never changes its own environment (no setenv), and a start
-    /// asks for it several times (berth.conf's place, the managed network's directories, the
-    /// caller's variables for lxc.environment).
+    /// Read once per process: Berth never changes its own environment (no setenv). For what
+    /// needs the whole of it (the caller's variables for lxc.environment and attach, a
+    /// template's environment); a single variable is `value`.
     public static let current: [String: String] = {
         var result: [String: String] = [:]
         var pointer = environ

@@ -24,7 +24,7 @@ public final class SyslogSocket: @unchecked Sendable {
 
     public init(facility: Facility) {
         self.facility = facility
-        path = ProcessEnvironment.current["BERTH_SYSLOG_SOCKET"] ?? "/dev/log"
+        path = ProcessEnvironment.value("BERTH_SYSLOG_SOCKET") ?? "/dev/log"
     }
 
     deinit { fd?.closeQuietly() }

@@ -67,7 +67,7 @@ public struct HookRunner {
     private static func lxcEnvironment(name: String, configPath: String, rootfsMount: String, rootfs: String, version: Int,
                                        sourceName: String? = nil) -> [String] {
         [
-            "PATH=\(ProcessEnvironment.current["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
+            "PATH=\(ProcessEnvironment.value("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")",
             "LXC_NAME=\(name)", "LXC_CONFIG_FILE=\(configPath)", "LXC_ROOTFS_MOUNT=\(rootfsMount)", "LXC_ROOTFS_PATH=\(rootfs)",
             "LXC_SRC_NAME=\(sourceName ?? name)", "LXC_CGNS_AWARE=1", "LXC_LOG_LEVEL=ERROR", "LXC_HOOK_VERSION=\(version)",
         ]
