@@ -102,7 +102,7 @@ struct AddressAllocator {
             // A line of a CRLF file loses its carriage return, as the config parser's do.
             let stop = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
             if Self.contains(bytes, needle, from: start, to: stop),
-               case .entry(let key, let value) = ConfigParser.classify(String(decoding: bytes[start..<stop], as: UTF8.self)),
+               case .entry(let key, let value) = bytes.withUnsafeBufferPointer({ ConfigParser.classify(bytes: UnsafeBufferPointer(rebasing: $0[start..<stop])) }),
                key.hasSuffix(".ipv4.address") || key == "lxc.network.ipv4",
                let parsed = IPAddress.parseCIDR(value, ipv6: false) {
                 result.append(parsed.address)
