@@ -103,6 +103,33 @@ struct RuntimeTests {
         #expect(notRunning.status == 2 && notRunning.stderr.contains("not running"))
     }
 
+    /// A berth-stop, clean or a kill, returns only once the monitor has let the container's
+    /// name go: when the watch connection a clean stop waits on ends, the socket is gone, and a
+    /// start right after the stop succeeds.
+    @Test func aStopReturnsOnceTheNameIsFree() throws {
+        let box = try Sandbox.withBusybox("r6")
+        let client = MonitorClient(paths: ContainerPaths(lxcpath: box.lxcpath, name: try ContainerName("r6")))
+        for flags in [["-t", "20"], ["-k"]] {
+            try box.ok("start", ["-n", "r6"])
+            let watch = try #require(try client.send(.watch))
+            let stop = try box.start("stop", ["-n", "r6"] + flags)
+            var ended = false
+            for _ in 0..<2000 where !ended {
+                guard watch.fd.isReadable(milliseconds: 10) else { continue }
+                ended = watch.fd.readLine() == nil
+            }
+            watch.fd.closeQuietly()
+            #expect(ended, "the watch did not end (\(flags))")
+            #expect(!FileManager.default.fileExists(atPath: client.socket.path), "the socket outlived the watch (\(flags))")
+            #expect(try box.finish(stop).status == 0)
+        }
+        try box.ok("start", ["-n", "r6"])
+        try box.ok("stop", ["-n", "r6", "-t", "20"])
+        try box.ok("start", ["-n", "r6"])
+        try box.ok("stop", ["-n", "r6", "-k"])
+        box.expectClean("r6")
+    }
+
     @Test func killRebootAndMonitorCrash() throws {
         let box = try Sandbox.withBusybox("r2")
         try #require(try box.run("start", ["-n", "r2"]).status == 0)

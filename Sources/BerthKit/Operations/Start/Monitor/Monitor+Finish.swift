@@ -28,11 +28,11 @@ extension Monitor {
     }
 
     /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
-    /// answered, so that a berth-stop that returns sees a container that can start again.
+    /// answered and the watchers' connections ended, so that a berth-stop that returns (a kill
+    /// waits for its answer, a clean stop for the end of its watch) sees a container that can
+    /// start again.
     func finish() {
         setState(.stopped)
-        for watcher in watchers { watcher.closeQuietly() }
-        watchers = []
         // Before the socket closes: once it is gone a new start may begin, and it must find
         // nothing of this run.
         waitingCaller?.closeQuietly()
@@ -58,6 +58,11 @@ extension Monitor {
         }
         for waiter in stopWaiters { waiter.closeQuietly() }
         stopWaiters = []
+        // Last, as the stop waiters: a clean stop returns when its watch ends, and one ended
+        // before the socket and lock were gone let a start right after it find the container
+        // still running (seen under load in CI).
+        for watcher in watchers { watcher.closeQuietly() }
+        watchers = []
         consoleLog?.close()
         rawTerminal?.restore()
         // The host ends of the veths are not deleted here: they go with the container's network
