@@ -23,8 +23,14 @@ struct CgroupPlacementTests {
             .map { String($0.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)[2]) }
     }
 
+    /// Removes the test's cgroups, deepest first. A stopped container's monitor may still be in
+    /// its pivot cgroup for a moment after the stop returned (it exits after answering), so the
+    /// removal is tried again until every directory is gone (a pivot was left behind once).
     func removeAll(_ paths: [String]) {
-        for path in paths.sorted(by: { $0.count > $1.count }) { rmdir(path) }
+        _ = eventually {
+            for path in paths.sorted(by: { $0.count > $1.count }) { rmdir(path) }
+            return paths.allSatisfy { !FileManager.default.fileExists(atPath: $0) }
+        }
     }
 
     /// Without placement keys the monitors share berth.monitors: two at once both in it in every
