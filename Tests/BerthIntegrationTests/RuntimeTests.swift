@@ -114,12 +114,21 @@ struct RuntimeTests {
             let watch = try #require(try client.send(.watch))
             let stop = try box.start("stop", ["-n", "r6"] + flags)
             var ended = false
+            var toldStopped = false
             for _ in 0..<2000 where !ended {
                 guard watch.fd.isReadable(milliseconds: 10) else { continue }
-                ended = watch.fd.readLine() == nil
+                let line = watch.fd.readLine()
+                ended = line == nil
+                // berth-wait -s STOPPED returns on this line: the name must be free by then.
+                if line == "state STOPPED" {
+                    toldStopped = true
+                    #expect(!FileManager.default.fileExists(atPath: client.socket.path), "STOPPED came before the socket was gone (\(flags))")
+                    #expect(client.socket.recordedState() == nil, "STOPPED came while the monitor still held its lock file (\(flags))")
+                }
             }
             watch.fd.closeQuietly()
             #expect(ended, "the watch did not end (\(flags))")
+            #expect(toldStopped, "the watch was not told STOPPED (\(flags))")
             #expect(!FileManager.default.fileExists(atPath: client.socket.path), "the socket outlived the watch (\(flags))")
             #expect(try box.finish(stop).status == 0)
         }
@@ -127,6 +136,14 @@ struct RuntimeTests {
         try box.ok("stop", ["-n", "r6", "-t", "20"])
         try box.ok("start", ["-n", "r6"])
         try box.ok("stop", ["-n", "r6", "-k"])
+        // A script's way: halt without waiting, berth-wait for STOPPED, start again at once.
+        for _ in 0..<3 {
+            try box.ok("start", ["-n", "r6"])
+            try box.ok("stop", ["-n", "r6", "-W"])
+            try box.ok("wait", ["-n", "r6", "-s", "STOPPED", "-t", "20"])
+            try box.ok("start", ["-n", "r6"])
+            try box.ok("stop", ["-n", "r6", "-k"])
+        }
         box.expectClean("r6")
     }
 

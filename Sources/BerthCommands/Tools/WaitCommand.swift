@@ -11,7 +11,9 @@ public struct WaitCommand: BerthTool {
                 monitor tells berth-wait about every change as it happens; nothing is polled. A \
                 container in one of STATES already is known to be from the state its monitor keeps \
                 in its lock file, believed only while the monitor holds that file, without waking \
-                the monitor.
+                the monitor. STOPPED is told once the monitor has let go of the container's \
+                socket, lock and cgroups: a berth-start right after berth-wait -s STOPPED \
+                returns starts the container again.
                 """,
         options: [
             NameOption.spec,

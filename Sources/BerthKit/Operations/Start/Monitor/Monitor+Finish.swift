@@ -27,12 +27,16 @@ extension Monitor {
         madeCgroupParents = madeCgroupParents.filter(FileSystem.isDirectory)
     }
 
-    /// The end: STOPPED for the watchers, the socket name released, then the stop waiters
-    /// answered and the watchers' connections ended, so that a berth-stop that returns (a kill
-    /// waits for its answer, a clean stop for the end of its watch) sees a container that can
-    /// start again.
+    /// The end: the socket name released, then the stop waiters answered, STOPPED told to the
+    /// watchers and their connections ended, so that whoever hears the container stopped (a
+    /// kill waits for its answer, a clean stop and berth-wait -s STOPPED for the end of their
+    /// watch or its STOPPED line) sees a container that can start again.
     func finish() {
-        setState(.stopped)
+        // STOPPED is only logged here. The mark keeps the last state until the lock file is
+        // emptied, and the watchers hear it last: a berth-wait -s STOPPED that returned on
+        // either while the socket and lock were still held let the start after it find the
+        // container "already running".
+        setState(.stopped, announced: false)
         // Before the socket closes: once it is gone a new start may begin, and it must find
         // nothing of this run.
         waitingCaller?.closeQuietly()
@@ -61,6 +65,7 @@ extension Monitor {
         // Last, as the stop waiters: a clean stop returns when its watch ends, and one ended
         // before the socket and lock were gone let a start right after it find the container
         // still running (seen under load in CI).
+        tellWatchers(.stopped)
         for watcher in watchers { watcher.closeQuietly() }
         watchers = []
         consoleLog?.close()

@@ -194,14 +194,22 @@ public final class Monitor {
         fd.closeQuietly()
     }
 
-    func setState(_ new: ContainerState) {
+    /// `announced` false: the state is only logged and kept, for Monitor.finish, which marks
+    /// and tells it in its own order.
+    func setState(_ new: ContainerState, announced: Bool = true) {
         if new != state { containerLog?.write(.notice, "state \(new.rawValue)") }
         state = new
+        guard announced else { return }
         // The lock file's mark first: whoever hears of the state from here on and then reads
         // the mark must find it there (berth-wait right after berth-start returned).
         listener.record(new)
+        tellWatchers(new)
+    }
+
+    /// A state line to every watcher. A watcher that does not read its state lines is dropped,
+    /// never waited for.
+    func tellWatchers(_ new: ContainerState) {
         var alive: [FileDescriptor] = []
-        // A watcher that does not read its state lines is dropped, never waited for.
         for watcher in watchers {
             if watcher.sendNow("state \(new.rawValue)\n") { alive.append(watcher) } else { watcher.closeQuietly() }
         }
