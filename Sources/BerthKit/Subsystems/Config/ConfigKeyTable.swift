@@ -5,11 +5,10 @@ public enum ConfigKeyTable {
     /// each step, copying and then releasing every key before it (most of the cost of the first
     /// lookup in every process that reads a config).
     public static let all: [ConfigKey] = {
+        let groups = [identity, rootfs, initKeys, mounts, devices, console, security, cgroups, namespaces, kernel, hooks, autostart, logging, network]
         var keys: [ConfigKey] = []
-        keys.reserveCapacity(128)
-        for group in [identity, rootfs, initKeys, mounts, devices, console, security, cgroups, namespaces, kernel, hooks, autostart, logging, network] {
-            keys.append(contentsOf: group)
-        }
+        keys.reserveCapacity(groups.reduce(0) { $0 + $1.count })
+        for group in groups { keys.append(contentsOf: group) }
         return keys
     }()
 
