@@ -45,10 +45,17 @@ struct StorageTests {
         let used = try box.sh("du -sk '\(box.lxcpath)/c1' | cut -f1")
         #expect((Int(used.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 1 << 30) < 1024, "the clone holds \(used) KiB")
 
+        // /etc/hosts names the clone (in its upper layer, the origin's untouched).
+        #expect(box.text(box.lxcpath + "/c1/overlay/delta/etc/hosts")?.contains("127.0.1.1 c1\n") == true)
+        #expect(box.text(box.lxcpath + "/base/rootfs/etc/hosts")?.contains("127.0.1.1 base\n") == true)
+
         // Writes in the clone stay in the clone; it has its own hostname.
         try box.ok("start", ["-n", "c1"])
         let inside = try box.ok("attach", ["-n", "c1", "--", "/bin/sh", "-c", "hostname; cat /etc/hostname; echo mine > /root/note; rm /big; ls /big 2>/dev/null || echo gone"])
         #expect(inside.stdout == "c1\nc1\ngone\n")
+        // A file the guest deletes stays deleted in a clone of it (the whiteout wins over the
+        // origin's file, which must not be copied up again to be renamed).
+        try box.ok("attach", ["-n", "c1", "--", "/bin/rm", "/etc/hosts"])
         #expect(!FileManager.default.fileExists(atPath: box.lxcpath + "/base/rootfs/root/note"))
         #expect(FileManager.default.fileExists(atPath: box.lxcpath + "/base/rootfs/big"))
         #expect(box.text(box.lxcpath + "/base/rootfs/etc/hostname") == "base\n")
@@ -59,9 +66,10 @@ struct StorageTests {
         #expect(try box.run("info", ["-n", "c1", "-sH"]).stdout == "RUNNING\n", "thawed after the copy")
         #expect((box.text(box.lxcpath + "/c2/config") ?? "").contains("overlay:\(box.lxcpath)/base/rootfs:\(box.lxcpath)/c2/overlay/delta"))
         #expect(box.text(box.lxcpath + "/c2/overlay/delta/root/note") == "mine\n")
+        #expect(try box.sh("stat -c '%F %t:%T' '\(box.lxcpath)/c2/overlay/delta/etc/hosts'") == "character special file 0:0\n")
         #expect(box.text(box.lxcpath + "/base/lxc_snapshots") == "\(box.lxcpath)\nc1\n\(box.lxcpath)\nc2\n")
         try box.ok("start", ["-n", "c2"])
-        #expect(try box.ok("attach", ["-n", "c2", "--", "/bin/sh", "-c", "hostname; ls /big 2>&1 | grep -c 'No such'"]).stdout == "c2\n1\n")
+        #expect(try box.ok("attach", ["-n", "c2", "--", "/bin/sh", "-c", "hostname; ls /big 2>&1 | grep -c 'No such'; ls /etc/hosts 2>&1 | grep -c 'No such'"]).stdout == "c2\n1\n1\n")
 
         // The origin cannot go while clones depend on it; the clones can.
         let refused = try box.run("destroy", ["-n", "base"])
@@ -102,6 +110,8 @@ struct StorageTests {
         // The busybox applets, hard links to one binary, stay hard links.
         #expect(try box.sh("stat -c %h '\(box.lxcpath)/dst/rootfs/bin/busybox'") == (try box.sh("stat -c %h '\(root)/bin/busybox'")))
         #expect(box.text(box.lxcpath + "/dst/rootfs/etc/hostname") == "dst\n")
+        #expect(box.text(box.lxcpath + "/dst/rootfs/etc/hosts")?.contains("127.0.1.1 dst\n") == true)
+        #expect(box.text(root + "/etc/hosts")?.contains("127.0.1.1 src\n") == true, "the source keeps its name")
         #expect(seconds < 30)
         // The copy boots.
         try box.ok("start", ["-n", "dst"])
@@ -175,7 +185,7 @@ struct StorageTests {
         // Restore as a new container: its own name; the container is untouched.
         try box.ok("snapshot", ["-n", name, "-r", "snap1", "-N", "\(name)-r"])
         try box.ok("start", ["-n", "\(name)-r"])
-        #expect(try box.ok("attach", ["-n", "\(name)-r", "--", "/bin/sh", "-c", "hostname; cat /root/state"]).stdout == "\(name)-r\ntwo\n")
+        #expect(try box.ok("attach", ["-n", "\(name)-r", "--", "/bin/sh", "-c", "hostname; cat /root/state; grep -c ' \(name)-r$' /etc/hosts"]).stdout == "\(name)-r\ntwo\n1\n")
         try box.ok("stop", ["-n", "\(name)-r", "-k"])
 
         // A snapshot that does not exist changes nothing.
@@ -312,6 +322,7 @@ struct StorageTests {
         #expect(!FileManager.default.fileExists(atPath: oldLock))
         #expect(try box.ok("ls", []).stdout == "kc\nwhole\n")
         #expect((box.text(box.lxcpath + "/whole/config") ?? "").contains("lxc.rootfs.path = dir:\(box.lxcpath)/whole/rootfs"))
+        #expect(box.text(box.lxcpath + "/whole/rootfs/etc/hosts")?.contains("127.0.1.1 whole\n") == true)
         try box.ok("start", ["-n", "whole"])
         #expect(try box.ok("attach", ["-n", "whole", "--", "/bin/hostname"]).stdout == "whole\n")
         try box.ok("stop", ["-n", "whole", "-k"])

@@ -14,7 +14,7 @@ public struct CloneCommand: BerthTool {
         options: [
             .flag("s", "snapshot", "Copy-on-write clone (overlay, btrfs snapshot)."),
             .value("B", "backingstore", "TYPE", "Backing store of the clone: dir, overlay (aufs), btrfs."),
-            .flag("K", "keepname", "Keep the hostname."),
+            .flag("K", "keepname", "Keep the hostname (and the guest's /etc/hostname and /etc/hosts)."),
             .flag("M", "keepmac", "Keep the MAC addresses."),
             .value(nil, "orig", "ORIG", "The container to clone."),
             .value("n", "new", "NEW", "The clone's name."),

@@ -12,7 +12,11 @@ public struct CopyCommand: BerthTool {
                 lower layer), an overlay clone shares its origin's lower layer, a btrfs container \
                 becomes a btrfs snapshot. The copy gets its own hostname, new MAC addresses (-K and \
                 -M keep them) and a new address on the managed bridge, and every path of the old \
-                container's directory in its config is rewritten. The origin of an overlay clone \
+                container's directory in its config is rewritten. The new name also goes into the \
+                guest's /etc/hostname (where it has one) and into its /etc/hosts, in place of the \
+                old container name or lxc.uts.name wherever an entry lists it (whole names only: \
+                c1 and c1.example.org, not c10); -K leaves both. An overlay clone gets these files \
+                in its upper layer, the origin's untouched. The origin of an overlay clone \
                 cannot be destroyed while the clone exists. -R renames NAME instead. -e makes an \
                 ephemeral clone, starts it, and destroys it when it stops. A copy interrupted at any \
                 point leaves no container behind.
@@ -23,7 +27,7 @@ public struct CopyCommand: BerthTool {
             .value("p", "newpath", "PATH", "The new container's lxcpath (default: the same)."),
             .flag("s", "snapshot", "Copy-on-write clone (overlay, btrfs snapshot)."),
             .value("B", "backingstorage", "TYPE", "Backing store of the copy: dir, overlay (aufs), btrfs."),
-            .flag("K", "keepname", "Keep the hostname."),
+            .flag("K", "keepname", "Keep the hostname (and the guest's /etc/hostname and /etc/hosts)."),
             .flag("M", "keepmac", "Keep the MAC addresses."),
             .flag("R", "rename", "Rename NAME to NEWNAME instead of copying."),
             .flag("e", "ephemeral", "Make an overlay clone, start it, destroy it when it stops."),

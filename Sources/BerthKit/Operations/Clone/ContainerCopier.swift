@@ -151,9 +151,12 @@ public struct ContainerCopier {
         }
         let staged = Path.join(old, ".config.renaming")
         try FileSystem.writeAtomically(staged, text: try rewritten(source.paths.config, uts: true))
-        // The guest's own /etc/hostname follows too (its init may set the hostname from it).
-        if let spec = try source.loadConfig().rootfs {
-            try writeHostname(newName.value, rootfs: spec.path, layers: OverlayLayers(spec).map { ($0.lower, $0.upper) })
+        // The guest's own /etc/hostname and /etc/hosts follow too (its init may set the
+        // hostname from the first; programs look their own name up in the second).
+        let sourceConfig = try source.loadConfig()
+        if let spec = sourceConfig.rootfs {
+            try GuestNameFiles(oldNames: Self.guestNames(source, sourceConfig), newName: newName.value)
+                .write(rootfs: spec.path, layers: OverlayLayers(spec).map { ($0.lower, $0.upper) })
         }
         try FileSystem.renameNoReplace(old, to: new)
         try FileSystem.rename(Path.join(new, ".config.renaming"), to: target.paths.config)
@@ -218,7 +221,8 @@ public struct ContainerCopier {
         if !request.keepName {
             try document.set("lxc.uts.name", newName)
             let layers = OverlayLayers(RootfsSpec(parsing: made.spec)).map { ($0.lower, Path.join(staging, "overlay/delta")) }
-            try writeHostname(newName, rootfs: Path.join(staging, "rootfs"), layers: layers)
+            try GuestNameFiles(oldNames: Self.guestNames(source, config), newName: newName)
+                .write(rootfs: Path.join(staging, "rootfs"), layers: layers)
         }
         if !request.keepMAC {
             try document.rewriteValues { key, value in
@@ -252,32 +256,12 @@ public struct ContainerCopier {
         return made
     }
 
-    /// The new name in the guest's /etc/hostname, where the guest has that file: in `rootfs`,
-    /// or for an overlay in its upper layer (`layers`: lower, upper), the lower one untouched.
-    /// The guest's files are the container root's: every path is resolved inside the tree
-    /// (RootedDirectory), so an /etc the container replaced with a symlink to a host directory
-    /// leads back into the container, never out of it.
-    func writeHostname(_ name: String, rootfs: String, layers: (lower: String, upper: String)?) throws(BerthError) {
-        let text = Array((name + "\n").utf8)
-        guard let (lower, upper) = layers else {
-            let root = try RootedDirectory(rootfs)
-            defer { root.close() }
-            if try root.isFile("etc/hostname") { try root.writeFile("etc/hostname", text, mode: 0o644) }
-            return
-        }
-        let lowerRoot = try RootedDirectory(lower)
-        defer { lowerRoot.close() }
-        let upperRoot = try RootedDirectory(upper)
-        defer { upperRoot.close() }
-        let inLower = try lowerRoot.isFile("etc/hostname")
-        let inUpper = try upperRoot.isFile("etc/hostname")
-        guard inLower || inUpper else { return }
-        if try upperRoot.status("etc") == nil {
-            // The upper layer's /etc as overlayfs would copy it up: the lower one's owner and mode.
-            let etc = try lowerRoot.status("etc")
-            try upperRoot.makeDirectory("etc", mode: etc.map { $0.st_mode & 0o7777 } ?? 0o755, owner: etc.map { ($0.st_uid, $0.st_gid) })
-        }
-        try upperRoot.writeFile("etc/hostname", text, mode: 0o644)
+    /// The names the guest of `source` may know itself by: the container's name and its
+    /// `lxc.uts.name`.
+    static func guestNames(_ source: Container, _ config: ContainerConfig) -> Set<String> {
+        var names: Set<String> = [source.name.value]
+        if let uts = config.utsName, !uts.isEmpty { names.insert(uts) }
+        return names
     }
 
     /// Copies and snapshots of a user's container would have to run in its user namespace (its
