@@ -25,7 +25,7 @@ struct GuestNameFiles {
         guard let (lower, upper) = layers else {
             let root = try RootedDirectory(rootfs)
             defer { root.close() }
-            if try root.isFile("etc/hostname") { try root.writeFile("etc/hostname", text, mode: 0o644) }
+            if try Self.exists(root.isFile("etc/hostname")) == true { try root.writeFile("etc/hostname", text, mode: 0o644) }
             if let (hosts, mode) = try renamedHosts("etc/hosts", in: root) { try root.writeFile("etc/hosts", Array(hosts.utf8), mode: mode) }
             return
         }
@@ -92,19 +92,29 @@ struct GuestNameFiles {
     /// The renamed text of the hosts file `relative` in `root` and its mode, nil when it is not a
     /// plain file within the limit or names none of the old names.
     private func renamedHosts(_ relative: String, in root: RootedDirectory) throws(BerthError) -> (String, mode_t)? {
-        guard let mode = try root.status(relative).map({ $0.st_mode & 0o7777 }),
+        guard let mode = try Self.exists(root.status(relative)).map({ $0.st_mode & 0o7777 }),
               let text = root.readPlainFile(relative, limit: Self.hostsLimit) else { return nil }
         return Self.renamedHosts(text, from: oldNames, to: newName).map { ($0, mode) }
     }
 
     private enum Layer { case lower, upper }
 
+    /// What a look inside the guest found, nil when the guest made the path unreachable (an
+    /// /etc that is a file, a loop of links): nothing to rename there, and no reason to fail the
+    /// copy. Writing is another matter: its errors are the copy's.
+    private static func exists<T>(_ look: @autoclosure () throws(BerthError) -> T?) throws(BerthError) -> T? {
+        do throws(BerthError) { return try look() } catch {
+            if error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels { return nil }
+            throw error
+        }
+    }
+
     /// Where the guest's /etc is, relative to the layers' root: its links resolved inside the
     /// upper layer when it has an /etc, else inside the lower one (the kernel resolves it, in
     /// the root; the path comes back from the descriptor's /proc link). nil when there is none.
     private func etcDirectory(lower: RootedDirectory, upper: RootedDirectory) throws(BerthError) -> String? {
         for root in [upper, lower] {
-            guard let etc = try root.open("etc", flags: FileSystem.pathOnly | O_DIRECTORY) else { continue }
+            guard let etc = try Self.exists(root.open("etc", flags: FileSystem.pathOnly | O_DIRECTORY)) else { continue }
             defer { etc.closeQuietly() }
             let top = try FileSystem.readLink(root.fd.procPath), resolved = try FileSystem.readLink(etc.procPath)
             guard resolved.hasPrefix(top + "/") else { return nil }
@@ -117,7 +127,7 @@ struct GuestNameFiles {
     /// the upper one's entry wins (a whiteout or anything but a regular file there means the
     /// guest has none), and an opaque upper directory hides the lower one's.
     private func seen(_ relative: String, in etc: String, lower: RootedDirectory, upper: RootedDirectory) throws(BerthError) -> Layer? {
-        if let entry = try upper.status(relative) {
+        if let entry = try Self.exists(upper.status(relative)) {
             return FileSystem.kind(of: entry.st_mode) == .file ? .upper : nil
         }
         if let directory = try? upper.open(etc, flags: O_RDONLY | O_DIRECTORY) {
@@ -128,7 +138,7 @@ struct GuestNameFiles {
                 return nil
             }
         }
-        return try lower.isFile(relative) ? .lower : nil
+        return try Self.exists(lower.isFile(relative)) == true ? .lower : nil
     }
 
     /// The directory `relative` in the upper layer as overlayfs would copy it up: each missing
