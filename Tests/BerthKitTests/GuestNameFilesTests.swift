@@ -31,5 +31,8 @@ import Testing
         // Either old name (the container's, its old lxc.uts.name) goes; a file without a final
         // newline keeps having none.
         #expect(GuestNameFiles.renamedHosts("127.0.1.1 c1 box", from: ["c1", "box"], to: "c2") == "127.0.1.1 c2 c2")
+        #expect(GuestNameFiles.renamedHosts("127.0.1.1 c1\r\n10.0.0.1 c1 x\r\n", from: ["c1"], to: "c2") == nil)
+        // A container whose uts name was localhost keeps its loopback names in the copy.
+        #expect(GuestNameFiles.renamedHosts("127.0.0.1 localhost localhost.localdomain\n::1 ip6-localhost\n", from: ["localhost", "ip6-localhost"], to: "c2") == nil)
     }
 }

@@ -15,7 +15,7 @@ public struct CopyCommand: BerthTool {
                 container's directory in its config is rewritten. The new name also goes into the \
                 guest's /etc/hostname (where it has one) and into its /etc/hosts, in place of the \
                 old container name or lxc.uts.name wherever an entry lists it (whole names only: \
-                c1 and c1.example.org, not c10); -K leaves both. An overlay clone gets these files \
+                c1 and c1.example.org, not c10, never localhost); -K leaves both. An overlay clone gets these files \
                 in its upper layer, the origin's untouched. The origin of an overlay clone \
                 cannot be destroyed while the clone exists. -R renames NAME instead. -e makes an \
                 ephemeral clone, starts it, and destroys it when it stops. A copy interrupted at any \

@@ -51,8 +51,12 @@ struct GuestNameFiles {
 
     /// /etc/hosts with every entry's name that is one of `oldNames` (or an FQDN whose first label
     /// is) renamed, each line's spacing and comments kept; nil when nothing changes. Only whole
-    /// names change: `c1` and `c1.example.org`, never `c10` or `web-c1`.
+    /// names change: `c1` and `c1.example.org`, never `c10` or `web-c1`, nor `localhost` and the
+    /// `ip6-` names whatever the old name was.
     static func renamedHosts(_ text: String, from oldNames: Set<String>, to newName: String) -> String? {
+        // A file with CRLF line ends (one Character each in Swift) is left as it is rather than
+        // renamed in part.
+        guard !text.contains("\r\n") else { return nil }
         var changed = false
         var lines: [String] = []
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -84,6 +88,10 @@ struct GuestNameFiles {
     }
 
     private static func renamed(_ name: Substring, _ oldNames: Set<String>, _ newName: String) -> String? {
+        // The loopback names stay whatever the container was called (a uts name of localhost
+        // must not take localhost away from the copy).
+        let label = name.firstIndex(of: ".").map { name[..<$0] } ?? name
+        guard label != "localhost", !label.hasPrefix("ip6-") else { return nil }
         if oldNames.contains(String(name)) { return newName }
         if let dot = name.firstIndex(of: "."), oldNames.contains(String(name[..<dot])) { return newName + name[dot...] }
         return nil
