@@ -93,8 +93,9 @@ struct GuestNameFiles {
         let label = name.firstIndex(of: ".").map { name[..<$0] } ?? name
         guard label != "localhost", !label.hasPrefix("ip6-") else { return nil }
         if oldNames.contains(String(name)) { return newName }
-        if let dot = name.firstIndex(of: "."), oldNames.contains(String(name[..<dot])) { return newName + name[dot...] }
-        return nil
+        // An FQDN whose first label is an old name keeps its domain.
+        guard label.endIndex < name.endIndex, oldNames.contains(String(label)) else { return nil }
+        return newName + name[label.endIndex...]
     }
 
     /// The renamed text of the hosts file `relative` in `root` and its mode, nil when it is not a
