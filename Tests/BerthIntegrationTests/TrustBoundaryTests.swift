@@ -87,10 +87,20 @@ struct TrustBoundaryTests {
         box.expectClean("clone")
     }
 
-    /// A guest that made its /etc unreachable (a plain file, a loop of links) has nothing to
-    /// rename: its copies are made, and nothing is written for it.
+    /// A guest that made its /etc unreachable (a plain file, a loop of links, a deleted /etc in
+    /// an overlay clone) has nothing to rename: its copies are made, and nothing is written for it.
     @Test func anUnreachableEtcIsLeftAlone() throws {
         let box = try Sandbox.withBusybox("c")
+        // In an overlay clone the guest's `rm -r /etc` leaves a whiteout in the upper layer,
+        // which hides the lower layer's /etc: nothing is written through it by a copy or a rename.
+        try box.ok("copy", ["-n", "c", "-N", "gone", "-s"])
+        let gone = box.lxcpath + "/gone/overlay/delta/etc"
+        try box.sh("rm -r '\(gone)' && mknod '\(gone)' c 0 0")
+        try box.ok("copy", ["-n", "gone", "-N", "gone-clone", "-s"])
+        try box.ok("copy", ["-n", "gone-clone", "-N", "gone-renamed", "-R"])
+        let whiteout = try FileManager.default.attributesOfItem(atPath: box.lxcpath + "/gone-renamed/overlay/delta/etc")
+        #expect(whiteout[.type] as? FileAttributeType == .typeCharacterSpecial)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: box.lxcpath + "/gone-renamed/overlay/delta") == ["etc"])
         let rootfs = box.lxcpath + "/c/rootfs"
         try box.sh("mv '\(rootfs)/etc' '\(rootfs)/real-etc' && printf x > '\(rootfs)/etc'")
         try box.ok("copy", ["-n", "c", "-N", "file-copy"])
@@ -102,7 +112,7 @@ struct TrustBoundaryTests {
         try box.ok("copy", ["-n", "c", "-N", "loop-clone", "-s"])
         #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: box.lxcpath + "/loop-copy/rootfs/etc")) == "etc2")
         #expect(try FileManager.default.contentsOfDirectory(atPath: box.lxcpath + "/loop-clone/overlay/delta").isEmpty)
-        for name in ["file-copy", "file-clone", "loop-copy", "loop-clone"] { try box.ok("destroy", ["-n", name]) }
+        for name in ["file-copy", "file-clone", "loop-copy", "loop-clone", "gone", "gone-renamed"] { try box.ok("destroy", ["-n", name]) }
     }
 
     /// A rootfs tarball is as hostile as a container: its /etc a link to a host directory.

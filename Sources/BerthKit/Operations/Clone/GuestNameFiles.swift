@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// The guest's own files that carry its host name, given a copy's or a renamed container's new
 /// name: /etc/hostname (the name alone, where the guest has that file) and /etc/hosts (the name
 /// as one of an entry's names, as LXC's clone hook renames it there). Without the second a
@@ -120,10 +122,19 @@ struct GuestNameFiles {
 
     /// Where the guest's /etc is, relative to the layers' root: its links resolved inside the
     /// upper layer when it has an /etc, else inside the lower one (the kernel resolves it, in
-    /// the root; the path comes back from the descriptor's /proc link). nil when there is none.
+    /// the root; the path comes back from the descriptor's /proc link). nil when the guest has
+    /// no /etc directory: none in either layer, or an upper entry that is not one (the whiteout
+    /// of a deleted /etc, a file, a loop of links), which hides the lower layer's as overlayfs does.
     private func etcDirectory(lower: RootedDirectory, upper: RootedDirectory) throws(BerthError) -> String? {
         for root in [upper, lower] {
-            guard let etc = try Self.exists(root.open("etc", flags: FileSystem.pathOnly | O_DIRECTORY)) else { continue }
+            let etc: FileDescriptor
+            do throws(BerthError) {
+                // Nothing there: in the upper layer, the lower one's /etc shows through.
+                guard let found = try root.open("etc", flags: FileSystem.pathOnly | O_DIRECTORY) else { continue }
+                etc = found
+            } catch where error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels {
+                return nil
+            }
             defer { etc.closeQuietly() }
             let top = try FileSystem.readLink(root.fd.procPath), resolved = try FileSystem.readLink(etc.procPath)
             guard resolved.hasPrefix(top + "/") else { return nil }
