@@ -54,6 +54,12 @@ RELEASE_FLAGS += -Xlinker --symbol-ordering-file=$(CURDIR)/scripts/hot-functions
 # functions at its front included, with three huge-page entries instead of a fault per 64 KB.
 # `make install` writes the binary so that the kernel caches it in such folios (see there).
 RELEASE_FLAGS += -Xlinker -z -Xlinker max-page-size=0x200000 -Xlinker -z -Xlinker separate-loadable-segments
+# The process starts in berth_entry (Sources/CBerthLinux/berth_entry.c), which asks for huge
+# pages on the text before its first fault and then jumps to the C library's _start: a binary
+# the kernel has evicted from the page cache is read back in 2 MiB folios, not 4 KiB ones.
+ifeq ($(shell uname -m),x86_64)
+RELEASE_FLAGS += -Xlinker -e -Xlinker berth_entry
+endif
 ifeq ($(STATIC_PIE),1)
 RELEASE_FLAGS += -Xswiftc -Xclang-linker -Xswiftc -static-pie -Xlinker -z -Xlinker pack-relative-relocs
 endif
@@ -87,7 +93,7 @@ install: build
 	@# strip's small writes leave 4 KiB folios and a process maps its code a fault at a time; after
 	@# 2 MiB writes the aligned text is mapped a huge page at a time (a berth-wait takes 84 page
 	@# faults instead of 135). A file read back after eviction (reboot, memory pressure) comes in
-	@# 4 KiB folios again and costs what it did.
+	@# 2 MiB folios too on x86_64, where berth_entry asks for them before the first fault.
 	strip -o $(RELEASE_STRIPPED) $(RELEASE_BIN)
 	rm -f $(DESTDIR)$(BINDIR)/berth.new
 	dd if=$(RELEASE_STRIPPED) of=$(DESTDIR)$(BINDIR)/berth.new bs=2M status=none
@@ -189,6 +195,12 @@ install-check:
 	set -- $$(readelf -lW $$bin/berth | awk '$$1 == "LOAD" && $$8 == "E" { print $$2, $$3 }'); \
 	test $$# = 2 && test $$(( $$1 % 0x200000 )) = 0 && test $$(( $$2 % 0x200000 )) = 0 || \
 		{ echo "install-check: berth's text does not start on a 2 MiB boundary ($$*)"; exit 1; }; \
+	if [ "$$(uname -m)" = x86_64 ]; then \
+		entry=$$(readelf -hW $$bin/berth | awk '/Entry point/ { print $$4 }'); \
+		set -- $$(readelf -SW $$bin/berth | sed 's/^ *\[ *[0-9]*\]//' | awk '$$1 == "berth.preamble" { print "0x" $$3, "0x" $$5 }'); \
+		test $$# = 2 && test $$(( entry >= $$1 && entry < $$1 + $$2 )) = 1 || \
+			{ echo "install-check: berth does not start at berth_entry (entry $$entry, berth.preamble $$*)"; exit 1; }; \
+	fi; \
 	test -x $$stage/usr/share/berth/templates/berth-debian; \
 	test -f $$stage/etc/berth/default.conf; \
 	test -f $$stage/usr/share/berth/examples/cron.d/berth-snapshot; \
