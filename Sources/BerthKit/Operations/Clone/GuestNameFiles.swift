@@ -114,10 +114,13 @@ struct GuestNameFiles {
     /// /etc that is a file, a loop of links): nothing to rename there, and no reason to fail the
     /// copy. Writing is another matter: its errors are the copy's.
     private static func exists<T>(_ look: @autoclosure () throws(BerthError) -> T?) throws(BerthError) -> T? {
-        do throws(BerthError) { return try look() } catch {
-            if error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels { return nil }
-            throw error
-        }
+        do throws(BerthError) { return try look() } catch where isUnreachable(error) { return nil }
+    }
+
+    /// The errors of a path the guest made unreachable: a component that is not a directory, or
+    /// a loop of links.
+    private static func isUnreachable(_ error: BerthError) -> Bool {
+        error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels
     }
 
     /// Where the guest's /etc is, relative to the layers' root: its links resolved inside the
@@ -132,7 +135,7 @@ struct GuestNameFiles {
                 // Nothing there: in the upper layer, the lower one's /etc shows through.
                 guard let found = try root.open("etc", flags: FileSystem.pathOnly | O_DIRECTORY) else { continue }
                 etc = found
-            } catch where error.errno == .notDirectory || error.errno == .tooManySymbolicLinkLevels {
+            } catch where Self.isUnreachable(error) {
                 return nil
             }
             defer { etc.closeQuietly() }
