@@ -21,7 +21,7 @@ struct ReleaseImage {
         }
         // A 64-bit little-endian ELF for x86_64 (EM_X86_64 is 62).
         guard bytes.count > 64, bytes[0..<4].elementsEqual([0x7f, 0x45, 0x4c, 0x46]), bytes[4] == 2, bytes[5] == 1, word(18, 2) == 62 else { return nil }
-        let entry = word(24, 8)
+        let entry = word(entryField, 8)
         let sectionTable = Int(word(40, 8)), sectionSize = Int(word(58, 2)), sections = Int(word(60, 2)), names = Int(word(62, 2))
         guard sectionTable > 0, sectionSize == 64, sectionTable + sections * sectionSize <= bytes.count, names < sections else { return nil }
         let nameTable = Int(word(sectionTable + names * sectionSize + 24, 8))
