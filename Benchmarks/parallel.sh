@@ -35,7 +35,7 @@ while getopts "k:r:b:B:Lh" opt; do
         b) bin=$OPTARG ;;
         B) bin2=$OPTARG ;;
         L) with_lxc=0 ;;
-        *) sed -n '2,21p' "$0"; exit 2 ;;
+        *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
 [ "$(id -u)" = 0 ] || { echo "parallel.sh: run as root" >&2; exit 1; }
