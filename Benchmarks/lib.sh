@@ -46,3 +46,43 @@ host_memory() {
                   v["AnonPages:"] + v["Shmem:"] + v["Slab:"] + v["KernelStack:"] + v["PageTables:"] + v["VmallocUsed:"] + v["Percpu:"]
         }' /proc/meminfo
 }
+
+# Side by side with LXC: what the host had before, so that the script removes only what it made.
+# Call note_host_state once before making anything, lxc_bridge_up when LXC will run (its default
+# config puts a veth on lxcbr0), and restore_host_state BERTH_BIN_DIR from the EXIT trap.
+note_host_state() {
+    made_lxcbr=0
+    had_berthbr=0
+    ip link show berthbr0 >/dev/null 2>&1 && had_berthbr=1
+    # LXC's monitor parks itself in lxc.pivot in every hierarchy while it cleans up, and leaves it.
+    had_pivot=0
+    compgen -G "/sys/fs/cgroup/*/lxc.pivot" >/dev/null && had_pivot=1
+    return 0
+}
+lxc_bridge_up() {
+    if ! ip link show lxcbr0 >/dev/null 2>&1; then
+        ip link add lxcbr0 type bridge && ip addr add 10.0.3.1/24 dev lxcbr0 && ip link set lxcbr0 up
+        made_lxcbr=1
+    fi
+}
+restore_host_state() {
+    [ "$made_lxcbr" = 1 ] && ip link del lxcbr0 2>/dev/null
+    [ "$had_pivot" = 0 ] && rmdir /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot 2>/dev/null
+    if [ "$had_berthbr" = 0 ]; then
+        "$1/berth-net" stop >/dev/null 2>&1
+        ip link del berthbr0 2>/dev/null
+    fi
+    remove_monitors_cgroup
+}
+
+# Every container under LXCPATH stopped and destroyed with the caller's `tool KIT OP ARGS...`.
+# Call as: clear_containers KIT LXCPATH
+clear_containers() {
+    local dir
+    for dir in "$2"/*/; do
+        [ -d "$dir" ] || continue
+        tool "$1" stop -n "$(basename "$dir")" -k >/dev/null 2>&1
+        tool "$1" destroy -n "$(basename "$dir")" >/dev/null 2>&1
+    done
+    return 0
+}

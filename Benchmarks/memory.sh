@@ -39,39 +39,19 @@ command -v lxc-start >/dev/null || { echo "memory.sh: no lxc-start (apt-get inst
 
 work=$(mktemp -d /tmp/berth-memory-XXXXXX)
 chmod 755 "$work"
-made_lxcbr=0
-had_berthbr=0
-ip link show berthbr0 >/dev/null 2>&1 && had_berthbr=1
-# LXC's monitor parks itself in lxc.pivot in every hierarchy while it cleans up, and leaves it.
-had_pivot=0
-compgen -G "/sys/fs/cgroup/*/lxc.pivot" >/dev/null && had_pivot=1
+note_host_state
 tool() {   # tool lxc|berth OP ARGS...: the toolkit's command on its private lxcpath
     if [ "$1" = lxc ]; then "lxc-$2" -P "$work/lxc" "${@:3}"; else "$bin/berth-$2" -P "$work/berth" "${@:3}"; fi
 }
 cleanup() {
     set +e
-    for kit in lxc berth; do
-        for dir in "$work/$kit"/*/; do
-            [ -d "$dir" ] || continue
-            tool "$kit" stop -n "$(basename "$dir")" -k >/dev/null 2>&1
-            tool "$kit" destroy -n "$(basename "$dir")" >/dev/null 2>&1
-        done
-    done
-    [ "$made_lxcbr" = 1 ] && ip link del lxcbr0 2>/dev/null
-    [ "$had_pivot" = 0 ] && rmdir /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot 2>/dev/null
-    if [ "$had_berthbr" = 0 ]; then
-        "$bin/berth-net" stop >/dev/null 2>&1
-        ip link del berthbr0 2>/dev/null
-    fi
+    for kit in lxc berth; do clear_containers "$kit" "$work/$kit"; done
+    restore_host_state "$bin"
     rm -rf "$work"
-    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if ! ip link show lxcbr0 >/dev/null 2>&1; then
-    ip link add lxcbr0 type bridge && ip addr add 10.0.3.1/24 dev lxcbr0 && ip link set lxcbr0 up
-    made_lxcbr=1
-fi
+lxc_bridge_up
 mkdir -p "$work/lxc" "$work/berth"
 
 # round KIT: one line "memavail free charged monitor monitor_anon guest", per container.

@@ -53,12 +53,7 @@ kits+=(berth)
 
 work=$(mktemp -d /tmp/berth-parallel-XXXXXX)
 chmod 755 "$work"
-made_lxcbr=0
-had_berthbr=0
-ip link show berthbr0 >/dev/null 2>&1 && had_berthbr=1
-# LXC's monitor parks itself in lxc.pivot in every hierarchy while it cleans up, and leaves it.
-had_pivot=0
-compgen -G "/sys/fs/cgroup/*/lxc.pivot" >/dev/null && had_pivot=1
+note_host_state
 tool() {   # tool KIT OP ARGS...: the toolkit's command on its private lxcpath, under a timeout
     case "$1" in
         lxc) timeout -k 5 60 "lxc-$2" -P "$work/lxc" "${@:3}" ;;
@@ -66,32 +61,15 @@ tool() {   # tool KIT OP ARGS...: the toolkit's command on its private lxcpath, 
         berth2) timeout -k 5 60 "$bin2/berth-$2" -P "$work/berth2" "${@:3}" ;;
     esac
 }
-clear_kit() {   # every container of KIT stopped and destroyed
-    local dir
-    for dir in "$work/$1"/*/; do
-        [ -d "$dir" ] || continue
-        tool "$1" stop -n "$(basename "$dir")" -k >/dev/null 2>&1
-        tool "$1" destroy -n "$(basename "$dir")" >/dev/null 2>&1
-    done
-}
 cleanup() {
     set +e
-    for kit in "${kits[@]}"; do clear_kit "$kit"; done
-    [ "$made_lxcbr" = 1 ] && ip link del lxcbr0 2>/dev/null
-    [ "$had_pivot" = 0 ] && rmdir /sys/fs/cgroup/*/lxc.pivot /sys/fs/cgroup/lxc.pivot 2>/dev/null
-    if [ "$had_berthbr" = 0 ]; then
-        "$bin/berth-net" stop >/dev/null 2>&1
-        ip link del berthbr0 2>/dev/null
-    fi
+    for kit in "${kits[@]}"; do clear_containers "$kit" "$work/$kit"; done
+    restore_host_state "$bin"
     rm -rf "$work"
-    remove_monitors_cgroup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-if [ "$with_lxc" = 1 ] && ! ip link show lxcbr0 >/dev/null 2>&1; then
-    ip link add lxcbr0 type bridge && ip addr add 10.0.3.1/24 dev lxcbr0 && ip link set lxcbr0 up
-    made_lxcbr=1
-fi
+[ "$with_lxc" = 1 ] && lxc_bridge_up
 for kit in "${kits[@]}"; do mkdir -p "$work/$kit"; done
 
 # "busy idle" CPU time of the whole host so far, in ms (USER_HZ ticks of 10 ms).
@@ -126,7 +104,7 @@ round() {
     pids=()
     for n in "${names[@]}"; do tool "$kit" stop -n "$n" -k >/dev/null 2>&1 & pids+=($!); done
     for p in "${pids[@]}"; do wait "$p" || true; done
-    clear_kit "$kit"
+    clear_containers "$kit" "$work/$kit"
     echo $(( (t1 - t0) / 1000 )) $(( (t2 - t1) / 1000 )) $(( (t2 - t0) / 1000 )) \
         $(( b1 - b0 )) $(( i1 - i0 )) $(( b2 - b1 )) $(( i2 - i1 ))
 }
