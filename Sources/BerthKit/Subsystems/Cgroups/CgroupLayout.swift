@@ -56,7 +56,7 @@ public struct CgroupLayout: Sendable, Equatable {
 
     /// The layout of this host.
     public static func current() -> CgroupLayout {
-        detect(mountinfo: (try? FileSystem.readText("/proc/self/mountinfo")) ?? "") { try? FileSystem.readText($0) }
+        detect(mountinfo: (try? FileSystem.readText("/proc/self/mountinfo")) ?? "") { try? CgroupMountsDirectory.readText($0) }
     }
 }
 

@@ -72,9 +72,9 @@ public struct MonitorCgroup {
         guard let directory = cgroup.processV2Directory, let own = try? FileSystem.readText("/proc/self/cgroup") else { return nil }
         // The shared one is looked for first: a mkdir that finds it still locks the root
         // directory of the hierarchy that other starts make their cgroups in.
-        if !(isShared && FileSystem.isDirectory(directory)) {
-            let made = (try? FileSystem.makeDirectory(directory)) != nil
-            guard made || (isShared && FileSystem.isDirectory(directory)) else { return nil }
+        if !(isShared && CgroupMountsDirectory.isDirectory(directory)) {
+            let made = CgroupMountsDirectory.makeDirectory(directory) == nil
+            guard made || (isShared && CgroupMountsDirectory.isDirectory(directory)) else { return nil }
         }
         origin = PayloadCgroup(path: "", inner: nil, layout: cgroup.layout, baseCgroups: own)
         return directory

@@ -48,7 +48,7 @@ extension PayloadCgroup {
         for directory in processDirectories {
             // Through the directory's descriptor: one path walk per directory, not per file,
             // and a file this hierarchy does not have is simply not there (ENOENT).
-            let fd = try FileSystem.open(directory, O_RDONLY | O_DIRECTORY)
+            let fd = try CgroupMountsDirectory.open(directory, O_RDONLY | O_DIRECTORY)
             defer { fd.closeQuietly() }
             if let error = FileSystem.setOwner(of: fd, uid: uid, gid: gid) { throw BerthError.system("chown", directory, error) }
             // Each hierarchy's own files: asking for the other version's costs a failed

@@ -284,7 +284,7 @@ public struct PayloadCgroup: Sendable {
     /// memory nodes, and a task cannot join such a cgroup: the parent's are copied, as
     /// clone_children would.
     private static func makeCgroup(_ directory: String, copyingCpuset: Bool) -> Errno? {
-        do throws(BerthError) { try FileSystem.makeDirectory(directory) } catch { return error.errno ?? .ioError }
+        if let error = CgroupMountsDirectory.makeDirectory(directory) { return error }
         guard copyingCpuset else { return nil }
         do throws(BerthError) { try copyParentCpuset(into: directory) } catch { return error.errno ?? .ioError }
         return nil
@@ -296,8 +296,8 @@ public struct PayloadCgroup: Sendable {
     private static func copyParentCpuset(into directory: String, onlyIfEmpty: Bool = false) throws(BerthError) {
         for file in ["cpuset.cpus", "cpuset.mems"] {
             let path = Path.join(directory, file)
-            if onlyIfEmpty, let current = try? FileSystem.readText(path), !current.allSatisfy(\.isWhitespace) { continue }
-            guard let parent = try? FileSystem.readText(Path.join(Path.parent(directory), file)) else { continue }
+            if onlyIfEmpty, let current = try? CgroupMountsDirectory.readText(path), !current.allSatisfy(\.isWhitespace) { continue }
+            guard let parent = try? CgroupMountsDirectory.readText(Path.join(Path.parent(directory), file)) else { continue }
             try PayloadCgroup.write(path, parent)
         }
     }
@@ -382,7 +382,7 @@ public struct PayloadCgroup: Sendable {
 
     static func write(_ path: String, _ text: String) throws(BerthError) {
         // O_TRUNC means nothing to cgroupfs; it keeps a fake tree of plain files honest.
-        let fd = try FileSystem.open(path, O_WRONLY | O_TRUNC)
+        let fd = try CgroupMountsDirectory.open(path, O_WRONLY | O_TRUNC)
         defer { fd.closeQuietly() }
         // One write: cgroupfs takes a value whole, from the first write only.
         try FileSystem.writeOnce(fd, Array(text.utf8), path)

@@ -51,7 +51,7 @@ extension Monitor {
         }
         // Born in its v2 cgroup where the kernel allows it (CLONE_INTO_CGROUP); the v1
         // hierarchies, and v2 where that fails, are joined by the child itself.
-        let directory = cgroup.processV2Directory.flatMap { try? FileSystem.open($0, O_RDONLY | O_DIRECTORY) }
+        let directory = cgroup.processV2Directory.flatMap { try? CgroupMountsDirectory.open($0, O_RDONLY | O_DIRECTORY) }
         // Which program cache the child reads is decided here, as the monitor's user: a child
         // in a new user namespace has no uid there until the maps are written (geteuid says
         // 65534), so asked after the clone it would find no cache and generate the program
