@@ -16,14 +16,13 @@ extension NetworkAttachment {
         }
     }
 
-    /// The interface index of the Linux bridge `name` from sysfs (one small read, the first
+    /// The interface index of the Linux bridge `name` (sysfs says whether it is one; the first
     /// time this boot asks), nil when no Linux bridge has that name.
     func linuxBridgeIndex(_ name: String) -> Int32? {
         if let known = linuxBridges[name] { return known }
         var index: Int32?
-        if !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
-           let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex") {
-            index = text.split(separator: "\n").first.flatMap { Int32($0) }
+        if !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge") {
+            index = NetworkControl.index(named: name)
         }
         linuxBridges[name] = index
         return index

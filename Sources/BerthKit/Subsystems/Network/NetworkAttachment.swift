@@ -234,10 +234,10 @@ final class NetworkAttachment {
                 CurrentProcess.pause(microseconds: 5_000)
             }
         }
-        // Its index from sysfs, one small read, rather than a netlink dump of every link (which
-        // grows with the host's veths); the dump where sysfs does not show this namespace's.
+        // Its index by name (see NetworkControl.index(named:)) rather than a netlink dump of
+        // every link, which grows with the host's veths; the dump should the name be gone.
         let index: Int32
-        if let text = try? FileSystem.readText("/sys/class/net/\(name)/ifindex"), let number = text.split(separator: "\n").first.flatMap({ Int32($0) }) {
+        if let number = NetworkControl.index(named: name) {
             index = number
         } else if let made = try host.link(named: name) {
             index = made.index

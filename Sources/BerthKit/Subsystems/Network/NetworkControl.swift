@@ -40,6 +40,16 @@ struct NetworkControl {
 
     // MARK: links
 
+    /// The index of the interface `name` in this process's network namespace, nil when there
+    /// is none. Why not sysfs (`/sys/class/net/NAME/ifindex`): while other containers start,
+    /// every device they register writes sysfs under its tree lock and a path walk there waits
+    /// for them; if_nametoindex asks the kernel by name (an ioctl on a throwaway socket) and
+    /// takes no lock that they hold.
+    static func index(named name: String) -> Int32? {
+        let index = if_nametoindex(name)
+        return index == 0 || index > UInt32(Int32.max) ? nil : Int32(index)
+    }
+
     /// Every link, or with `master` only the ports of that bridge (the kernel filters the dump
     /// by IFLA_MASTER, so it does not grow with the host's other interfaces).
     func links(master: Int32? = nil) throws(BerthError) -> [Link] {
