@@ -193,7 +193,7 @@ extension FileDescriptor {
     /// open reaches what this process runs next (a container, a template, a hook).
     public static func closeAll(except keep: [FileDescriptor]) {
         // Before the close: its number may be reused by the next open.
-        CgroupMountsDirectory.forget()
+        for directory in HeldDirectory.all { directory.forget() }
         var first: Int32 = 3
         for fd in Set(keep.map(\.rawValue)).filter({ $0 >= 3 }).sorted() {
             if fd > first { _ = berth_close_range(UInt32(first), UInt32(fd - 1)) }

@@ -188,7 +188,7 @@ extension ProcessControl {
     /// no at-fork handler runs, which a process with one thread (no lock held by another)
     /// does not need; the container's first process is cloned the same way.
     static func fork(intoCgroup cgroup: String?) -> (pid: pid_t, bornInCgroup: Bool) {
-        if let cgroup, let directory = try? CgroupMountsDirectory.open(cgroup, O_RDONLY | O_DIRECTORY) {
+        if let cgroup, let directory = try? HeldDirectory.cgroupMounts.open(cgroup, O_RDONLY | O_DIRECTORY) {
             var pidfd: Int32 = -1
             let pid = berth_clone_into_cgroup(0, &pidfd, directory.rawValue)
             directory.closeQuietly()
