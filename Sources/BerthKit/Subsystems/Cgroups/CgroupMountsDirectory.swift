@@ -36,12 +36,6 @@ enum CgroupMountsDirectory {
     static func readText(_ full: String) throws(BerthError) -> String {
         let fd = try open(full, O_RDONLY)
         defer { fd.closeQuietly() }
-        var text: [UInt8] = []
-        while true {
-            let chunk = try fd.readChunk(upTo: 4096, full)
-            if chunk.isEmpty { break }
-            text += chunk
-        }
-        return String(decoding: text, as: UTF8.self)
+        return String(decoding: try FileSystem.readAll(fd, full), as: UTF8.self)
     }
 }

@@ -130,13 +130,18 @@ public enum FileSystem {
     public static func readBytes(_ path: String) throws(BerthError) -> [UInt8] {
         let fd = try syscall("open", path) { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
         defer { close(fd) }
+        return try readAll(FileDescriptor(rawValue: fd), path)
+    }
+
+    /// Reads what is left of an open file, to its end (`display` names it in an error).
+    static func readAll(_ fd: FileDescriptor, _ display: String) throws(BerthError) -> [UInt8] {
         // Read straight into new arrays' uninitialised storage, 4 KB first (most files Berth
         // reads, in /proc, /sys and configs, are smaller), doubling after: no zeroed scratch
         // buffer (one of 64 KB was cleared, and its pages faulted in, for every file read).
         var result: [UInt8] = []
         var size = 4096
         while true {
-            let chunk = try FileDescriptor(rawValue: fd).readChunk(upTo: size, path)
+            let chunk = try fd.readChunk(upTo: size, display)
             if chunk.isEmpty { break }
             if result.isEmpty { result = chunk } else { result += chunk }
             size = Swift.min(size * 2, 1 << 20)
