@@ -60,6 +60,7 @@ public struct ManagedNetwork {
             let ports = try host.links().filter { $0.master == link.index }
             if ports.isEmpty {
                 try host.delete(link.index, "deleting the bridge \(bridge.name)")
+                LinuxBridges.forget(bridge.name)
             } else {
                 notes.append("\(bridge.name) is left: \(ports.count) interface\(ports.count == 1 ? " is" : "s are") on it (\(ports.map(\.name).sorted().joined(separator: ", ")))")
             }
@@ -93,8 +94,9 @@ public struct ManagedNetwork {
         }
         // Most starts find everything in place: then nothing is changed, and parallel starts
         // do not queue on the lock. (The bridge is looked up in sysfs: a netlink dump of every
-        // link grows with the host's veths, one per running container.)
-        if FileSystem.isDirectory("/sys/class/net/\(bridge.name)/bridge"),
+        // link grows with the host's veths, one per running container. The monitor this
+        // process forks inherits the answer; see LinuxBridges.)
+        if LinuxBridges.index(named: bridge.name) != nil,
            !bridge.dhcp || (server.runningPID() != nil && server.isRegistered(name: name, entries: entries)) {
             return
         }

@@ -16,14 +16,11 @@ extension NetworkAttachment {
         }
     }
 
-    /// The interface index of the Linux bridge `name` (sysfs says whether it is one; the first
-    /// time this boot asks), nil when no Linux bridge has that name.
+    /// The interface index of the Linux bridge `name` (LinuxBridges asks sysfs, or knows it from
+    /// berth-start; this start asks once), nil when no Linux bridge has that name.
     func linuxBridgeIndex(_ name: String) -> Int32? {
         if let known = linuxBridges[name] { return known }
-        var index: Int32?
-        if !name.isEmpty, name != ".", name != "..", !name.contains("/"), FileSystem.isDirectory("/sys/class/net/\(name)/bridge") {
-            index = NetworkControl.index(named: name)
-        }
+        let index = LinuxBridges.index(named: name)
         linuxBridges[name] = index
         return index
     }
@@ -36,8 +33,7 @@ extension NetworkAttachment {
     func checkMACsOnBridges(_ host: NetworkControl) throws(BerthError) {
         for interface in interfaces where interface.kind == .veth && !interface.router {
             guard let mac = interface.mac, let bridge = interface.link, let index = linuxBridgeIndex(bridge) else { continue }
-            let bridgeMAC = (try? FileSystem.readText("/sys/class/net/\(bridge)/address")).flatMap { MACAddress.parse(String($0.split(separator: "\n").first ?? "")) }
-            if bridgeMAC == mac {
+            if NetworkControl.hardwareAddress(named: bridge) == mac {
                 throw BerthError(.busy, "lxc.net.\(interface.index).hwaddr: MAC address \(MACAddress.format(mac)) is already used by the host's interface \(bridge)")
             }
             // The bridge's forwarding database answers for all its ports at once; a kernel

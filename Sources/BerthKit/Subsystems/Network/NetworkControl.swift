@@ -50,6 +50,11 @@ struct NetworkControl {
         return index == 0 || index > UInt32(Int32.max) ? nil : Int32(index)
     }
 
+    /// The hardware (MAC) address of the interface `name` in this process's network namespace,
+    /// nil when there is none or it has no six-byte address (InterfaceHardware: not from sysfs,
+    /// for the reason index(named:) gives).
+    static func hardwareAddress(named name: String) -> [UInt8]? { InterfaceHardware.address(named: name) }
+
     /// Every link, or with `master` only the ports of that bridge (the kernel filters the dump
     /// by IFLA_MASTER, so it does not grow with the host's other interfaces).
     func links(master: Int32? = nil) throws(BerthError) -> [Link] {
