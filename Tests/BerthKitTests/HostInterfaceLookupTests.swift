@@ -49,6 +49,36 @@ import Testing
         for name in ["", ".", "..", "lo/..", "berthnosuch0"] { #expect(LinuxBridges.index(named: name) == nil, "\(name)") }
     }
 
+    /// `ip ARGS...`, true when it succeeded.
+    func ip(_ arguments: [String]) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FileManager.default.fileExists(atPath: "/usr/sbin/ip") ? "/usr/sbin/ip" : "/sbin/ip")
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test func aRememberedBridgeIsAskedAgainOnceItIsGone() throws {
+        // A process that starts several containers (berth-autostart) must not keep the index of
+        // a bridge removed, or made again, since it asked.
+        let name = "bbt\(getpid() % 100_000)"
+        #expect(LinuxBridges.index(named: name) == nil)
+        try #require(try ip(["link", "add", name, "type", "bridge"]))
+        defer { _ = try? ip(["link", "del", name]) }
+        let first = try #require(LinuxBridges.index(named: name))
+        #expect(first == NetworkControl.index(named: name))
+        #expect(try ip(["link", "del", name]))
+        #expect(LinuxBridges.index(named: name) == nil)
+        try #require(try ip(["link", "add", name, "type", "bridge"]))
+        let second = try #require(LinuxBridges.index(named: name))
+        #expect(second != first && second == NetworkControl.index(named: name))
+        // Made again as something else: no longer a bridge.
+        #expect(try ip(["link", "del", name]))
+        try #require(try ip(["link", "add", name, "type", "veth", "peer", "name", name + "p"]))
+        #expect(LinuxBridges.index(named: name) == nil)
+    }
+
     @Test func apparmorAnswerIsLibapparmors() {
         // The procfs gate changes only how the answer is reached: where the kernel has no
         // AppArmor, libapparmor says "not enabled" too.

@@ -7,14 +7,19 @@ import Synchronization
 /// network devices are being registered; see NetworkControl.index(named:)).
 ///
 /// Only a bridge is remembered, with its index: a name that is not one yet may be made one
-/// (ManagedBridge.ensure) and is asked again. A remembered bridge removed meanwhile fails where
-/// its index is used (the veth's creation), with the kernel's error.
+/// (ManagedBridge.ensure) and is asked again. A remembered answer holds while the name still
+/// has that index (asked by name, which takes no sysfs walk): a process that starts several
+/// containers (berth-autostart) finds a bridge removed or made again meanwhile, as the kernel
+/// never hands out an index twice in a namespace until its counter wraps.
 enum LinuxBridges {
     private static let known = Mutex<[String: Int32]>([:])
 
     /// The interface index of the Linux bridge `name`, nil when no Linux bridge has that name.
     static func index(named name: String) -> Int32? {
-        if let index = known.withLock({ $0[name] }) { return index }
+        if let index = known.withLock({ $0[name] }) {
+            if NetworkControl.index(named: name) == index { return index }
+            forget(name)
+        }
         guard !name.isEmpty, name != ".", name != "..", !name.contains("/"),
               FileSystem.isDirectory("/sys/class/net/\(name)/bridge"),
               let index = NetworkControl.index(named: name) else { return nil }
