@@ -7,44 +7,65 @@ import Testing
 /// address by ioctl (NetworkControl.hardwareAddress), which names are Linux bridges
 /// (LinuxBridges), and whether AppArmor is enabled (LSMSupport, which asks procfs whether the
 /// kernel has AppArmor before libapparmor reads sysfs). Each answer is checked against what
-/// sysfs or libapparmor itself says on this host; nothing is changed.
+/// sysfs or libapparmor itself says on this host.
+///
+/// Other suites make and remove host interfaces while these run (every container's veth): an
+/// interface is compared only when sysfs says the same of it before and after the question.
 @Suite struct HostInterfaceLookupTests {
-    /// The host's interfaces as sysfs lists them: name, ARP hardware type and address.
-    func sysfsInterfaces() throws -> [(name: String, type: Int, address: String)] {
+    /// What sysfs says of one interface: its index, ARP hardware type, address and whether it is
+    /// a bridge; nil when it is gone.
+    struct Seen: Equatable {
+        let index: Int
+        let type: Int
+        let address: String
+        let isBridge: Bool
+    }
+
+    func seen(_ name: String) -> Seen? {
+        let base = "/sys/class/net/\(name)/"
+        func number(_ file: String) -> Int? {
+            (try? String(contentsOfFile: base + file, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+        guard let index = number("ifindex"), let type = number("type"),
+              let address = try? String(contentsOfFile: base + "address", encoding: .utf8) else { return nil }
+        return Seen(index: index, type: type, address: address.trimmingCharacters(in: .whitespacesAndNewlines),
+                    isBridge: FileManager.default.fileExists(atPath: base + "bridge"))
+    }
+
+    /// `question` asked of every host interface that sysfs shows the same before and after it.
+    func compared<Answer>(_ question: (String) -> Answer) throws -> [(name: String, seen: Seen, answer: Answer)] {
         try FileManager.default.contentsOfDirectory(atPath: "/sys/class/net").sorted().compactMap { name in
-            let base = "/sys/class/net/\(name)/"
-            guard let type = try? String(contentsOfFile: base + "type", encoding: .utf8),
-                  let address = try? String(contentsOfFile: base + "address", encoding: .utf8) else { return nil }
-            return (name, Int(type.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1, address.trimmingCharacters(in: .whitespacesAndNewlines))
+            guard let before = seen(name) else { return nil }
+            let answer = question(name)
+            guard seen(name) == before else { return nil }
+            return (name, before, answer)
         }
     }
 
     @Test func hardwareAddressMatchesSysfs() throws {
-        let interfaces = try sysfsInterfaces()
-        #expect(!interfaces.isEmpty)
         var ethernet = 0
-        for interface in interfaces {
-            let asked = NetworkControl.hardwareAddress(named: interface.name)
-            if interface.type == 1 {
+        for (name, seen, asked) in try compared(NetworkControl.hardwareAddress(named:)) {
+            if seen.type == 1 {
                 ethernet += 1
-                #expect(asked.map { MACAddress.format($0) } == interface.address, "\(interface.name)")
+                #expect(asked.map { MACAddress.format($0) } == seen.address, "\(name)")
             } else {
                 // Loopback and other kinds have no six-byte Ethernet address to clash with.
-                #expect(asked == nil, "\(interface.name) (type \(interface.type))")
+                #expect(asked == nil, "\(name) (type \(seen.type))")
             }
         }
         #expect(ethernet > 0, "this host has no Ethernet-type interface to compare")
+        #expect(NetworkControl.hardwareAddress(named: "lo") == nil)
         #expect(NetworkControl.hardwareAddress(named: "berthnosuch0") == nil)
         #expect(NetworkControl.hardwareAddress(named: "") == nil)
         #expect(NetworkControl.hardwareAddress(named: "averyveryverylongname") == nil)
     }
 
     @Test func linuxBridgesAreTheOnesSysfsShows() throws {
-        for interface in try sysfsInterfaces() {
-            let isBridge = FileManager.default.fileExists(atPath: "/sys/class/net/\(interface.name)/bridge")
-            let index = LinuxBridges.index(named: interface.name)
-            #expect((index != nil) == isBridge, "\(interface.name)")
-            if let index { #expect(index == NetworkControl.index(named: interface.name)) }
+        let answers = try compared(LinuxBridges.index(named:))
+        #expect(!answers.isEmpty)
+        for (name, seen, index) in answers {
+            #expect((index != nil) == seen.isBridge, "\(name)")
+            if let index { #expect(Int(index) == seen.index, "\(name)") }
         }
         for name in ["", ".", "..", "lo/..", "berthnosuch0"] { #expect(LinuxBridges.index(named: name) == nil, "\(name)") }
     }
