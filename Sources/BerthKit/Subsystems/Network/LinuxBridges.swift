@@ -27,8 +27,8 @@ enum LinuxBridges {
         return index
     }
 
-    /// Forgets `name` (a bridge this process removed).
-    static func forget(_ name: String) {
+    /// Forgets `name`: it no longer has the index remembered for it.
+    private static func forget(_ name: String) {
         _ = known.withLock { $0.removeValue(forKey: name) }
     }
 }

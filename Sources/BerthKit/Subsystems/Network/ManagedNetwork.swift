@@ -60,7 +60,6 @@ public struct ManagedNetwork {
             let ports = try host.links().filter { $0.master == link.index }
             if ports.isEmpty {
                 try host.delete(link.index, "deleting the bridge \(bridge.name)")
-                LinuxBridges.forget(bridge.name)
             } else {
                 notes.append("\(bridge.name) is left: \(ports.count) interface\(ports.count == 1 ? " is" : "s are") on it (\(ports.map(\.name).sorted().joined(separator: ", ")))")
             }
