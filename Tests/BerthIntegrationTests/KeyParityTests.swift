@@ -380,6 +380,9 @@ struct AppliedKeysTourTests {
         try append(box, "t", [
             "lxc.init.uid = 1000", "lxc.init.gid = 1000", "lxc.init.cwd = /work",
             "lxc.environment = FOO=bar", "lxc.environment.runtime = RUNTIME=1", "lxc.environment.hooks = HOOKVAR=h",
+            // A bare name passes the caller's value (the sandbox sets BERTH_CACHE_DIR for every
+            // tool it runs), and nothing when the caller has no such variable.
+            "lxc.environment = BERTH_CACHE_DIR", "lxc.environment = BERTH_NO_SUCH_VARIABLE",
             "lxc.hook.version = 1",
             "lxc.hook.pre-mount = \(hook)", "lxc.hook.mount = \(hook)", "lxc.hook.autodev = \(hook)",
             "lxc.hook.start-host = \(hook)", "lxc.hook.stop = \(hook)", "lxc.hook.post-stop = \(hook)",
@@ -392,6 +395,7 @@ struct AppliedKeysTourTests {
         #expect(status.contains("Uid:\t1000\t1000\t1000\t1000") && status.contains("Gid:\t1000\t1000\t1000\t1000"), "\(status)")
         let environ = (box.text("/proc/\(pid)/environ") ?? "").split(separator: "\0").map(String.init)
         #expect(environ.contains("FOO=bar") && environ.contains("RUNTIME=1") && !environ.contains("HOOKVAR=h"), "\(environ)")
+        #expect(environ.contains("BERTH_CACHE_DIR=\(box.root)/cache") && !environ.contains { $0.hasPrefix("BERTH_NO_SUCH_VARIABLE") }, "\(environ)")
         #expect(try box.ok("attach", ["-n", "t", "--", "readlink", "/proc/1/cwd"]).stdout == "/work\n")
         #expect(box.text(box.lxcpath + "/t/rootfs/tmp/start-hook") == "start\n")
         // lxc.signal.stop = SIGTERM: init traps it and exits 0, so stop -k ends it cleanly.

@@ -10,7 +10,7 @@ import Testing
     /// A host where `directories` exist and `files` hold the given text; root starts.
     static func host(directories: Set<String>, files: [String: String]) -> StartInputs {
         StartInputs(
-            callerEnvironment: ["HOME": "/root"],
+            callerVariable: { $0 == "HOME" ? "/root" : nil },
             cgroupLayout: CgroupLayout.detect(mountinfo: "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n") { _ in "cpu memory pids" },
             managedBridge: nil, asRoot: true, apparmor: false, selinux: false, lastCapability: { 40 },
             isDirectory: { directories.contains($0) },
@@ -75,10 +75,14 @@ import Testing
             lxc.net.2.name = uplink
             lxc.net.2.ipv4.address = 10.9.0.2/16
             lxc.environment = KEPT=1
+            lxc.environment = HOME
+            lxc.environment = UNSET
             """)
         let plan = try StartPlan(container: try Self.container(), config: config, inputs: inputs)
         #expect(plan.environment.filter { $0.hasPrefix("container_ipv4_configured=") } == ["container_ipv4_configured=eth0 uplink"], "\(plan.environment)")
         #expect(plan.environment.contains("KEPT=1") && plan.environment.contains("container=lxc"))
+        // A bare name passes the caller's value, and nothing when the caller has none.
+        #expect(plan.environment.contains("HOME=/root") && !plan.environment.contains { $0.hasPrefix("UNSET") }, "\(plan.environment)")
 
         let dhcpOnly = try Self.config("lxc.rootfs.path = dir:/made/up/rootfs\nlxc.net.0.type = veth\nlxc.net.0.link = br0\n")
         let unaddressed = try StartPlan(container: try Self.container(), config: dhcpOnly, inputs: inputs)

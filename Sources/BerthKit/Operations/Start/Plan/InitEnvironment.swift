@@ -3,7 +3,7 @@
 /// (`lxc.environment` and `.hooks`). `container_ttys` is added by the child, which knows the
 /// ttys it made.
 enum InitEnvironment {
-    static func forInit(_ config: ContainerConfig, caller: [String: String], interfaces: [InterfacePlan]) -> [String] {
+    static func forInit(_ config: ContainerConfig, caller: (String) -> String?, interfaces: [InterfacePlan]) -> [String] {
         var environment = expand(config.values("lxc.environment") + config.values("lxc.environment.runtime"), caller)
         if !environment.contains(where: { $0.hasPrefix("PATH=") }) {
             environment.append("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
@@ -18,12 +18,12 @@ enum InitEnvironment {
         return environment
     }
 
-    static func forHooks(_ config: ContainerConfig, caller: [String: String]) -> [String] {
+    static func forHooks(_ config: ContainerConfig, caller: (String) -> String?) -> [String] {
         expand(config.values("lxc.environment") + config.values("lxc.environment.hooks"), caller)
     }
 
     /// `VAR` alone passes the caller's value, as LXC does (and nothing when the caller has none).
-    private static func expand(_ values: [String], _ caller: [String: String]) -> [String] {
-        values.compactMap { item in item.contains("=") ? item : caller[item].map { "\(item)=\($0)" } }
+    private static func expand(_ values: [String], _ caller: (String) -> String?) -> [String] {
+        values.compactMap { item in item.contains("=") ? item : caller(item).map { "\(item)=\($0)" } }
     }
 }

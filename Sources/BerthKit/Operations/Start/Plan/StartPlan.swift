@@ -101,7 +101,7 @@ public struct StartPlan: Sendable {
     /// line) replace `lxc.init.cmd`.
     public init(container: Container, config: ContainerConfig, initArguments: [String] = [], tinyInit: Bool = false,
                 inputs: StartInputs) throws(BerthError) {
-        let callerEnvironment = inputs.callerEnvironment, asRoot = inputs.asRoot
+        let callerVariable = inputs.callerVariable, asRoot = inputs.asRoot
         func origin(_ key: String) -> String {
             guard let entry = config.origin(key) else { return "\(container.paths.config): \(key)" }
             return "\(entry.file):\(entry.line): \(key)"
@@ -245,8 +245,8 @@ public struct StartPlan: Sendable {
         initUID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.uid"))
         initGID = UInt32(truncatingIfNeeded: try config.unsigned("lxc.init.gid"))
         initCwd = config.effective("lxc.init.cwd") ?? "/"
-        environment = InitEnvironment.forInit(config, caller: callerEnvironment, interfaces: self.interfaces)
-        hookEnvironment = InitEnvironment.forHooks(config, caller: callerEnvironment)
+        environment = InitEnvironment.forInit(config, caller: callerVariable, interfaces: self.interfaces)
+        hookEnvironment = InitEnvironment.forHooks(config, caller: callerVariable)
 
         // Mounts.
         autoMounts = try AutoMounts(parsing: config.values("lxc.mount.auto"), where: origin("lxc.mount.auto"))
