@@ -19,6 +19,18 @@ import Testing
         }
     }
 
+    /// Words between runs of spaces and tabs, as the Character-wise split of a config value
+    /// gives them for every value a config holds (ASCII separators next to ASCII or not).
+    @Test(arguments: ["", " ", "\t \t", "a", "tmpfs run tmpfs rw,size=10% 0 0", "  lead and trail\t", "u 0 100000\t65536",
+                      "a\t\tb  c", "é ü\tß", "日本 語", "x\r\n y"])
+    func splitWordsCutsAsTheCharacterSplitDoes(text: String) {
+        let expected = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        #expect(text.splitWords().map(String.init) == expected, "\(text)")
+        let framed = "head " + text + " tail"
+        let slice = framed.dropFirst(5).dropLast(5)
+        #expect(slice.splitWords().map(String.init) == expected, "\(text) in a slice")
+    }
+
     @Test func byteOrderSortsAsTheUTF8ViewsDo() {
         let words = ["", "a", "ab", "abc", "b", "lxc.net", "lxc.net.N.link", "lxc.net.N.li", "lxc.netz", "é", "e", "z", "日本"]
         for a in words {

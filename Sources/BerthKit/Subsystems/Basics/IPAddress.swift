@@ -2,7 +2,7 @@
 public enum IPAddress {
     /// Four octets, or nil.
     public static func parseIPv4(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let parts = text.splitBytes(UInt8(ascii: "."), omittingEmpty: false)
         guard parts.count == 4 else { return nil }
         var octets: [UInt8] = []
         for part in parts {
@@ -101,9 +101,9 @@ public enum IPAddress {
     /// `ADDR/PREFIX [BROADCAST]` (IPv4) or `ADDR/PREFIX` (IPv6) split into its parts. The prefix
     /// defaults to 24 for IPv4 (as LXC) and 64 for IPv6; nil when malformed.
     public static func parseCIDR(_ text: String, ipv6: Bool) -> (address: [UInt8], prefix: Int, broadcast: [UInt8]?)? {
-        let fields = text.split(separator: " ")
+        let fields = text.splitBytes(UInt8(ascii: " "))
         guard let first = fields.first, fields.count <= (ipv6 ? 1 : 2) else { return nil }
-        let cidr = first.split(separator: "/", omittingEmptySubsequences: false)
+        let cidr = first.splitBytes(UInt8(ascii: "/"), omittingEmpty: false)
         guard cidr.count <= 2, let address = ipv6 ? parseIPv6(String(cidr[0])) : parseIPv4(String(cidr[0])) else { return nil }
         var prefix = ipv6 ? 64 : 24
         if cidr.count == 2 {
@@ -122,9 +122,9 @@ public enum IPAddress {
 
     /// `ADDR/PREFIX [BROADCAST]` as `lxc.net.N.ipv4.address` takes it; nil when well-formed.
     static func checkIPv4WithPrefix(_ value: String) -> String? {
-        let fields = value.split(separator: " ")
+        let fields = value.splitBytes(UInt8(ascii: " "))
         guard (1...2).contains(fields.count) else { return "expected 'ADDRESS/PREFIX [BROADCAST]', got '\(value)'" }
-        let cidr = fields[0].split(separator: "/", omittingEmptySubsequences: false)
+        let cidr = fields[0].splitBytes(UInt8(ascii: "/"), omittingEmpty: false)
         guard parseIPv4(String(cidr[0])) != nil else { return "'\(cidr[0])' is not an IPv4 address" }
         if cidr.count == 2 {
             guard let prefix = Int(cidr[1]), (0...32).contains(prefix) else { return "'\(cidr[1])' is not an IPv4 prefix length (0-32)" }

@@ -3,7 +3,7 @@
 public enum MACAddress {
     /// True for six colon-separated pairs of hex digits or `x`.
     public static func isPattern(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = text.splitBytes(UInt8(ascii: ":"), omittingEmpty: false)
         guard parts.count == 6 else { return false }
         return parts.allSatisfy { part in
             part.count == 2 && part.allSatisfy { $0.isHexDigit || $0 == "x" || $0 == "X" }
@@ -12,7 +12,7 @@ public enum MACAddress {
 
     /// Six bytes from `aa:bb:cc:dd:ee:ff`, or nil.
     public static func parse(_ text: String) -> [UInt8]? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        let parts = text.splitBytes(UInt8(ascii: ":"), omittingEmpty: false)
         guard parts.count == 6 else { return nil }
         var bytes: [UInt8] = []
         for part in parts {

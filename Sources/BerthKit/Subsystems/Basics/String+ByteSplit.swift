@@ -7,11 +7,23 @@ extension Substring {
     /// cut into fields were an eighth of a berth-start's). The same pieces either way, as
     /// `split(separator:omittingEmptySubsequences:)` makes them.
     func splitBytes(_ separator: UInt8, omittingEmpty: Bool = true) -> [Substring] {
+        pieces(omittingEmpty: omittingEmpty) { $0 == separator }
+    }
+
+    /// The words between runs of spaces and tabs, as a config value's fields are written (an
+    /// `lxc.mount.entry`, an `lxc.idmap`, a list of capabilities). The standard library's
+    /// `split(whereSeparator:)` on a string walks it a Character at a time, grapheme breaking
+    /// included: a mount entry took about four times as long to cut that way.
+    func splitWords() -> [Substring] {
+        pieces(omittingEmpty: true) { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+    }
+
+    private func pieces(omittingEmpty: Bool, at isSeparator: (UInt8) -> Bool) -> [Substring] {
         let view = utf8
         let pieces = view.withContiguousStorageIfAvailable { bytes -> [Substring] in
             var pieces: [Substring] = []
             var start = 0
-            for end in 0...bytes.count where end == bytes.count || bytes[end] == separator {
+            for end in 0...bytes.count where end == bytes.count || isSeparator(bytes[end]) {
                 if end > start || !omittingEmpty {
                     pieces.append(self[view.index(view.startIndex, offsetBy: start)..<view.index(view.startIndex, offsetBy: end)])
                 }
@@ -19,7 +31,7 @@ extension Substring {
             }
             return pieces
         }
-        return pieces ?? view.split(separator: separator, omittingEmptySubsequences: omittingEmpty).map { Substring($0) }
+        return pieces ?? view.split(omittingEmptySubsequences: omittingEmpty, whereSeparator: isSeparator).map { Substring($0) }
     }
 
     /// Whether the text starts with `prefix`, byte for byte.
@@ -31,6 +43,9 @@ extension String {
     func splitBytes(_ separator: UInt8, omittingEmpty: Bool = true) -> [Substring] {
         self[...].splitBytes(separator, omittingEmpty: omittingEmpty)
     }
+
+    /// See Substring.splitWords.
+    func splitWords() -> [Substring] { self[...].splitWords() }
 
     /// Whether the text starts with `prefix`, byte for byte.
     func startsWithBytes(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }

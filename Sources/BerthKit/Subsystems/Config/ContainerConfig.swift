@@ -135,6 +135,6 @@ public struct NetworkConfig: Sendable, Equatable {
     public var name: String { value("name") ?? "eth\(index)" }
     public var hwaddr: String? { value("hwaddr") }
     /// IPv4 addresses without their broadcast part.
-    public var ipv4Addresses: [String] { (values["ipv4.address"] ?? []).map { String($0.split(separator: " ")[0]) } }
+    public var ipv4Addresses: [String] { (values["ipv4.address"] ?? []).map { String($0.splitBytes(UInt8(ascii: " "))[0]) } }
     public var ipv6Addresses: [String] { values["ipv6.address"] ?? [] }
 }

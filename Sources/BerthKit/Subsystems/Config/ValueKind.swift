@@ -57,13 +57,13 @@ public enum ValueKind: Sendable {
         case .signal:
             return SignalName.number(value) != nil ? nil : "unknown signal '\(value)'"
         case .capabilities:
-            for name in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            for name in value.splitWords() {
                 if name == "none" { continue }  // lxc.cap.keep = none keeps nothing
                 if CapabilityName.number(String(name)) == nil { return "unknown capability '\(name)'" }
             }
             return nil
         case .idmap:
-            let parts = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let parts = value.splitWords()
             guard parts.count == 4, ["u", "g", "b"].contains(parts[0]) else {
                 return "expected 'u|g|b NSID HOSTID RANGE', got '\(value)'"
             }
@@ -84,20 +84,20 @@ public enum ValueKind: Sendable {
         case .mountAuto:
             return MountAuto.check(value)
         case .mountEntry:
-            let fields = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            let fields = value.splitWords()
             return fields.count >= 4 ? nil : "expected 'SOURCE TARGET TYPE OPTIONS [DUMP PASS]', got '\(value)'"
         case .logLevel:
             return LogLevel(value) != nil ? nil : "unknown log level '\(value)' (trace, debug, info, notice, warn, error, crit, alert, fatal or 0-8)"
         case .architecture:
             return Architecture.known.contains(value) ? nil : "unknown architecture '\(value)'"
         case .prlimit:
-            let parts = value.split(separator: ":", omittingEmptySubsequences: false)
+            let parts = value.splitBytes(UInt8(ascii: ":"), omittingEmpty: false)
             guard parts.count <= 2, parts.allSatisfy({ $0 == "unlimited" || UInt64($0) != nil }) else {
                 return "expected SOFT[:HARD] as numbers or 'unlimited', got '\(value)'"
             }
             return nil
         case .namespaces:
-            for name in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) where !Namespace.names.contains(String(name)) {
+            for name in value.splitWords() where !Namespace.names.contains(String(name)) {
                 return "unknown namespace '\(name)' (\(Namespace.names.joined(separator: ", ")))"
             }
             return nil
@@ -141,7 +141,7 @@ enum MountAuto {
     ]
 
     static func check(_ value: String) -> String? {
-        for token in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+        for token in value.splitWords() {
             if tokens.contains(String(token)) || token.hasPrefix("shmounts:") { continue }
             return "unknown lxc.mount.auto entry '\(token)'"
         }

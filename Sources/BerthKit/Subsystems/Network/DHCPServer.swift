@@ -25,7 +25,7 @@ struct DHCPServer {
     /// this pid file (a stale file after a crash or a reboot names another process or none).
     func runningPID() -> pid_t? {
         guard let text = try? FileSystem.readText(pidFile),
-              let pid = pid_t(text.split(separator: "\n").first ?? ""), pid > 0,
+              let pid = pid_t(text.splitBytes(UInt8(ascii: "\n")).first ?? ""), pid > 0,
               let cmdline = try? FileSystem.readBytes("/proc/\(pid)/cmdline") else { return nil }
         let arguments = cmdline.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
         return arguments.contains("--pid-file=\(pidFile)") ? pid : nil

@@ -29,7 +29,7 @@ public struct AutoMounts: Sendable, Equatable {
     /// namespace the full tree is its own subtree, as with LXC.
     public init(parsing values: [String], where origin: String) throws(BerthError) {
         self.init()
-        for word in values.flatMap({ $0.split(separator: " ").map(String.init) }) {
+        for word in values.flatMap({ $0.splitBytes(UInt8(ascii: " ")).map(String.init) }) {
             let parts = word.split(separator: ":", maxSplits: 1).map(String.init)
             let kind = parts[0], mode = parts.count > 1 ? parts[1] : nil
             let bad = BerthError(.invalidConfig, "\(origin): lxc.mount.auto: unknown value '\(word)' (proc:mixed|rw, sys:mixed|ro|rw, cgroup:mixed|ro|rw)")

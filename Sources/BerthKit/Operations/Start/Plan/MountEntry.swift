@@ -18,7 +18,7 @@ public struct MountEntry: Sendable, Equatable {
 
     /// Parses `source target fstype options [dump pass]`. `where` names the config line in errors.
     public init(parsing line: String, where origin: String) throws(BerthError) {
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        let fields = line.splitWords().map(String.init)
         guard fields.count >= 3 else {
             throw BerthError(.invalidConfig, "\(origin): mount entry '\(line)' needs at least source, target and type")
         }
@@ -34,7 +34,7 @@ public struct MountEntry: Sendable, Equatable {
         var data = ""
         var create: Create?
         var optional = false
-        for option in (fields.count > 3 ? fields[3] : "defaults").split(separator: ",").map(String.init) {
+        for option in (fields.count > 3 ? fields[3] : "defaults").splitBytes(UInt8(ascii: ",")).map(String.init) {
             if let flag = MountEntry.flagOptions[option] {
                 flags |= flag
             } else if let clear = MountEntry.clearingOptions[option] {

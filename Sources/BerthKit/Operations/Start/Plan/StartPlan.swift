@@ -333,14 +333,14 @@ public struct StartPlan: Sendable {
         let decides = config.entries.contains { $0.key == "lxc.cap.drop" || $0.key == "lxc.cap.keep" }
         let drops = decides ? config.values("lxc.cap.drop") : [StartPlan.defaultCapabilityDrops]
         for value in drops {
-            for word in value.split(separator: " ").map(String.init) {
+            for word in value.splitBytes(UInt8(ascii: " ")).map(String.init) {
                 guard let number = CapabilityName.number(word) else {
                     throw BerthError(.invalidConfig, "\(origin("lxc.cap.drop")): unknown capability '\(word)'")
                 }
                 drop.append(number)
             }
         }
-        let keep = config.values("lxc.cap.keep").flatMap { $0.split(separator: " ").map(String.init) }
+        let keep = config.values("lxc.cap.keep").flatMap { $0.splitBytes(UInt8(ascii: " ")).map(String.init) }
         if !keep.isEmpty {
             var kept: Set<Int32> = []
             for word in keep where word != "none" {
