@@ -15,14 +15,14 @@ import Testing
         defer { try? FileSystem.removeTree(directory) }
         let policy = try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "default")
         let generated = try SeccompFilter(policy: policy, origin: "default").program()
-        let first = try SeccompProgramCache.program(for: policy, origin: "default", directory: directory, writer: 7)
+        let first = try SeccompProgramCache.program(for: .parsed(policy), origin: "default", directory: directory, writer: 7)
         #expect(first.instructions == generated.instructions)
         let files = try FileSystem.list(directory)
         try #require(files.count == 1, "\(files)")
         let path = directory + "/" + files[0]
         let kept = try FileSystem.readText(path)
         // Read back: the same program, and the file is left as it was.
-        #expect(try SeccompProgramCache.program(for: policy, origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
+        #expect(try SeccompProgramCache.program(for: .parsed(policy), origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
         #expect(try FileSystem.readText(path) == kept)
         // One hex digit changed: the hash no longer matches, so the program is generated again
         // and the file replaced.
@@ -30,9 +30,31 @@ import Testing
         let last = damaged.count - 2
         damaged[last] = damaged[last] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
         try FileSystem.writeAtomically(path, text: String(decoding: damaged, as: UTF8.self), mode: 0o600)
-        #expect(try SeccompProgramCache.program(for: policy, origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
+        #expect(try SeccompProgramCache.program(for: .parsed(policy), origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
         #expect(try FileSystem.readText(path) == kept)
         #expect(try FileSystem.list(directory) == files, "no temporary file is left")
+    }
+
+    /// The built-in policy is kept under a name of its own and comes back as the program its
+    /// text compiles to, whether generated, read back, or made without a cache.
+    @Test func theBuiltInPolicyIsKeptUnderItsNameAndCompilesAsItsText() throws {
+        let directory = try scratch("builtin")
+        defer { try? FileSystem.removeTree(directory) }
+        let parsed = try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "default")
+        let generated = try SeccompFilter(policy: parsed, origin: "default").program()
+        #expect(try SeccompPolicySource.builtIn.policy() == parsed)
+        #expect(try SeccompProgramCache.program(for: .builtIn, origin: "default", directory: nil, writer: 7).instructions == generated.instructions)
+        #expect(try SeccompProgramCache.program(for: .builtIn, origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
+        let files = try FileSystem.list(directory)
+        try #require(files.count == 1, "\(files)")
+        let kept = try FileSystem.readText(directory + "/" + files[0])
+        #expect(kept.hasPrefix((SeccompProgramCache.binaryIdentity() ?? "?") + " built-in\n"), "\(kept.prefix(80))")
+        #expect(try SeccompProgramCache.program(for: .builtIn, origin: "default", directory: directory, writer: 7).instructions == generated.instructions)
+        #expect(try FileSystem.list(directory) == files)
+        // The same policy given as a file's is another key, never taken for the built-in one.
+        #expect(SeccompPolicySource.parsed(parsed).cacheName != SeccompPolicySource.builtIn.cacheName)
+        _ = try SeccompProgramCache.program(for: .parsed(parsed), origin: "default", directory: directory, writer: 7)
+        #expect(try FileSystem.list(directory).count == 2)
     }
 
     @Test func aBinaryWithoutANameOnDiskKeepsNothing() throws {
@@ -71,14 +93,14 @@ import Testing
         // Another binary's program stays while the directory is small (two Berths in use side
         // by side keep theirs)...
         try FileSystem.writeAtomically(directory + "/0000000000000000.bpf", text: "old-binary default allow\n8 x\n00\n", mode: 0o600)
-        _ = try SeccompProgramCache.program(for: policy, origin: "default", directory: directory, writer: 7)
+        _ = try SeccompProgramCache.program(for: .parsed(policy), origin: "default", directory: directory, writer: 7)
         #expect(try FileSystem.list(directory).count == 2)
         // ...and goes, with all the others of other binaries, on a miss once there are many.
         for index in 1...SeccompProgramCache.pruneAbove {
             try FileSystem.writeAtomically(directory + "/old\(index).bpf", text: "old-binary default allow\n8 x\n00\n", mode: 0o600)
         }
         let other = SeccompPolicy(defaultAction: .allow, rules: [.init(syscall: "kexec_load", action: .errno(1), comparisons: [])])
-        _ = try SeccompProgramCache.program(for: other, origin: "other", directory: directory, writer: 7)
+        _ = try SeccompProgramCache.program(for: .parsed(other), origin: "other", directory: directory, writer: 7)
         let files = try FileSystem.list(directory)
         #expect(files.count == 2 && !files.contains("0000000000000000.bpf"), "\(files)")
     }

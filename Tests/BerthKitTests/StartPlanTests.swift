@@ -41,6 +41,7 @@ import Testing
         #expect(plan.rootfs == "/made/up/rootfs")
         #expect(plan.mounts.map(\.source) == ["/srv/data"])
         #expect(plan.seccompOrigin == "/made/up/seccomp")
+        #expect(plan.seccomp == .parsed(SeccompPolicy(defaultAction: .allow, rules: [.init(syscall: "mknod", action: .errno(1), comparisons: [])])), "\(String(describing: plan.seccomp))")
         // lxc.cap.keep drops every capability the (made-up) kernel knows but the kept one.
         #expect(plan.dropCapabilities.count == 40)
         #expect(!plan.dropCapabilities.contains(21))  // CAP_SYS_ADMIN
@@ -83,6 +84,9 @@ import Testing
         #expect(plan.environment.contains("KEPT=1") && plan.environment.contains("container=lxc"))
         // A bare name passes the caller's value, and nothing when the caller has none.
         #expect(plan.environment.contains("HOME=/root") && !plan.environment.contains { $0.hasPrefix("UNSET") }, "\(plan.environment)")
+
+        // No lxc.seccomp.profile: Berth's own policy, not parsed for the plan.
+        #expect(plan.seccomp == .builtIn && plan.seccompOrigin == "Berth's default seccomp policy")
 
         let dhcpOnly = try Self.config("lxc.rootfs.path = dir:/made/up/rootfs\nlxc.net.0.type = veth\nlxc.net.0.link = br0\n")
         let unaddressed = try StartPlan(container: try Self.container(), config: dhcpOnly, inputs: inputs)

@@ -6,7 +6,7 @@ import SystemPackage
 /// container's first process here, on the start's critical path).
 ///
 /// A file is named after a hash of its key, and its first line is the key, compared whole (a
-/// hash collision is a miss): the policy as canonical text and the identity of the running
+/// hash collision is a miss): the policy (as canonical text, or "built-in") and the identity of the running
 /// binary (device, inode, size and change time of /proc/self/exe; libseccomp is linked into it),
 /// so an upgraded Berth generates anew. Then the program's length and hash, then the program as
 /// hex; a file that does not match all of it is a miss and is replaced. A file is written under
@@ -22,17 +22,18 @@ public enum SeccompProgramCache {
     /// The cache directory of the calling user: root's, or none.
     public static var callerDirectory: String? { CurrentProcess.isRoot ? rootDirectory : nil }
 
-    /// The program of `policy`: from `directory` when it was generated before, else generated
+    /// The program of `source`: from `directory` when it was generated before, else generated
     /// now and kept there (`writer` makes the file's temporary name unique: the caller's pid
-    /// on the host). Without a directory it is generated every time.
-    public static func program(for policy: SeccompPolicy, origin: String, directory: String?, writer: Int32) throws(BerthError) -> SeccompProgram {
+    /// on the host). Without a directory it is generated every time. The built-in policy is
+    /// parsed only to be generated (see SeccompPolicySource).
+    public static func program(for source: SeccompPolicySource, origin: String, directory: String?, writer: Int32) throws(BerthError) -> SeccompProgram {
         guard let directory, let identity = binaryIdentity() else {
-            return try SeccompFilter(policy: policy, origin: origin).program()
+            return try SeccompFilter(policy: source.policy(), origin: origin).program()
         }
-        let key = identity + " " + policy.canonicalText
+        let key = identity + " " + source.cacheName
         let path = directory + "/" + FNVHash.hex(key.utf8) + ".bpf"
         if let text = try? FileSystem.readText(path), let program = parse(text, key: key) { return program }
-        let program = try SeccompFilter(policy: policy, origin: origin).program()
+        let program = try SeccompFilter(policy: source.policy(), origin: origin).program()
         // Keeping it is best effort: a start never fails for its cache.
         try? store(program, key: key, at: path, directory: directory, writer: writer)
         prune(directory, keeping: identity)

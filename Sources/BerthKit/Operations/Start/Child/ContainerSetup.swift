@@ -68,8 +68,8 @@ struct ContainerSetup {
         // init with one system call. A policy libseccomp refuses fails the start here, before
         // anything of the container's is touched.
         // (Read from the cache of programs generated before, when the monitor runs as root.)
-        let seccomp = try plan.seccomp.map { (policy) throws(BerthError) in
-            try SeccompProgramCache.program(for: policy, origin: plan.seccompOrigin, directory: seccompCache, writer: monitorPID)
+        let seccomp = try plan.seccomp.map { (source) throws(BerthError) in
+            try SeccompProgramCache.program(for: source, origin: plan.seccompOrigin, directory: seccompCache, writer: monitorPID)
         }
         // The cgroup first, then the cgroup namespace: the container then sees its own cgroup
         // as its root.

@@ -39,18 +39,17 @@ extension StartPlan {
     public static let defaultCapabilityDrops = "sys_module sys_time sys_rawio mac_admin mac_override"
 
     /// `lxc.seccomp.profile`: a policy file in LXC's format, `none` for no filter, unset for
-    /// Berth's default policy (SeccompPolicy.defaultText). Parsed now, so a bad file fails the
-    /// start before anything is made.
+    /// Berth's default policy (SeccompPolicy.defaultText, parsed only if its program must be
+    /// generated: see SeccompPolicySource). A file is parsed now, so a bad one fails the start
+    /// before anything is made.
     static func seccompPolicy(_ config: ContainerConfig, readFile: (String) throws(BerthError) -> String,
-                              origin: (String) -> String) throws(BerthError) -> (SeccompPolicy?, String) {
-        guard let path = config.value("lxc.seccomp.profile") else {
-            return (try SeccompPolicy(parsing: SeccompPolicy.defaultText, origin: "Berth's default seccomp policy"), "Berth's default seccomp policy")
-        }
+                              origin: (String) -> String) throws(BerthError) -> (SeccompPolicySource?, String) {
+        guard let path = config.value("lxc.seccomp.profile") else { return (.builtIn, "Berth's default seccomp policy") }
         if path == "none" { return (nil, origin("lxc.seccomp.profile")) }
         let text: String
         do throws(BerthError) { text = try readFile(path) } catch {
             throw BerthError(error.code, "\(origin("lxc.seccomp.profile")): \(error.message)", errno: error.errno)
         }
-        return (try SeccompPolicy(parsing: text, origin: path), path)
+        return (.parsed(try SeccompPolicy(parsing: text, origin: path)), path)
     }
 }

@@ -56,7 +56,7 @@ public struct StartPlan: Sendable {
     public let noNewPrivs: Bool
     /// The seccomp policy (`lxc.seccomp.profile`, else Berth's default; nil with `none`), and
     /// where it came from for messages.
-    public let seccomp: SeccompPolicy?
+    public let seccomp: SeccompPolicySource?
     public let seccompOrigin: String
     /// What to tell the admin about LSMs at start (no AppArmor here, say), once per start.
     public let securityNotes: [String]
