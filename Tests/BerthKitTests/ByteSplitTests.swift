@@ -31,6 +31,16 @@ import Testing
         #expect(slice.splitWords().map(String.init) == expected, "\(text) in a slice")
     }
 
+    @Test func containsBytesFindsWhatContainsFinds() {
+        let lines = ["", "-", " - cgroup", "30 1 0:26 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory",
+                     "31 1 0:27 / /mnt/a\\040-\\040cgroup rw - ext4 /dev/vda rw", "é - cgroupé", "x - cgrou", " - cgroup2 cgroup2 rw"]
+        for line in lines {
+            #expect(line.containsBytes(" - cgroup") == line.contains(" - cgroup"), "\(line)")
+            #expect(line.dropFirst(0).containsBytes(" - cgroup") == line.contains(" - cgroup"), "\(line)")
+        }
+        #expect("anything".containsBytes(""))
+    }
+
     @Test func byteOrderSortsAsTheUTF8ViewsDo() {
         let words = ["", "a", "ab", "abc", "b", "lxc.net", "lxc.net.N.link", "lxc.net.N.li", "lxc.netz", "é", "e", "z", "日本"]
         for a in words {

@@ -36,6 +36,23 @@ extension Substring {
 
     /// Whether the text starts with `prefix`, byte for byte.
     func startsWithBytes(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }
+
+    /// Whether `needle`'s bytes occur in the text (a plain scan: for a line about to be cut into
+    /// fields, to see first whether it is one worth cutting).
+    func containsBytes(_ needle: String) -> Bool {
+        let wanted = Array(needle.utf8)
+        func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+            guard let first = wanted.first else { return true }
+            guard bytes.count >= wanted.count else { return false }
+            for start in 0...(bytes.count - wanted.count) where bytes[start] == first {
+                var index = 1
+                while index < wanted.count && bytes[start + index] == wanted[index] { index += 1 }
+                if index == wanted.count { return true }
+            }
+            return false
+        }
+        return utf8.withContiguousStorageIfAvailable(scan) ?? Array(utf8).withUnsafeBufferPointer(scan)
+    }
 }
 
 extension String {
@@ -46,6 +63,9 @@ extension String {
 
     /// See Substring.splitWords.
     func splitWords() -> [Substring] { self[...].splitWords() }
+
+    /// See Substring.containsBytes.
+    func containsBytes(_ needle: String) -> Bool { self[...].containsBytes(needle) }
 
     /// Whether the text starts with `prefix`, byte for byte.
     func startsWithBytes(_ prefix: String) -> Bool { utf8.starts(with: prefix.utf8) }

@@ -26,7 +26,10 @@ public struct CgroupLayout: Sendable, Equatable {
     public static func detect(mountinfo: String, readFile: (String) -> String?) -> CgroupLayout {
         var v1: [Hierarchy] = []
         var v2: String?
-        for line in MountTable.lines(of: mountinfo) {
+        // Only cgroup and cgroup2 lines are cut into fields: their type follows the lone "-"
+        // (a mount point's own spaces are escaped as \040), so a line without " - cgroup" is
+        // neither, and most of a host's mounts are passed over.
+        for line in MountTable.lines(of: mountinfo) where line.containsBytes(" - cgroup") {
             // Fields: id parent major:minor root mountpoint options [optional...] - fstype source superoptions
             let fields = MountTable.fields(of: line)
             guard let dash = fields.firstIndex(of: "-"), dash + 3 < fields.count + 1, fields.count > 4 else { continue }
