@@ -44,6 +44,19 @@ import Testing
         #expect(ConfigKeyTable.lookup("lxc.net.3.link")?.name == "lxc.net.N.link")
     }
 
+    /// A network key's index and suffix, and what is not one: the number as `Int` reads it.
+    @Test func networkKeysAreReadForTheirIndexAndSuffix() {
+        let cases: [(String, (Int, String)?)] = [
+            ("lxc.net.0.type", (0, "type")), ("lxc.net.12.ipv4.address", (12, "ipv4.address")), ("lxc.net.+1.link", (1, "link")),
+            ("lxc.net.9999.name", (9999, "name")), ("lxc.net.10000.name", nil), ("lxc.net.-1.type", nil), ("lxc.net.x.type", nil),
+            ("lxc.net..type", nil), ("lxc.net.0.", nil), ("lxc.net.0", nil), ("lxc.net", nil), ("lxc.network.0.type", nil), ("lxc.net.é.type", nil),
+        ]
+        for (key, expected) in cases {
+            let found = ConfigKeyTable.networkIndex(key)
+            #expect(found?.0 == expected?.0 && found?.1 == expected?.1, "\(key): \(String(describing: found))")
+        }
+    }
+
     @Test(arguments: ConfigKeyTable.all.filter { $0.refusal != nil })
     func refusedKeysAreRefusedNamingThem(key: ConfigKey) throws {
         let name = Self.concrete(key)

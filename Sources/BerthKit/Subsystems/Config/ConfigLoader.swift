@@ -120,7 +120,7 @@ public struct ConfigLoader {
         if !value.isEmpty, let reason = descriptor.kind.check(value) {
             throw BerthError(.invalidConfig, "\(location): bad value for \(rawKey): \(reason)")
         }
-        entries.append(ConfigEntry(key: key, value: value, file: file, line: line))
+        entries.append(ConfigEntry(key: key, value: value, file: file, line: line, isList: descriptor.multiplicity == .list))
     }
 
     static func clip(_ text: String) -> String {

@@ -14,7 +14,7 @@ public struct ContainerConfig: Sendable {
     }
 
     private mutating func apply(_ entry: ConfigEntry) {
-        let isList = ConfigKeyTable.lookup(entry.key)?.multiplicity == .list
+        let isList = entry.isList
         if entry.key == "lxc.net" {
             networkValues = [:]
         } else if let (index, suffix) = ConfigKeyTable.networkIndex(entry.key) {
