@@ -90,29 +90,41 @@ struct NetlinkMessage {
 
 /// The attributes of one received message, by type (the last one wins for repeated types).
 struct NetlinkAttributes {
-    private(set) var values: [UInt16: [UInt8]] = [:]
+    /// The message's attribute bytes, kept as they came.
+    private let bytes: ArraySlice<UInt8>
+    /// Each attribute's type and where its payload lies in `bytes` (indices of its base). An
+    /// attribute is copied out only when asked for: a link in a dump carries some fifty, of
+    /// which a reader wants two or three, and copying each into a dictionary cost `berth-info`
+    /// about 16,000 instructions a link.
+    private var places: [(type: UInt16, range: Range<Int>)] = []
 
     init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
         var offset = bytes.startIndex
         while offset + 4 <= bytes.endIndex {
             let length = Int(bytes.readValue(UInt16.self, at: offset))
             let type = bytes.readValue(UInt16.self, at: offset + 2) & 0x3fff
             guard length >= 4, offset + length <= bytes.endIndex else { break }
-            values[type] = Array(bytes[(offset + 4)..<(offset + length)])
+            places.append((type, (offset + 4)..<(offset + length)))
             offset += (length + 3) & ~3
         }
     }
 
-    subscript(type: UInt16) -> [UInt8]? { values[type] }
+    /// The payload of the attribute `type` (the last one, if the message repeats it).
+    subscript(type: UInt16) -> [UInt8]? { payload(type).map { Array($0) } }
+
+    private func payload(_ type: UInt16) -> ArraySlice<UInt8>? {
+        places.last { $0.type == type }.map { bytes[$0.range] }
+    }
 
     func string(_ type: UInt16) -> String? {
-        guard let raw = values[type] else { return nil }
+        guard let raw = payload(type) else { return nil }
         return String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
     }
 
     func uint32(_ type: UInt16) -> UInt32? {
-        guard let raw = values[type], raw.count >= 4 else { return nil }
-        return raw[...].readValue(UInt32.self, at: 0)
+        guard let raw = payload(type), raw.count >= 4 else { return nil }
+        return raw.readValue(UInt32.self, at: raw.startIndex)
     }
 }
 
