@@ -62,7 +62,7 @@ public struct InfoCommand: BerthTool {
         for key in config where ConfigKeyTable.lookup(key) == nil {
             throw BerthError(.invalidArgument, "-c \(key): unknown config key")
         }
-        let summary = ContainerSummary(target)
+        let summary = ContainerSummary(target, config: settings)
 
         if format == "json" {
             var pairs: [(String, JSONValue)] = [

@@ -7,7 +7,7 @@ extension Substring {
     /// cut into fields were an eighth of a berth-start's). The same pieces either way, as
     /// `split(separator:omittingEmptySubsequences:)` makes them.
     func splitBytes(_ separator: UInt8, omittingEmpty: Bool = true) -> [Substring] {
-        pieces(omittingEmpty: omittingEmpty) { $0 == separator }
+        splitBytes(omittingEmpty: omittingEmpty) { $0 == separator }
     }
 
     /// The words between runs of spaces and tabs, as a config value's fields are written (an
@@ -15,10 +15,11 @@ extension Substring {
     /// `split(whereSeparator:)` on a string walks it a Character at a time, grapheme breaking
     /// included: a mount entry took about four times as long to cut that way.
     func splitWords() -> [Substring] {
-        pieces(omittingEmpty: true) { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        splitBytes { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
     }
 
-    private func pieces(omittingEmpty: Bool, at isSeparator: (UInt8) -> Bool) -> [Substring] {
+    /// The pieces between bytes `isSeparator` picks (ASCII ones, as for `splitBytes(_:)`).
+    func splitBytes(omittingEmpty: Bool = true, where isSeparator: (UInt8) -> Bool) -> [Substring] {
         let view = utf8
         let pieces = view.withContiguousStorageIfAvailable { bytes -> [Substring] in
             var pieces: [Substring] = []
@@ -59,6 +60,11 @@ extension String {
     /// See Substring.splitBytes.
     func splitBytes(_ separator: UInt8, omittingEmpty: Bool = true) -> [Substring] {
         self[...].splitBytes(separator, omittingEmpty: omittingEmpty)
+    }
+
+    /// See Substring.splitBytes(omittingEmpty:where:).
+    func splitBytes(omittingEmpty: Bool = true, where isSeparator: (UInt8) -> Bool) -> [Substring] {
+        self[...].splitBytes(omittingEmpty: omittingEmpty, where: isSeparator)
     }
 
     /// See Substring.splitWords.

@@ -29,14 +29,16 @@ public struct ContainerSummary: Sendable {
     }
 
     /// Reads the container's config and state (`status`, when the caller asked the monitor
-    /// already). A broken config does not hide the container; the problem is reported in
-    /// `configError`.
-    public init(_ container: Container, status: MonitorStatus? = nil) {
+    /// already; `loaded`, when it has read the config already: berth-info read it twice). A
+    /// broken config does not hide the container; the problem is reported in `configError`.
+    public init(_ container: Container, status: MonitorStatus? = nil, config loaded: ContainerConfig? = nil) {
         name = container.name.value
         self.status = status ?? container.queryStatus()
-        var config: ContainerConfig?
+        var config = loaded
         var problem: String?
-        do throws(BerthError) { config = try container.loadConfig() } catch { problem = error.message }
+        if config == nil {
+            do throws(BerthError) { config = try container.loadConfig() } catch { problem = error.message }
+        }
         configError = problem
         autostart = config?.autostart ?? false
         groups = config?.groups ?? []
