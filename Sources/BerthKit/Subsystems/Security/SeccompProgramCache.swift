@@ -6,12 +6,13 @@ import SystemPackage
 /// container's first process here, on the start's critical path).
 ///
 /// A file is named after a hash of its key, and its first line is the key, compared whole (a
-/// hash collision is a miss): the policy (as canonical text, or "built-in") and the identity of the running
-/// binary (device, inode, size and change time of /proc/self/exe; libseccomp is linked into it),
-/// so an upgraded Berth generates anew. Then the program's length and hash, then the program as
-/// hex; a file that does not match all of it is a miss and is replaced. A file is written under
-/// a name of its writer's own and renamed, so a reader sees a whole file or none. A miss in a
-/// directory of more than 64 files removes the files of other binaries.
+/// hash collision is a miss): the identity of the running binary (device, inode, size and change
+/// time of /proc/self/exe; libseccomp and the built-in policy are in it), so an upgraded Berth
+/// generates anew, and the policy (its canonical text, or "built-in"). Then the program's length
+/// and hash, then the program as hex; a file that does not match all of it is a miss and is
+/// replaced. A file is written under a name of its writer's own and renamed, so a reader sees a
+/// whole file or none. A miss in a directory of more than 64 files removes the files of other
+/// binaries.
 ///
 /// Only root's starts use it (the caller says where): /run/berth is root's alone, while another
 /// user's runtime directory is not trusted with a filter, and a container never sees either.
