@@ -211,13 +211,16 @@ extension Monitor {
                 let what = ended.description
                 throw BerthError(.system, "init (\(plan.initArgv.joined(separator: " "))) \(what) right after it started")
             }
-            if let text = try? FileSystem.readText(statPath), let close = text.lastIndex(of: ")") {
-                let stateChar = text[text.index(close, offsetBy: 2)]
-                if stateChar == "S" || stateChar == "T" || stateChar == "t" || stateChar == "I" { return }
+            // The state is the byte two after the last ')' (the command name before it may hold
+            // anything); found on the bytes, as a poll can run dozens of times in a busy start.
+            if let text = try? FileSystem.readText(statPath), let close = text.utf8.lastIndex(of: UInt8(ascii: ")")),
+               let state = text.utf8.dropFirst(text.utf8.distance(from: text.utf8.startIndex, to: close) + 2).first {
+                if state == UInt8(ascii: "S") || state == UInt8(ascii: "T") || state == UInt8(ascii: "t") || state == UInt8(ascii: "I") { return }
                 // Blocked in the kernel with a child of its own: an init that has started a
                 // process (busybox's and glibc's vfork, which keeps the parent waiting until
                 // the child has exec'd) is past its own start and running its logic.
-                if stateChar == "D", let children = try? FileSystem.readText(childrenPath), children.contains(where: \.isNumber) { return }
+                if state == UInt8(ascii: "D"), let children = try? FileSystem.readText(childrenPath),
+                   children.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return }
             }
             CurrentProcess.pause(microseconds: 50)
         }
