@@ -41,6 +41,17 @@ import Testing
         #expect(ConfigParser.anyAssignment("  berth.net.bridge\t=  'br1' ")! == ("berth.net.bridge", "br1"))
         #expect(ConfigParser.anyAssignment("# berth.x = 1") == nil && ConfigParser.anyAssignment("   ") == nil)
     }
+
+    /// A reader of settings gets the same settings, numbered as in the file, without the blank
+    /// and comment lines around them.
+    @Test func settingsOnlyLeavesOutBlankAndCommentLines() {
+        let text = "# header\n\nlxc.uts.name = a\n  # indented note\nnot a setting\nlxc.arch\n\t\nlxc.net.0.type = veth\n"
+        let all = ConfigParser.parse(text, file: "t")
+        let settings = ConfigParser.parse(text, file: "t", settingsOnly: true)
+        #expect(settings == all.filter { $0.content != .blank && $0.content != .comment })
+        #expect(settings.map(\.number) == [3, 5, 6, 8], "\(settings.map(\.number))")
+        #expect(ConfigParser.parse("# only notes\n\n", file: "t", settingsOnly: true).isEmpty)
+    }
 }
 
 @Suite struct ConfigDocumentTests {

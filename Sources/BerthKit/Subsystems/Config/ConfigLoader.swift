@@ -74,8 +74,9 @@ public struct ConfigLoader {
     }
 
     private mutating func read(text: String, file: String) throws(BerthError) {
-        for line in ConfigParser.parse(text, file: file) {
-            let location = "\(file):\(line.number)"
+        for line in ConfigParser.parse(text, file: file, settingsOnly: true) {
+            // Made only for a message or an include: an interpolation a line cost every start.
+            var location: String { "\(file):\(line.number)" }
             switch line.content {
             case .blank, .comment:
                 continue
@@ -96,7 +97,7 @@ public struct ConfigLoader {
     }
 
     private mutating func add(key rawKey: String, value: String, file: String, line: Int) throws(BerthError) {
-        let location = "\(file):\(line)"
+        var location: String { "\(file):\(line)" }
         var key = rawKey
         switch legacy.translate(rawKey) {
         case .failure:

@@ -23,11 +23,15 @@ public struct ConfigLine: Sendable, Equatable {
 /// Splits LXC's config syntax into lines: `key = value`, blank space trimmed around both, a value
 /// in matching single or double quotes unquoted, `#` starting a comment line.
 public enum ConfigParser {
-    public static func parse(_ text: String, file: String) -> [ConfigLine] {
+    /// `settingsOnly`: blank and comment lines are left out (a reader of settings, not the
+    /// writer that keeps the file as it was): berth.conf, which every command reads, is mostly
+    /// comments, and making a String of each only to free it again was a sixth of a
+    /// `berth-wait`'s instructions.
+    public static func parse(_ text: String, file: String, settingsOnly: Bool = false) -> [ConfigLine] {
         // An empty file has no lines (not one empty line).
         guard !text.isEmpty else { return [] }
         var text = text
-        return text.withUTF8 { parse(bytes: $0) }
+        return text.withUTF8 { parse(bytes: $0, settingsOnly: settingsOnly) }
     }
 
     /// The lines of UTF-8 text, cut at its newline bytes. Every config read (berth.conf by
@@ -35,7 +39,7 @@ public enum ConfigParser {
     /// scan runs over the buffer itself: through String's views it cost a `berth-wait` a third
     /// of its instructions for a berth.conf of comments. A line of a CRLF file loses its
     /// carriage return.
-    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> [ConfigLine] {
+    static func parse(bytes: UnsafeBufferPointer<UInt8>, settingsOnly: Bool = false) -> [ConfigLine] {
         var lines: [ConfigLine] = []
         var number = 0
         var start = 0
@@ -45,7 +49,10 @@ public enum ConfigParser {
             var stop = end
             if stop > start, bytes[stop - 1] == carriageReturn { stop -= 1 }
             let line = UnsafeBufferPointer(rebasing: bytes[start..<stop])
-            lines.append(ConfigLine(number: number, raw: String(decoding: line, as: UTF8.self), content: classify(bytes: line)))
+            let content = classify(bytes: line)
+            if !settingsOnly || (content != .blank && content != .comment) {
+                lines.append(ConfigLine(number: number, raw: String(decoding: line, as: UTF8.self), content: content))
+            }
             start = end + 1
         }
         // A final newline leaves one empty piece after it that is not a line of the file.

@@ -62,7 +62,7 @@ public struct SystemConfig: Sendable {
         guard FileSystem.exists(file) else { return result }
         let text = try FileSystem.readText(file)
         var net: [String: (value: String, line: Int)] = [:]
-        for line in ConfigParser.parse(text, file: file) {
+        for line in ConfigParser.parse(text, file: file, settingsOnly: true) {
             if case .foreign = line.content, let (key, value) = ConfigParser.anyAssignment(line.raw), key.hasPrefix("berth.") {
                 if key == "berth.unprivileged" {
                     guard value == "0" || value == "1" else {
