@@ -40,8 +40,9 @@ public struct ContainerConfig: Sendable {
         return values[key]?.map(\.value) ?? []
     }
 
-    /// The effective value of a single key, or nil.
-    public func value(_ key: String) -> String? { values(key).last }
+    /// The effective value of a single key, or nil. (The last entry's, read where it is kept: a
+    /// plan asks this of dozens of keys, and each `values` made an array of all of them.)
+    public func value(_ key: String) -> String? { origin(key)?.value }
 
     /// Where the effective value of `key` was set.
     public func origin(_ key: String) -> ConfigEntry? {
@@ -53,7 +54,8 @@ public struct ContainerConfig: Sendable {
     public var setKeys: [String] {
         var seen: Set<String> = []
         var result: [String] = []
-        for entry in entries where !seen.contains(entry.key) && !values(entry.key).isEmpty {
+        // A key kept at all has a value: an empty one clears it (see merge).
+        for entry in entries where !seen.contains(entry.key) && origin(entry.key) != nil {
             seen.insert(entry.key)
             result.append(entry.key)
         }
