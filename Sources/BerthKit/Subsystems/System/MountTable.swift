@@ -27,6 +27,8 @@ public enum MountTable {
     }
 
     static func unescape(_ field: Substring) -> String {
+        // Most mount points have nothing escaped: then the field is the path as it is.
+        guard field.utf8.contains(UInt8(ascii: "\\")) else { return String(field) }
         var bytes: [UInt8] = []
         var utf8 = Array(field.utf8)[...]
         while let byte = utf8.first {
