@@ -41,6 +41,18 @@ import Testing
         #expect("anything".containsBytes(""))
     }
 
+    @Test func startsWithBytesAsTheUTF8ViewsDo() {
+        let texts = ["", "l", "lxc.net.", "lxc.net.0.type", "lxc.ne", "lxc.network.0.type", "é.net.", "lxc.net.é"]
+        for text in texts {
+            for prefix in ["", "lxc.net.", "é", "lxc.network."] {
+                let expected = text.utf8.starts(with: prefix.utf8)
+                #expect(text.startsWithBytes(prefix) == expected, "\(text) \(prefix)")
+                let slice = ("x" + text + "y").dropFirst().dropLast()
+                #expect(slice.startsWithBytes(prefix) == expected, "\(text) \(prefix) in a slice")
+            }
+        }
+    }
+
     @Test func byteOrderSortsAsTheUTF8ViewsDo() {
         let words = ["", "a", "ab", "abc", "b", "lxc.net", "lxc.net.N.link", "lxc.net.N.li", "lxc.netz", "é", "e", "z", "日本"]
         for a in words {

@@ -178,8 +178,8 @@ public enum ConfigKeyTable {
     /// (a config load asks this of every key twice, and walking Characters cost it about
     /// 2,600 instructions a key); the number is read by `Int` as before.
     public static func networkIndex(_ key: String) -> (Int, String)? {
+        guard key.startsWithBytes("lxc.net.") else { return nil }
         let utf8 = key.utf8
-        guard utf8.starts(with: "lxc.net.".utf8) else { return nil }
         let start = utf8.index(utf8.startIndex, offsetBy: 8)
         guard let dot = utf8[start...].firstIndex(of: UInt8(ascii: ".")),
               let index = Int(Substring(utf8[start..<dot])), index >= 0, index < 10_000 else { return nil }
