@@ -19,6 +19,9 @@ enum ASCIIDigits {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// Whether `byte` is one of the ASCII digits 0-9 (a number read from /proc or a mark file).
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
     /// `value` in decimal, without leading zeros.
     static func appendDecimal(_ value: UInt8, to text: inout [UInt8]) {
         if value >= 100 { text.append(UInt8(ascii: "0") + value / 100) }

@@ -29,7 +29,7 @@ enum MonitorMark {
         guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")), newline == bytes.count - 1,
               let space = bytes.firstIndex(of: UInt8(ascii: " ")), space > 0,
               newline - space - 1 == stateWidth,
-              bytes[..<space].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+              bytes[..<space].allSatisfy(ASCIIDigits.isDigit) else { return nil }
         var name = bytes[(space + 1)..<newline]
         while name.last == UInt8(ascii: " ") { name = name.dropLast() }
         return String(validating: name, as: UTF8.self).flatMap(ContainerState.init(rawValue:))

@@ -26,7 +26,8 @@ public struct IDMap: Sendable, Equatable {
     static func parse(_ values: [String], origin: String) throws(BerthError) -> [IDMap] {
         var maps: [IDMap] = []
         for value in values {
-            let parts = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            // Cut as the loader's check cut it (ValueKind.idmap), so the two agree on every value.
+            let parts = value.splitWords()
             guard parts.count == 4, let inside = UInt32(parts[1]), let outside = UInt32(parts[2]), let count = UInt32(parts[3]), count > 0 else {
                 throw BerthError(.invalidConfig, "\(origin): expected 'u|g|b NSID HOSTID RANGE', got '\(value)'")
             }

@@ -214,13 +214,14 @@ extension Monitor {
             // The state is the byte two after the last ')' (the command name before it may hold
             // anything); found on the bytes, as a poll can run dozens of times in a busy start.
             if let text = try? FileSystem.readText(statPath), let close = text.utf8.lastIndex(of: UInt8(ascii: ")")),
-               let state = text.utf8.dropFirst(text.utf8.distance(from: text.utf8.startIndex, to: close) + 2).first {
+               let at = text.utf8.index(close, offsetBy: 2, limitedBy: text.utf8.endIndex), at < text.utf8.endIndex {
+                let state = text.utf8[at]
                 if state == UInt8(ascii: "S") || state == UInt8(ascii: "T") || state == UInt8(ascii: "t") || state == UInt8(ascii: "I") { return }
                 // Blocked in the kernel with a child of its own: an init that has started a
                 // process (busybox's and glibc's vfork, which keeps the parent waiting until
                 // the child has exec'd) is past its own start and running its logic.
                 if state == UInt8(ascii: "D"), let children = try? FileSystem.readText(childrenPath),
-                   children.utf8.contains(where: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return }
+                   children.utf8.contains(where: ASCIIDigits.isDigit) { return }
             }
             CurrentProcess.pause(microseconds: 50)
         }
