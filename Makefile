@@ -203,6 +203,8 @@ install-check:
 	set -- $$(readelf -lW $$bin/berth | awk '$$1 == "LOAD" && $$8 == "E" { print $$2, $$3 }'); \
 	test $$# = 2 && test $$(( $$1 % 0x200000 )) = 0 && test $$(( $$2 % 0x200000 )) = 0 || \
 		{ echo "install-check: berth's text does not start on a 2 MiB boundary ($$*)"; exit 1; }; \
+	flags=$$(readelf -SW $$bin/berth | sed 's/^ *\[ *[0-9]*\]//' | awk '$$1 == ".rodata" { print $$7 }'); \
+	case "$$flags" in *W*|"") echo "install-check: berth's .rodata is writable or missing (flags '$$flags')"; exit 1;; esac; \
 	if [ "$$(uname -m)" = x86_64 ]; then \
 		entry=$$(readelf -hW $$bin/berth | awk '/Entry point/ { print $$4 }'); \
 		set -- $$(readelf -SW $$bin/berth | sed 's/^ *\[ *[0-9]*\]//' | awk '$$1 == "berth.preamble" { print "0x" $$3, "0x" $$5 }'); \
