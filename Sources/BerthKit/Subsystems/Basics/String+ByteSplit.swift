@@ -50,20 +50,24 @@ extension Substring {
     }
 
     /// Whether `needle`'s bytes occur in the text (a plain scan: for a line about to be cut into
-    /// fields, to see first whether it is one worth cutting).
+    /// fields, to see first whether it is one worth cutting). Both are read in their own storage:
+    /// a caller asks this of every line of a file with the same needle, which is not copied for
+    /// each.
     func containsBytes(_ needle: String) -> Bool {
-        let wanted = Array(needle.utf8)
-        func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-            guard let first = wanted.first else { return true }
-            guard bytes.count >= wanted.count else { return false }
-            for start in 0...(bytes.count - wanted.count) where bytes[start] == first {
-                var index = 1
-                while index < wanted.count && bytes[start + index] == wanted[index] { index += 1 }
-                if index == wanted.count { return true }
+        var needle = needle
+        return needle.withUTF8 { wanted in
+            func scan(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+                guard let first = wanted.first else { return true }
+                guard bytes.count >= wanted.count else { return false }
+                for start in 0...(bytes.count - wanted.count) where bytes[start] == first {
+                    var index = 1
+                    while index < wanted.count && bytes[start + index] == wanted[index] { index += 1 }
+                    if index == wanted.count { return true }
+                }
+                return false
             }
-            return false
+            return utf8.withContiguousStorageIfAvailable(scan) ?? Array(utf8).withUnsafeBufferPointer(scan)
         }
-        return utf8.withContiguousStorageIfAvailable(scan) ?? Array(utf8).withUnsafeBufferPointer(scan)
     }
 }
 
